@@ -1,0 +1,1 @@
+"""Questions answered on top of ``geo``: coverage, gaps, evacuation, sites, privacy, reports."""

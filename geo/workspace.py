@@ -1,0 +1,612 @@
+"""The workspace: one region's data in one GeoPackage, with a schema per layer.
+
+A workspace is a single ``.gpkg`` file (it opens directly in QGIS). Layers and their columns are
+the contract of ``DESIGN.md``; more columns are welcome and kept. Geometries are stored in
+EPSG:4326. In memory, list-valued columns (``care``, ``accepts``, ``hazards_ok``) are Python
+lists of codes, with ``None`` meaning *unknown* (a facility whose accepted care is not known);
+on disk they are ``;``-joined strings, with NULL for unknown and ``""`` for the empty list.
+
+Examples
+--------
+>>> from geo import workspace
+>>> sorted(workspace.LAYERS)[:3]
+['area_members', 'areas', 'child_access']
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from . import codes, settings
+from .errors import CRSError, ValidationError, WorkspaceError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a layer schema.
+
+    Parameters
+    ----------
+    name : str
+        Column name (the contract).
+    kind : str
+        One of ``str``, ``int``, ``float``, ``bool``, ``date``, ``codes`` (a list of codes).
+    required : bool
+        Whether a null value is an error.
+    table : str or None
+        Code table whose codes are the only valid values.
+    pattern : str or None
+        Regular expression a ``str`` value must match in full.
+    lo, hi : float or None
+        Inclusive numeric bounds.
+    hint : str
+        How to fix a wrong value, in the user's terms.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    table: str | None = None
+    pattern: str | None = None
+    lo: float | None = None
+    hi: float | None = None
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Schema of a workspace layer: its id column, columns and geometry types."""
+
+    name: str
+    id: str | None
+    columns: tuple
+    geometry: tuple | None  # allowed geometry types; None = attribute table
+    label_ja: str = ""
+
+
+_MUNI = r"\d{5}"
+
+_C = Column
+LAYERS = {
+    "municipalities": Layer(
+        "municipalities",
+        "code",
+        (
+            _C("code", "str", pattern=_MUNI, hint="use the 5-digit N03 code (N03_007), e.g. 13202"),
+            _C("name", "str"),
+            _C("pref", "str"),
+        ),
+        ("Polygon", "MultiPolygon"),
+        "市区町村",
+    ),
+    "areas": Layer(
+        "areas",
+        "area_id",
+        (_C("area_id", "str"), _C("name", "str"), _C("kind", "str")),
+        ("Polygon", "MultiPolygon"),
+        "圏域",
+    ),
+    "area_members": Layer(
+        "area_members",
+        None,
+        (
+            _C("area_id", "str"),
+            _C("kind", "str"),
+            _C("municipality_code", "str", pattern=_MUNI, hint="use the 5-digit N03 code"),
+        ),
+        None,
+        "圏域の構成市区町村",
+    ),
+    "facilities": Layer(
+        "facilities",
+        "facility_id",
+        (
+            _C("facility_id", "str"),
+            _C("name", "str"),
+            _C("service", "str", table="service_types"),
+            _C("capacity", "int", required=False, lo=0),
+            _C(
+                "accepts",
+                "codes",
+                required=False,
+                table="care_types",
+                hint="leave empty when unknown; never guess 'accepts'",
+            ),
+            _C("age_min", "int", required=False, lo=0, hi=120),
+            _C("age_max", "int", required=False, lo=0, hi=120),
+            _C("has_power", "bool", required=False),
+            _C("municipality_code", "str", required=False, pattern=_MUNI),
+            _C("source", "str", required=False),
+            _C("source_date", "date", required=False),
+        ),
+        ("Point",),
+        "事業所",
+    ),
+    "shelters": Layer(
+        "shelters",
+        "shelter_id",
+        (
+            _C("shelter_id", "str"),
+            _C("name", "str"),
+            _C("kind", "str", table="shelter_kinds"),
+            _C("hazards_ok", "codes", table="hazard_types"),
+            _C("has_power", "bool", required=False),
+            _C("accepts_medical", "bool", required=False),
+            _C("capacity", "int", required=False, lo=0),
+        ),
+        ("Point",),
+        "避難所",
+    ),
+    "hazards": Layer(
+        "hazards",
+        "hazard_id",
+        (
+            _C("hazard_id", "str"),
+            _C("hazard_type", "str", table="hazard_types"),
+            _C("level", "int", lo=1, hi=99),
+            _C("label", "str", required=False),
+            _C("depth_m", "float", required=False, lo=0),
+            _C("source", "str", required=False),
+        ),
+        ("Polygon", "MultiPolygon"),
+        "ハザード区域",
+    ),
+    "children": Layer(
+        "children",
+        "child_id",
+        (
+            _C("child_id", "str"),
+            _C("age", "int", lo=0, hi=None, hint="age in whole years"),
+            _C("care", "codes", table="care_types"),
+            _C("mobility", "str", required=False, table="mobility"),
+            _C("municipality_code", "str", required=False, pattern=_MUNI),
+            _C("has_evac_plan", "bool", required=False),
+            _C("last_verified", "date", required=False),
+        ),
+        ("Point",),
+        "医療的ケア児",
+    ),
+    "roads_nodes": Layer(
+        "roads_nodes",
+        "osmid",
+        (_C("osmid", "int"), _C("x", "float"), _C("y", "float")),
+        ("Point",),
+        "道路ノード",
+    ),
+    "roads_edges": Layer(
+        "roads_edges",
+        None,
+        (
+            _C("u", "int"),
+            _C("v", "int"),
+            _C("key", "int", lo=0),
+            _C("length", "float", lo=0),
+            _C("speed_kph", "float", lo=0.1),
+            _C("travel_time", "float", lo=0),
+            _C("highway", "str", required=False),
+        ),
+        ("LineString", "MultiLineString"),
+        "道路リンク",
+    ),
+}
+
+#: Result layers written back by analyses; their columns are owned by the analysis modules.
+RESULT_LAYERS = ("child_access", "area_gaps", "evacuation", "site_suggestions")
+LAYERS.update(dict.fromkeys(RESULT_LAYERS))
+
+#: Layers every complete workspace holds.
+INPUT_LAYERS = (
+    "municipalities",
+    "areas",
+    "area_members",
+    "facilities",
+    "shelters",
+    "hazards",
+    "children",
+    "roads_nodes",
+    "roads_edges",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a layer: where it is, what was found and what was expected."""
+
+    layer: str
+    row: object
+    column: str
+    value: object
+    expected: str
+
+    def describe(self):
+        """Return the problem as one line of text."""
+        return (
+            f"{self.layer} row {self.row}: {self.column} is {self.value!r}; "
+            f"expected {self.expected}."
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# validation
+
+
+def _is_null(value):
+    if value is None:
+        return True
+    if isinstance(value, list | tuple):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _check_value(col, value):
+    """Return an 'expected ...' string when ``value`` breaks ``col``, else None."""
+    if col.kind == "str":
+        if not isinstance(value, str) or not value.strip():
+            return "a non-empty text"
+        if col.pattern and not re.fullmatch(col.pattern, value):
+            return f"text matching {col.pattern}" + (f" ({col.hint})" if col.hint else "")
+        if col.table and value not in codes.valid(col.table):
+            return f"one of the codes of data/{col.table}.csv: {sorted(codes.valid(col.table))}"
+        return None
+    if col.kind in ("int", "float"):
+        if isinstance(value, bool | np.bool_):
+            return f"a number ({col.kind})"
+        try:
+            num = float(value)
+        except (TypeError, ValueError):
+            return f"a number ({col.kind})"
+        if not np.isfinite(num):
+            return "a finite number"
+        if col.kind == "int" and num != int(num):
+            return "a whole number"
+        if col.lo is not None and num < col.lo:
+            return f"a number >= {col.lo:g}" + (f" ({col.hint})" if col.hint else "")
+        if col.hi is not None and num > col.hi:
+            return f"a number <= {col.hi:g}" + (f" ({col.hint})" if col.hint else "")
+        return None
+    if col.kind == "bool":
+        if isinstance(value, bool | np.bool_):
+            return None
+        return "true or false"
+    if col.kind == "date":
+        if isinstance(value, str) and _DATE.fullmatch(value):
+            try:
+                _dt.date.fromisoformat(value)
+            except ValueError:
+                return "a real date YYYY-MM-DD"
+            return None
+        return "a date written YYYY-MM-DD"
+    if col.kind == "codes":
+        if not isinstance(value, list | tuple):
+            return "a list of codes"
+        valid = codes.valid(col.table)
+        bad = [v for v in value if v not in valid]
+        if bad:
+            return f"codes of data/{col.table}.csv ({', '.join(sorted(valid))}); unknown: {bad}"
+        return None
+    msg = f"unknown column kind {col.kind!r}"
+    raise AssertionError(msg)
+
+
+def validate(layer, frame):
+    """Check a layer against its schema and return every problem found.
+
+    Parameters
+    ----------
+    layer : str
+        Layer name, a key of :data:`LAYERS`.
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The layer, with list columns as Python lists.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the layer is valid.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> kids = gpd.GeoDataFrame({"child_id": ["c1"], "age": [3], "care": [["wings"]]},
+    ...                         geometry=[Point(140, 35)], crs="EPSG:4326")
+    >>> [p.column for p in validate("children", kids)]
+    ['care']
+    """
+    schema = LAYERS.get(layer)
+    if layer not in LAYERS:
+        msg = f"Unknown layer {layer!r}; expected one of {sorted(LAYERS)}."
+        raise KeyError(msg)
+    if schema is None:  # result layers: free-form
+        return []
+    problems = []
+    missing = [c.name for c in schema.columns if c.name not in frame.columns]
+    for name in missing:
+        problems.append(Problem(layer, "-", name, "(missing column)", "the column to be present"))
+    ids = frame[schema.id] if schema.id and schema.id in frame.columns else None
+    row_ids = list(ids) if ids is not None else list(frame.index)
+    for col in schema.columns:
+        if col.name in missing:
+            continue
+        values = frame[col.name].tolist()
+        for rid, value in zip(row_ids, values, strict=True):
+            if _is_null(value):
+                if col.required:
+                    problems.append(Problem(layer, rid, col.name, None, "a value (required)"))
+                continue
+            expected = _check_value(col, value)
+            if expected:
+                problems.append(Problem(layer, rid, col.name, value, expected))
+    if ids is not None:
+        dup = ids[ids.duplicated(keep="first") & ids.notna()]
+        for value in dup.unique():
+            problems.append(Problem(layer, value, schema.id, value, "a unique id (it repeats)"))
+    if "age_min" in frame.columns and "age_max" in frame.columns:
+        lo = pd.to_numeric(frame["age_min"], errors="coerce")
+        hi = pd.to_numeric(frame["age_max"], errors="coerce")
+        for rid, a, b in zip(row_ids, lo, hi, strict=True):
+            if pd.notna(a) and pd.notna(b) and a > b:
+                problems.append(Problem(layer, rid, "age_max", b, f"age_max >= age_min ({a:g})"))
+    if layer == "children" and "age" in frame.columns:
+        for rid, a in zip(row_ids, pd.to_numeric(frame["age"], errors="coerce"), strict=True):
+            if pd.notna(a) and a > settings.max_child_age:
+                problems.append(
+                    Problem(layer, rid, "age", a, f"an age <= {settings.max_child_age}")
+                )
+    if schema.geometry is not None:
+        problems.extend(_validate_geometry(layer, frame, row_ids, schema.geometry))
+    return problems
+
+
+def _validate_geometry(layer, frame, row_ids, allowed):
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        return [Problem(layer, "-", "geometry", "(none)", f"{' or '.join(allowed)} geometries")]
+    problems = []
+    geoms = frame.geometry
+    for rid, geom in zip(row_ids, geoms, strict=True):
+        if geom is None or geom.is_empty:
+            problems.append(Problem(layer, rid, "geometry", "empty", f"a {allowed[0]}"))
+        elif geom.geom_type not in allowed:
+            problems.append(Problem(layer, rid, "geometry", geom.geom_type, " or ".join(allowed)))
+    return problems
+
+
+def check_crs(frame, *, context="layer", expected=None):
+    """Raise :class:`CRSError` unless ``frame`` is in ``expected`` (default EPSG:4326)."""
+    expected = expected or settings.storage_crs
+    crs = getattr(frame, "crs", None)
+    if crs is None:
+        msg = (
+            f"{context} has no CRS. Set it with `gdf.set_crs({expected!r})` if the "
+            "coordinates are longitude/latitude, or reproject with `to_crs()`."
+        )
+        raise CRSError(msg)
+    if not crs.equals(expected):
+        msg = (
+            f"{context} is in {crs.to_string()}, but the workspace stores {expected}. "
+            f"Use `to_crs({expected!r})` first."
+        )
+        raise CRSError(msg)
+
+
+def check(layer, frame, *, context=None):
+    """Validate a layer and raise :class:`ValidationError` listing every problem.
+
+    Returns the frame unchanged when it is valid.
+    """
+    if isinstance(frame, gpd.GeoDataFrame) and LAYERS.get(layer) and LAYERS[layer].geometry:
+        check_crs(frame, context=context or f"layer {layer}")
+    problems = validate(layer, frame)
+    if problems:
+        raise ValidationError(problems, context or f"layer {layer}")
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# reading and writing
+
+
+def _list_columns(layer):
+    schema = LAYERS.get(layer)
+    if schema is None:
+        return ()
+    return tuple(c.name for c in schema.columns if c.kind == "codes")
+
+
+def _encode(layer, frame):
+    out = frame.copy()
+    for name in _list_columns(layer):
+        if name in out.columns:
+            out[name] = [None if _is_null(v) else ";".join(map(str, v)) for v in out[name]]
+    for col in out.columns:
+        if out[col].dtype == object and col != getattr(out, "_geometry_column_name", None):
+            vals = out[col].tolist()
+            if any(isinstance(v, list | tuple) for v in vals):
+                out[col] = [
+                    ";".join(map(str, v)) if isinstance(v, list | tuple) else v for v in vals
+                ]
+    return out
+
+
+def _decode(layer, frame):
+    schema = LAYERS.get(layer)
+    if schema is None:
+        return frame
+    for col in schema.columns:
+        if col.name not in frame.columns:
+            continue
+        s = frame[col.name]
+        if col.kind == "codes":
+            frame[col.name] = [
+                None if _is_null(v) else ([] if v == "" else str(v).split(";")) for v in s
+            ]
+        elif col.kind == "int":
+            frame[col.name] = pd.array(pd.to_numeric(s), dtype="Int64")
+        elif col.kind == "float":
+            frame[col.name] = pd.to_numeric(s).astype("float64")
+        elif col.kind == "bool":
+            frame[col.name] = pd.array([None if _is_null(v) else bool(v) for v in s], "boolean")
+        elif col.kind in ("str", "date"):
+            frame[col.name] = pd.Series(
+                [None if _is_null(v) else str(v) for v in s], index=frame.index, dtype=object
+            )
+    return frame
+
+
+def normalize(layer, frame):
+    """Return ``frame`` with the dtypes a workspace read gives (Int64, boolean, lists).
+
+    Writers call it so that a write then a read returns an equal frame.
+    """
+    out = frame.copy()
+    out = _decode(layer, _encode(layer, out))
+    return out
+
+
+def layers(path):
+    """Return the names of the layers present in a workspace file."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [str(name) for name, _ in pyogrio.list_layers(path)]
+
+
+def read(path, layer, *, validate_schema=False):
+    """Read one layer of a workspace.
+
+    Parameters
+    ----------
+    path : str or Path
+        The workspace GeoPackage.
+    layer : str
+        Layer name.
+    validate_schema : bool, default False
+        Raise :class:`ValidationError` if the stored layer breaks its schema.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or pandas.DataFrame
+        A GeoDataFrame in EPSG:4326 for spatial layers, a DataFrame for attribute tables.
+        The index is a RangeIndex in stored order.
+    """
+    path = Path(path)
+    if not path.exists():
+        msg = (
+            f"Workspace {path} does not exist. Create one with "
+            f"`ikemap demo --out {path}` or `ikemap import`."
+        )
+        raise WorkspaceError(msg)
+    present = layers(path)
+    if layer not in present:
+        msg = f"Workspace {path} has no layer {layer!r} (it has: {', '.join(present) or 'none'})."
+        raise WorkspaceError(msg)
+    schema = LAYERS.get(layer)
+    frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=False)
+    if "fid" in frame.columns and (schema is None or "fid" not in [c.name for c in schema.columns]):
+        frame = frame.drop(columns="fid")
+    frame = _decode(layer, frame)
+    if isinstance(frame, gpd.GeoDataFrame):
+        if frame.crs is None:
+            frame = frame.set_crs(settings.storage_crs)
+        frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
+    if validate_schema:
+        check(layer, frame, context=f"{path} layer {layer}")
+    return frame
+
+
+def read_all(path, *, names=INPUT_LAYERS):
+    """Read several layers at once into a dict (missing layers are skipped)."""
+    present = set(layers(path))
+    return {name: read(path, name) for name in names if name in present}
+
+
+def _write_one(path, layer, frame):
+    frame = _encode(layer, frame)
+    if isinstance(frame, gpd.GeoDataFrame):
+        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", promote_to_multi=False)
+    else:
+        pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=layer, driver="GPKG")
+
+
+def write(path, layer, frame, *, validate_schema=True):
+    """Write (or replace) one layer; see :func:`write_layers`."""
+    write_layers(path, {layer: frame}, validate_schema=validate_schema)
+
+
+def write_layers(path, frames, *, validate_schema=True):
+    """Write several layers into a workspace atomically.
+
+    Every layer is validated first (all problems reported at once); the file is then copied to a
+    temporary file beside it, the layers are written there and the copy replaces the original.
+    A failure at any point leaves the workspace as it was.
+
+    Parameters
+    ----------
+    path : str or Path
+        The workspace GeoPackage (created if missing).
+    frames : dict of str to DataFrame
+        Layer name to frame. Spatial layers must be in EPSG:4326.
+    validate_schema : bool, default True
+        Check each layer against its schema before writing.
+    """
+    path = Path(path)
+    problems = []
+    for layer, frame in frames.items():
+        if layer not in LAYERS:
+            logger.debug("Writing free-form layer %s", layer)
+        if isinstance(frame, gpd.GeoDataFrame):
+            check_crs(frame, context=f"layer {layer}")
+        if validate_schema and layer in LAYERS:
+            problems.extend(validate(layer, frame))
+    if problems:
+        raise ValidationError(problems, f"writing {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".gpkg", prefix=f".{path.stem}-", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        if path.exists():
+            shutil.copyfile(path, tmp)
+        else:
+            tmp.unlink()
+        for layer, frame in frames.items():
+            _write_one(tmp, layer, frame)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    logger.info("Wrote %d layer(s) to %s", len(frames), path)
+
+
+def metadata(path):
+    """Return the workspace's ``metadata`` table as a dict (empty when absent)."""
+    if "metadata" not in layers(path):
+        return {}
+    df = pyogrio.read_dataframe(path, layer="metadata")
+    return dict(zip(df["key"], df["value"], strict=True))
+
+
+def write_metadata(path, values):
+    """Merge ``values`` into the workspace's ``metadata`` key/value table."""
+    merged = {**metadata(path), **{k: str(v) for k, v in values.items()}}
+    frame = pd.DataFrame({"key": list(merged), "value": list(merged.values())})
+    write_layers(path, {"metadata": frame}, validate_schema=False)

@@ -1,0 +1,190 @@
+"""Command line of ikemap (the stable interface of DESIGN.md).
+
+Each subcommand lives in ``ikemap/commands/<name>.py`` with a ``run(args)`` function, imported
+only when that subcommand runs so that ``ikemap --help`` stays fast. Errors that a user can fix
+(:class:`geo.errors.IkemapError`, missing files) print one paragraph and exit with status 2; an
+unexpected failure prints one line and exits with status 1 (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import textwrap
+
+from . import __version__
+
+EXIT_USAGE = 2
+
+_COMMANDS = {
+    "demo": "Generate the fictional demo prefecture (デモ県) workspace.",
+    "import": "Import real files (boundaries, 圏域, roads, facilities, shelters, hazards, children).",  # noqa: E501
+    "validate": "Check a file against the schema of a layer kind and list every problem.",
+    "coverage": "Travel time from every child to the nearest compatible facilities (child_access).",
+    "gaps": "Coverage, capacity and E2SFCA accessibility per area (area_gaps).",
+    "evacuation": "Hazard exposure, suitable shelters and triage call order (evacuation).",
+    "sites": "Suggest new sites that would cover the most uncovered children.",
+    "nearby": "Services reachable from one address or child, for coordinators.",
+    "report": "Excel workbook or HTML summary of every analysis.",
+    "user": "Manage app users (add, remove, list).",
+    "audit": "Print the audit log of individual-data views and exports.",
+}
+
+
+def _add_workspace(p, *, required=True):
+    p.add_argument("--workspace", "-w", required=required, help="workspace GeoPackage (.gpkg)")
+
+
+def build_parser():
+    """Return the argparse parser of the ``ikemap`` command."""
+    parser = argparse.ArgumentParser(
+        prog="ikemap",
+        description=(
+            "ikemap: services and disaster risk for children who need medical care at home "
+            "(医療的ケア児). Every command reads and writes one workspace GeoPackage."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"ikemap {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print warnings only")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help=_COMMANDS["demo"], description=_COMMANDS["demo"])
+    p.add_argument("--out", required=True, help="workspace to write (.gpkg)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (same seed, same layers)")
+    p.add_argument("--size", choices=["small", "prefecture"], default="small")
+
+    p = sub.add_parser("import", help=_COMMANDS["import"], description=_COMMANDS["import"])
+    _add_workspace(p)
+    p.add_argument("--boundaries", help="N03 GeoJSON/Shapefile of municipalities")
+    p.add_argument("--areas", action="append", help="CSV municipality code -> 圏域 (repeatable)")
+    p.add_argument("--roads", help="road network (.osm, .osm.pbf, .graphml)")
+    p.add_argument("--clip", action="store_true", help="clip roads to the region's boundaries")
+    p.add_argument("--facilities", action="append", help="facility file (repeatable)")
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=["wam", "kaigo", "generic", "capabilities"],
+        help="format of each --facilities file, in order",
+    )
+    p.add_argument("--capabilities", help="generic CSV of capability columns joined on 事業所番号")
+    p.add_argument("--shelters", action="append", help="GSI shelter GeoJSON/CSV (repeatable)")
+    p.add_argument("--hazards", action="append", help="hazard polygons (repeatable)")
+    p.add_argument("--hazard-layout", action="append", help="layout of each --hazards file")
+    p.add_argument("--children", help="child register CSV")
+    p.add_argument("--address-points", help="位置参照情報 CSV to resolve register addresses")
+    p.add_argument("--report", help="write the validation report to this CSV")
+
+    p = sub.add_parser("validate", help=_COMMANDS["validate"], description=_COMMANDS["validate"])
+    p.add_argument("file", help="file to check")
+    p.add_argument(
+        "--kind",
+        required=True,
+        choices=["facilities", "children", "shelters", "hazards", "areas", "boundaries"],
+    )
+    p.add_argument("--format", help="source format for facilities (wam, kaigo, generic)")
+    p.add_argument("--workspace", "-w", help="workspace with municipalities (for area checks)")
+
+    p = sub.add_parser("coverage", help=_COMMANDS["coverage"], description=_COMMANDS["coverage"])
+    _add_workspace(p)
+    p.add_argument("--out", required=True, help="CSV to write (child_access)")
+    p.add_argument("--k", type=int, default=None, help="nearest facilities per service (default 3)")
+
+    p = sub.add_parser("gaps", help=_COMMANDS["gaps"], description=_COMMANDS["gaps"])
+    _add_workspace(p)
+    p.add_argument("--out", required=True, help="CSV to write (area_gaps)")
+    p.add_argument("--area-kind", help="area kind (default: the first in the workspace)")
+    p.add_argument("--threshold", type=int, default=None, help="suppress counts below this")
+
+    p = sub.add_parser(
+        "evacuation", help=_COMMANDS["evacuation"], description=_COMMANDS["evacuation"]
+    )
+    _add_workspace(p)
+    p.add_argument("--out", required=True, help="CSV to write (evacuation call list)")
+    p.add_argument("--hazard-level", type=int, default=None, help="level that closes roads")
+    p.add_argument("--hazard-type", default=None, help="hazard type of the road scenario")
+
+    p = sub.add_parser("sites", help=_COMMANDS["sites"], description=_COMMANDS["sites"])
+    _add_workspace(p)
+    p.add_argument("--service", required=True, help="service code, e.g. short_stay_medical")
+    p.add_argument("--k", type=int, required=True, help="number of new sites")
+    p.add_argument("--out", required=True, help="CSV to write (site_suggestions)")
+    p.add_argument("--candidates", help="CSV of candidate sites (lat, lon[, name])")
+    p.add_argument("--exclude-hazard-level", type=int, default=None)
+
+    p = sub.add_parser("nearby", help=_COMMANDS["nearby"], description=_COMMANDS["nearby"])
+    _add_workspace(p)
+    p.add_argument("--lat", type=float)
+    p.add_argument("--lon", type=float)
+    p.add_argument("--child", help="child id instead of --lat/--lon")
+    p.add_argument("--service", help="service code (default: all)")
+    p.add_argument("--care", help="care codes, comma separated")
+    p.add_argument("--age", type=int)
+    p.add_argument("--minutes", type=float, help="limit in minutes (default: per service)")
+    p.add_argument("--out", help="CSV to write instead of printing")
+
+    p = sub.add_parser("report", help=_COMMANDS["report"], description=_COMMANDS["report"])
+    _add_workspace(p)
+    p.add_argument("--out", required=True, help="report.xlsx or report.html")
+
+    p = sub.add_parser("user", help=_COMMANDS["user"], description=_COMMANDS["user"])
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--users", help="users file (default: users.toml beside the workspace)")
+    p.add_argument("--role", choices=["planner", "coordinator", "disaster", "admin"])
+    p.add_argument("--scope", help="municipality codes, comma separated")
+    p.add_argument("--password-stdin", action="store_true")
+
+    p = sub.add_parser("audit", help=_COMMANDS["audit"], description=_COMMANDS["audit"])
+    _add_workspace(p)
+    p.add_argument("--limit", type=int, default=None)
+    return parser
+
+
+def _paragraph(text):
+    return "\n".join(
+        textwrap.fill(line, width=100) if len(line) > 100 else line for line in text.splitlines()
+    )
+
+
+def main(argv=None):
+    """Run the ``ikemap`` command; returns the exit status."""
+    from geo.errors import IkemapError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    level = logging.DEBUG if args.debug else (logging.WARNING if args.quiet else logging.INFO)
+    logging.basicConfig(level=level, format="%(message)s")
+    module = importlib.import_module(
+        f"ikemap.commands.{args.command.replace('import', 'importing')}"
+    )
+    try:
+        return int(module.run(args) or 0)
+    except (IkemapError, FileNotFoundError, PermissionError, KeyError) as exc:
+        if args.debug:
+            raise
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"ikemap {args.command}: error: {_paragraph(str(text))}", file=sys.stderr)
+        return EXIT_USAGE
+    except NotImplementedError as exc:
+        print(f"ikemap {args.command}: not implemented yet ({exc})", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a crash into a message
+        if args.debug:
+            raise
+        print(
+            f"ikemap {args.command}: internal error: {type(exc).__name__}: {exc}. "
+            "Run again with --debug for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def entry():
+    """Console-script entry point."""
+    sys.exit(main())

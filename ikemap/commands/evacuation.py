@@ -1,0 +1,8 @@
+"""`ikemap evacuation` (not implemented yet: lands with its issue)."""
+
+from __future__ import annotations
+
+
+def run(args):
+    """Run the subcommand."""
+    raise NotImplementedError("ikemap evacuation lands with its issue")

@@ -1,0 +1,8 @@
+"""`ikemap sites` (not implemented yet: lands with its issue)."""
+
+from __future__ import annotations
+
+
+def run(args):
+    """Run the subcommand."""
+    raise NotImplementedError("ikemap sites lands with its issue")

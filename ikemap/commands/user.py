@@ -1,0 +1,8 @@
+"""`ikemap user` (not implemented yet: lands with its issue)."""
+
+from __future__ import annotations
+
+
+def run(args):
+    """Run the subcommand."""
+    raise NotImplementedError("ikemap user lands with its issue")
