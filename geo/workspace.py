@@ -343,7 +343,7 @@ def validate(layer, frame):
     for name in missing:
         problems.append(Problem(layer, "-", name, "(missing column)", "the column to be present"))
     ids = frame[schema.id] if schema.id and schema.id in frame.columns else None
-    row_ids = list(ids) if ids is not None else list(frame.index)
+    row_ids = [None if _is_null(r) else r for r in ids] if ids is not None else list(frame.index)
     for col in schema.columns:
         if col.name in missing:
             continue
@@ -432,11 +432,32 @@ def _list_columns(layer):
     return tuple(c.name for c in schema.columns if c.kind == "codes")
 
 
+_TRUE = {True, 1, "1", "true", "True", "TRUE"}
+_FALSE = {False, 0, "0", "false", "False", "FALSE"}
+
+
+def _to_bool(value):
+    if _is_null(value):
+        return None
+    if isinstance(value, np.bool_ | np.integer):
+        value = value.item()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    return value  # left as is: validation reports it
+
+
 def _encode(layer, frame):
     out = frame.copy()
     for name in _list_columns(layer):
         if name in out.columns:
             out[name] = [None if _is_null(v) else ";".join(map(str, v)) for v in out[name]]
+    schema = LAYERS.get(layer)
+    for col in schema.columns if schema else ():
+        if col.kind == "bool" and col.name in out.columns:
+            vals = [_to_bool(v) for v in out[col.name]]
+            out[col.name] = pd.array([None if v is None else int(v) for v in vals], "Int64")
     for col in out.columns:
         if out[col].dtype == object and col != getattr(out, "_geometry_column_name", None):
             vals = out[col].tolist()
@@ -464,7 +485,7 @@ def _decode(layer, frame):
         elif col.kind == "float":
             frame[col.name] = pd.to_numeric(s).astype("float64")
         elif col.kind == "bool":
-            frame[col.name] = pd.array([None if _is_null(v) else bool(v) for v in s], "boolean")
+            frame[col.name] = pd.array([_to_bool(v) for v in s], "boolean")
         elif col.kind in ("str", "date"):
             frame[col.name] = pd.Series(
                 [None if _is_null(v) else str(v) for v in s], index=frame.index, dtype=object

@@ -1,0 +1,277 @@
+"""Workspace schema, validation messages and GeoPackage round trips."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, Polygon
+
+from geo import workspace
+from geo.errors import CRSError, ValidationError, WorkspaceError
+
+SQUARE = Polygon([(140, 35), (140.01, 35), (140.01, 35.01), (140, 35.01)])
+
+
+def _children(**overrides):
+    data = {
+        "child_id": ["c1", "c2", "c3"],
+        "age": [0, 7, 17],
+        "care": [["ventilator", "suction"], ["tube_feeding"], []],
+        "mobility": ["bedridden", None, "walk"],
+        "municipality_code": ["99101", "99101", None],
+        "has_evac_plan": [True, False, None],
+        "last_verified": ["2025-04-01", None, "2024-12-31"],
+    }
+    data.update(overrides)
+    pts = [Point(140.001, 35.001), Point(140.002, 35.002), Point(140.003, 35.003)]
+    return gpd.GeoDataFrame(data, geometry=pts, crs="EPSG:4326")
+
+
+def _facilities():
+    return gpd.GeoDataFrame(
+        {
+            "facility_id": ["f1", "f2"],
+            "name": ["あおば短期入所", "みどり訪問看護"],
+            "service": ["short_stay_medical", "visiting_nurse"],
+            "capacity": [4, None],
+            "accepts": [["ventilator", "suction"], None],
+            "age_min": [0, None],
+            "age_max": [18, None],
+            "has_power": [True, None],
+            "municipality_code": ["99101", "99102"],
+            "source": ["test", None],
+            "source_date": ["2024-01-01", None],
+        },
+        geometry=[Point(140.004, 35.004), Point(140.005, 35.005)],
+        crs="EPSG:4326",
+    )
+
+
+def _layers():
+    muni = gpd.GeoDataFrame(
+        {"code": ["99101"], "name": ["テスト区"], "pref": ["テスト県"]},
+        geometry=[SQUARE],
+        crs="EPSG:4326",
+    )
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["a1"], "name": ["北圏域"], "kind": ["障害保健福祉圏域"]},
+        geometry=[SQUARE],
+        crs="EPSG:4326",
+    )
+    members = pd.DataFrame(
+        {"area_id": ["a1"], "kind": ["障害保健福祉圏域"], "municipality_code": ["99101"]}
+    )
+    shelters = gpd.GeoDataFrame(
+        {
+            "shelter_id": ["s1"],
+            "name": ["第一小学校"],
+            "kind": ["welfare_shelter"],
+            "hazards_ok": [["flood", "landslide"]],
+            "has_power": [False],
+            "accepts_medical": [True],
+            "capacity": [50],
+        },
+        geometry=[Point(140.006, 35.006)],
+        crs="EPSG:4326",
+    )
+    hazards = gpd.GeoDataFrame(
+        {
+            "hazard_id": ["h1"],
+            "hazard_type": ["flood"],
+            "level": [3],
+            "label": ["3.0-5.0m"],
+            "depth_m": [4.0],
+            "source": ["test"],
+        },
+        geometry=[SQUARE],
+        crs="EPSG:4326",
+    )
+    nodes = gpd.GeoDataFrame(
+        {"osmid": [1, 2], "x": [140.0, 140.01], "y": [35.0, 35.0]},
+        geometry=[Point(140.0, 35.0), Point(140.01, 35.0)],
+        crs="EPSG:4326",
+    )
+    line = LineString([(140.0, 35.0), (140.01, 35.0)])
+    edges = gpd.GeoDataFrame(
+        {
+            "u": [1, 2],
+            "v": [2, 1],
+            "key": [0, 0],
+            "length": [912.0, 912.0],
+            "speed_kph": [40.0, 40.0],
+            "travel_time": [82.08, 82.08],
+            "highway": ["primary", "primary"],
+        },
+        geometry=[line, line.reverse()],
+        crs="EPSG:4326",
+    )
+    return {
+        "municipalities": muni,
+        "areas": areas,
+        "area_members": members,
+        "facilities": _facilities(),
+        "shelters": shelters,
+        "hazards": hazards,
+        "children": _children(),
+        "roads_nodes": nodes,
+        "roads_edges": edges,
+    }
+
+
+def test_every_input_layer_round_trips(tmp_path):
+    path = tmp_path / "w.gpkg"
+    frames = _layers()
+    workspace.write_layers(path, frames)
+    assert set(workspace.layers(path)) == set(frames)
+    for name, frame in frames.items():
+        back = workspace.read(path, name, validate_schema=True)
+        pd.testing.assert_frame_equal(back, workspace.normalize(name, frame))
+
+
+def test_list_columns_keep_unknown_apart_from_empty(tmp_path):
+    path = tmp_path / "w.gpkg"
+    workspace.write(path, "facilities", _facilities())
+    workspace.write(path, "children", _children())
+    fac = workspace.read(path, "facilities")
+    kids = workspace.read(path, "children")
+    assert fac["accepts"].tolist() == [["ventilator", "suction"], None]
+    assert kids["care"].tolist()[2] == []
+
+
+def test_valid_layers_have_no_problems():
+    for name, frame in _layers().items():
+        assert workspace.validate(name, frame) == [], name
+
+
+def test_unknown_care_code_names_row_column_value_and_table():
+    kids = _children(care=[["ventilator"], ["wings"], []])
+    with pytest.raises(ValidationError, match=r"children row c2: care is \['wings'\].*care_types"):
+        workspace.check("children", kids)
+
+
+def test_all_problems_are_reported_at_once():
+    kids = _children(
+        child_id=["c1", "c1", None],
+        age=[-1, 7.5, 40],
+        mobility=["flying", None, None],
+        municipality_code=["9910", None, None],
+        has_evac_plan=["yes", None, None],
+        last_verified=["2025-13-01", "01/04/2025", None],
+    )
+    problems = workspace.validate("children", kids)
+    found = {(p.row, p.column) for p in problems}
+    assert ("c1", "age") in found
+    assert ("c1", "mobility") in found
+    assert ("c1", "municipality_code") in found
+    assert ("c1", "has_evac_plan") in found
+    assert ("c1", "last_verified") in found
+    assert (None, "child_id") in found
+    assert ("c1", "child_id") in found  # duplicate id
+    assert (None, "age") in found  # 40 > max child age
+    with pytest.raises(ValidationError, match=r"\d+ problem\(s\) found"):
+        workspace.check("children", kids)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("service", "massage", r"service is 'massage'; expected one of the codes"),
+        ("capacity", -2, r"capacity is -2; expected a number >= 0"),
+        ("age_max", 200, r"age_max is 200; expected a number <= 120"),
+        ("source_date", "yesterday", r"source_date is 'yesterday'; expected a date"),
+        ("has_power", "maybe", r"has_power is 'maybe'; expected true or false"),
+        ("accepts", ["ventilator", "magic"], r"accepts is .*unknown: \[.magic.\]"),
+        ("name", "", r"name is ''; expected a non-empty text"),
+    ],
+)
+def test_facility_field_errors(column, value, message):
+    fac = _facilities()
+    fac[column] = pd.Series([value, fac[column].iloc[1]], dtype=object)
+    with pytest.raises(ValidationError, match=r"facilities row f1: " + message):
+        workspace.check("facilities", fac)
+
+
+def test_age_range_must_be_ordered():
+    fac = _facilities()
+    fac["age_min"] = [10, None]
+    fac["age_max"] = [5, None]
+    with pytest.raises(ValidationError, match=r"age_max is 5.*age_max >= age_min"):
+        workspace.check("facilities", fac)
+
+
+def test_missing_column_and_wrong_geometry():
+    kids = _children().drop(columns="care")
+    kids.loc[0, "geometry"] = SQUARE
+    problems = workspace.validate("children", kids)
+    assert any(p.column == "care" and p.value == "(missing column)" for p in problems)
+    assert any(p.column == "geometry" and p.value == "Polygon" for p in problems)
+
+
+def test_empty_geometry_is_a_problem():
+    kids = _children()
+    kids.loc[1, "geometry"] = Point()
+    with pytest.raises(ValidationError, match=r"children row c2: geometry is 'empty'"):
+        workspace.check("children", kids)
+
+
+def test_area_member_code_pattern():
+    members = pd.DataFrame({"area_id": ["a"], "kind": ["k"], "municipality_code": ["131016"]})
+    with pytest.raises(ValidationError, match=r"municipality_code is '131016'.*5-digit"):
+        workspace.check("area_members", members)
+
+
+def test_wrong_crs_raises_with_the_fix():
+    kids = _children().to_crs("EPSG:6677")
+    with pytest.raises(CRSError, match=r"EPSG:6677.*to_crs\('EPSG:4326'\)"):
+        workspace.check("children", kids)
+    with pytest.raises(CRSError, match="to_crs"):
+        workspace.write_layers("/tmp/never-written.gpkg", {"children": kids})
+
+
+def test_missing_crs_raises():
+    kids = _children().set_crs(None, allow_override=True)
+    with pytest.raises(CRSError, match="has no CRS"):
+        workspace.check("children", kids)
+
+
+def test_failed_write_leaves_workspace_unchanged(tmp_path):
+    path = tmp_path / "w.gpkg"
+    workspace.write(path, "children", _children())
+    before = path.read_bytes()
+    bad = _facilities()
+    bad["service"] = ["nope", "visiting_nurse"]
+    with pytest.raises(ValidationError):
+        workspace.write_layers(path, {"facilities": _facilities(), "shelters": bad})
+    assert path.read_bytes() == before
+    assert workspace.layers(path) == ["children"]
+    assert not [p for p in tmp_path.iterdir() if p.name != "w.gpkg"]
+
+
+def test_reading_missing_workspace_or_layer(tmp_path):
+    with pytest.raises(WorkspaceError, match="does not exist.*ikemap demo"):
+        workspace.read(tmp_path / "none.gpkg", "children")
+    path = tmp_path / "w.gpkg"
+    workspace.write(path, "children", _children())
+    with pytest.raises(WorkspaceError, match="has no layer 'facilities' \\(it has: children\\)"):
+        workspace.read(path, "facilities")
+
+
+def test_unknown_layer_name():
+    with pytest.raises(KeyError, match="Unknown layer 'kids'"):
+        workspace.validate("kids", _children())
+
+
+def test_metadata_round_trip(tmp_path):
+    path = tmp_path / "w.gpkg"
+    workspace.write(path, "children", _children())
+    workspace.write_metadata(path, {"region": "テスト県", "fictional": True})
+    workspace.write_metadata(path, {"seed": 7})
+    assert workspace.metadata(path) == {"region": "テスト県", "fictional": "True", "seed": "7"}
+
+
+def test_result_layers_are_free_form(tmp_path):
+    path = tmp_path / "w.gpkg"
+    table = pd.DataFrame({"child_id": ["c1"], "service": ["short_stay_medical"], "minutes": [12.5]})
+    workspace.write(path, "child_access", table)
+    pd.testing.assert_frame_equal(workspace.read(path, "child_access"), table, check_dtype=False)
