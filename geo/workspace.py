@@ -432,8 +432,8 @@ def _list_columns(layer):
     return tuple(c.name for c in schema.columns if c.kind == "codes")
 
 
-_TRUE = {True, 1, "1", "true", "True", "TRUE"}
-_FALSE = {False, 0, "0", "false", "False", "FALSE"}
+_TRUE = {True, "1", "true", "True", "TRUE"}
+_FALSE = {False, "0", "false", "False", "FALSE"}
 
 
 def _to_bool(value):
