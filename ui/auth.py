@@ -1,0 +1,154 @@
+"""Login and roles of the app.
+
+``app.py`` calls :func:`login_gate` first. Without a users file the app runs the fictional demo
+in a clearly marked demo mode, with the role picked from a selectbox; with a users file
+(``$IKEMAP_USERS``, else ``users.toml`` beside the workspace) a login form checks the bcrypt
+hash and the script stops until the user has logged in.
+
+The session object (:class:`analysis.privacy.Access`: ``name``, ``role``, ``scope``, ``demo``)
+is kept in ``st.session_state["ikemap_session"]``. Pages pass it to the library
+(``analysis.privacy.view(frame, session, workspace=...)``), which enforces what a role may see.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from analysis import privacy, users
+from analysis.privacy import Access
+
+SESSION_KEY = "ikemap_session"
+FAILS_KEY = "ikemap_login_failures"
+
+#: After this many failed logins in one browser session, the form is locked for that session.
+MAX_FAILURES = 5
+
+ROLE_LABELS = {
+    "planner": "計画担当（集計のみ）",
+    "coordinator": "コーディネーター",
+    "disaster": "防災担当",
+    "admin": "管理者",
+}
+
+Session = Access
+
+
+def _audit(workspace, **entry):
+    if workspace is None or not Path(workspace).exists():
+        return
+    from analysis import audit
+
+    try:
+        audit.record(workspace, **entry)
+    except Exception as exc:  # noqa: BLE001 - a log failure must not lock users out
+        st.warning(f"監査ログに記録できませんでした / audit log not written: {exc}")
+
+
+def current_session():
+    """The session of the logged-in user, or None."""
+    return st.session_state.get(SESSION_KEY)
+
+
+def logout():
+    """Forget the logged-in user."""
+    st.session_state.pop(SESSION_KEY, None)
+
+
+def _demo(workspace):
+    st.warning(
+        "**デモモード** — 架空の「デモ県」のデータです。ログインはありません。"
+        "役割は左のメニューで切り替えられます（デモ専用）。"
+        " / Demo mode: fictional data, no login; pick a role in the sidebar (demo only).",
+        icon="⚠️",
+    )
+    current = st.session_state.get(SESSION_KEY)
+    default = privacy.ROLES.index(current.role) if current is not None else 0
+    role = st.sidebar.selectbox(
+        "役割（デモ） / Role (demo)",
+        privacy.ROLES,
+        index=default,
+        format_func=lambda r: ROLE_LABELS.get(r, r),
+        key="ikemap_demo_role",
+    )
+    session = Access(name="demo", role=role, scope=None, demo=True)
+    st.session_state[SESSION_KEY] = session
+    return session
+
+
+def _login_form(path, workspace):
+    failures = st.session_state.get(FAILS_KEY, 0)
+    st.title("ikemap ログイン")
+    if failures >= MAX_FAILURES:
+        st.error(
+            "ログインに続けて失敗したため、このセッションでは入力できません。管理者に連絡してください。"
+            " / Too many failed logins in this session."
+        )
+        st.stop()
+    with st.form("ikemap_login"):
+        name = st.text_input("ユーザー名 / User name")
+        password = st.text_input("パスワード / Password", type="password")
+        submitted = st.form_submit_button("ログイン / Log in")
+    if submitted:
+        user = users.verify(path, name, password)
+        if user is None:
+            st.session_state[FAILS_KEY] = failures + 1
+            _audit(workspace, user=name or "?", role="-", action="login_failed", what="app", rows=0)
+            st.error("ユーザー名またはパスワードが違います。 / Wrong user name or password.")
+        else:
+            session = Access(name=user.name, role=user.role, scope=user.scope, demo=False)
+            st.session_state[SESSION_KEY] = session
+            st.session_state[FAILS_KEY] = 0
+            _audit(workspace, user=user.name, role=user.role, action="login", what="app", rows=0)
+            st.rerun()
+    st.stop()
+
+
+def _sidebar(session, workspace):
+    scope = "全市区町村" if session.scope is None else "、".join(session.scope)
+    st.sidebar.markdown(
+        f"**{session.name}** — {ROLE_LABELS.get(session.role, session.role)}  \n範囲: {scope}"
+    )
+    if st.sidebar.button("ログアウト / Log out", key="ikemap_logout"):
+        _audit(workspace, user=session.name, role=session.role, action="logout", what="app", rows=0)
+        logout()
+        st.rerun()
+
+
+def login_gate(workspace=None, *, users_path=None):
+    """Return the session of the current user; show the login form (and stop) until there is one.
+
+    Parameters
+    ----------
+    workspace : path, optional
+        The workspace (its folder holds ``users.toml``; its ``audit_log`` records logins).
+    users_path : path, optional
+        Users file (default ``$IKEMAP_USERS``, else ``users.toml`` beside the workspace).
+
+    Returns
+    -------
+    analysis.privacy.Access
+        ``name``, ``role`` (planner, coordinator, disaster, admin), ``scope`` (municipality
+        codes or None = all) and ``demo`` (True without a users file).
+    """
+    path = Path(users_path) if users_path is not None else users.default_path(workspace)
+    if not path.exists():
+        return _demo(workspace)
+    session = current_session()
+    if session is None or session.demo:
+        st.session_state.pop(SESSION_KEY, None)
+        _login_form(path, workspace)
+        session = current_session()
+    _sidebar(session, workspace)
+    return session
+
+
+def can_see_individuals(session):
+    """True when the session's role may see individual children (in its scope)."""
+    return session is not None and session.role in privacy.INDIVIDUAL_ROLES
+
+
+def scope_filter(frame, session, *, column="municipality_code"):
+    """Rows of ``frame`` inside the session's scope (all rows for an unscoped user)."""
+    return privacy.scope_filter(frame, None if session is None else session.scope, column=column)
