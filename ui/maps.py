@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 from folium.template import Template
 
-from geo import codes, settings
+from analysis import privacy
+from geo import codes
 from ui import labels
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -47,7 +48,7 @@ GSI_ATTRIBUTION = (
 )
 
 #: Roles that may see individual children on a map; every other role sees counts per area.
-CHILD_ROLES = frozenset({"coordinator", "disaster", "admin"})
+CHILD_ROLES = privacy.INDIVIDUAL_ROLES
 
 #: Colour and one-character symbol per service type (distinct at a glance, no icon font needed).
 SERVICE_STYLE = {
@@ -625,8 +626,8 @@ def add_children(
     role : str
         The session's role; only :data:`CHILD_ROLES` see individual points.
     areas : GeoDataFrame, optional
-        Where to aggregate for other roles (counts per area, drawn at a point inside each area;
-        counts from 1 to ``suppress_below - 1`` are shown as ``<n``).
+        Where to aggregate for other roles (counts per area, drawn at a point inside each area,
+        suppressed by :func:`analysis.privacy.suppress`: small counts read ``<10``).
     highlight : iterable of child ids, optional
         Drawn larger with a red ring (e.g. isolated children).
     colour_by : dict child_id -> colour, optional
@@ -658,22 +659,26 @@ def add_children(
         return m
     if areas is None or not len(areas):
         return m
-    if suppress_below is None:
-        suppress_below = settings.suppression_threshold
     a = areas if area_kind is None else areas[areas["kind"] == area_kind]
     joined = gpd.sjoin(children[["geometry"]], a[["area_id", "geometry"]], predicate="within")
-    counts = joined.groupby("area_id").size()
+    per_area = joined.groupby("area_id").size()
+    counts = pd.DataFrame(
+        {"children": [int(per_area.get(i, 0)) for i in a["area_id"]]}, index=a.index
+    )
+    # small counts hidden, and enough others that no hidden count can be worked back
+    shown = privacy.display(
+        privacy.suppress(counts, count_columns=["children"], threshold=suppress_below)
+    )
     g = _group(m, labels.t("layer_children_agg", lang))
-    for _, row in a.iterrows():
-        n = int(counts.get(row["area_id"], 0))
-        text = f"<{suppress_below}" if 0 < n < suppress_below else str(n)
+    for idx, row in a.iterrows():
+        text = shown.loc[idx, "children"]
         pt = row.geometry.representative_point()
         folium.Marker(
             [pt.y, pt.x],
             icon=folium.DivIcon(
                 html=f'<div class="ikemap-count">{html.escape(text)}人</div>',
-                icon_size=(44, 20),
-                icon_anchor=(22, 10),
+                icon_size=(48, 20),
+                icon_anchor=(24, 10),
             ),
             tooltip=f"{html.escape(str(row['name']))}: {html.escape(text)}",
         ).add_to(g)

@@ -1,0 +1,104 @@
+"""データ: the workspace in use, its sources and dates, validation, and new files."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import streamlit as st
+
+from geo import workspace
+from ui import common, labels
+
+lang = common.lang()
+st.header(common.t("data_head"))
+path = common.workspace_path()
+st.markdown(f"**{common.t('workspace')}**: `{path}`")
+if not path.exists():
+    st.error(common.t("workspace_missing", path=path))
+    st.stop()
+
+
+@st.cache_data(show_spinner=False)
+def _inventory(p: str, stamp: float) -> pd.DataFrame:
+    rows = []
+    for name in workspace.layers(p):
+        info = pyogrio.read_info(p, layer=name)
+        rows.append({"layer": name, "rows": int(info["features"])})
+    return pd.DataFrame(rows)
+
+
+@st.cache_data(show_spinner=False)
+def _problems(p: str, stamp: float) -> pd.DataFrame:
+    found = []
+    for name in workspace.INPUT_LAYERS:
+        if name in ("roads_nodes", "roads_edges") or name not in workspace.layers(p):
+            continue
+        found += workspace.validate(name, workspace.read(p, name))
+    return pd.DataFrame(
+        [vars(x) for x in found], columns=["layer", "row", "column", "value", "expected"]
+    ).astype(str)
+
+
+stamp = path.stat().st_mtime
+inv = _inventory(str(path), stamp)
+inv["label"] = [
+    workspace.LAYERS[n].label_ja if n in workspace.LAYERS and lang == "ja" else n
+    for n in inv["layer"]
+]
+common.table(inv)
+
+st.subheader(common.t("sources"))
+lay = common.layers()
+frames = []
+for name in ("facilities", "hazards"):
+    f = lay.get(name)
+    if f is not None and "source" in f.columns:
+        cols = ["source"] + (["source_date"] if "source_date" in f.columns else [])
+        g = f[cols].fillna("-").astype(str).value_counts().rename("rows").reset_index()
+        g.insert(0, "layer", name)
+        frames.append(g)
+if frames:
+    common.table(pd.concat(frames, ignore_index=True))
+
+st.subheader(common.t("validation"))
+problems = _problems(str(path), stamp)
+if problems.empty:
+    st.success(common.t("valid_ok"))
+else:
+    st.warning(common.t("n_problems", n=len(problems)))
+    common.table(problems)
+    common.downloads(problems, "validation", key="dl_validation")
+
+st.subheader(common.t("upload"))
+st.caption(common.t("upload_hint"))
+with st.form("upload_form"):
+    kind = st.selectbox(
+        common.t("upload_kind"),
+        ["children", "facilities", "shelters", "hazards", "areas", "boundaries"],
+        format_func=lambda k: labels.column(k, lang) if k in labels.COLUMNS else k,
+        key="upload_kind",
+    )
+    up = st.file_uploader(common.t("upload"), type=["csv", "gpkg", "geojson"], key="upload_file")
+    check = st.form_submit_button(common.t("upload_check"))
+if check and up is not None:
+    from geo import importers
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / up.name
+        p.write_bytes(up.getvalue())
+        report = importers.validate_file(p, kind=kind, workspace_path=path)
+    rej = pd.DataFrame(
+        [vars(r) for r in report.rejections], columns=["file", "row", "field", "value", "reason"]
+    ).astype(str)
+    st.write(
+        f"{report.rows_read} / {report.rows_accepted} / {report.rows_rejected}"
+        " (read / accepted / rejected)"
+    )
+    if report.ok:
+        st.success(common.t("valid_ok"))
+    else:
+        common.table(rej)
+        common.downloads(rej, "rejections", key="dl_rejections")

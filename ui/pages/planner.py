@@ -1,0 +1,149 @@
+"""計画: gaps per 圏域 and service, choropleth, ranked flags, breakdowns, site suggestion."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from analysis import privacy
+from geo import codes
+from ui import common, labels, maps
+
+lang = common.lang()
+st.header(common.t("planner_head"))
+lay = common.layers()
+areas = lay["areas"]
+kinds = list(dict.fromkeys(areas["kind"]))
+services = labels.code_options("service")
+defaults = codes.service_types()["threshold_min"]
+
+with st.form("planner_form"):
+    c1, c2, c3 = st.columns(3)
+    kind = c1.selectbox(common.t("area_kind"), kinds, key="planner_kind")
+    service = c2.selectbox(
+        common.t("service"),
+        services,
+        format_func=lambda s: labels.code_label("service", s, lang),
+        key="planner_service",
+    )
+    threshold = c3.number_input(
+        common.t("threshold"),
+        min_value=5,
+        max_value=180,
+        step=5,
+        value=None,
+        key="planner_thr",
+        placeholder=f"{int(defaults[service])}",
+    )
+    st.form_submit_button(common.t("run"))
+
+gaps = common.analysis_module("gaps")
+ctx = common.context() if gaps is not None else None
+if ctx is not None:
+    thr = {service: float(threshold)} if threshold else None
+    with st.spinner(common.t("computing")):
+        table = gaps.area_gaps(ctx, area_kind=kind, threshold=thr, role=common.role())
+    if "service" in table.columns:
+        table = table[table["service"] == service]
+    shown = privacy.display(table)
+    numeric = [
+        c
+        for c in table.columns
+        if pd.api.types.is_numeric_dtype(table[c])
+        and c != "area_id"
+        and not c.endswith("_suppressed")
+    ]
+    left, right = st.columns([3, 2])
+    with right:
+        value = st.selectbox(
+            common.t("choropleth_value"),
+            numeric,
+            format_func=lambda c: labels.column(c, lang),
+            key="planner_value",
+        )
+        st.subheader(common.t("gap_table"))
+        common.table(shown)
+        common.downloads(shown, f"area_gaps_{service}", key="dl_gaps")
+    with left:
+        m = maps.base_map(bounds=areas.total_bounds, basemap=common.basemap())
+        maps.add_boundaries(m, lay.get("municipalities"), None, lang=lang)
+        if value and "area_id" in table.columns:
+            values = pd.to_numeric(table.set_index("area_id")[value], errors="coerce")
+            maps.add_choropleth(
+                m, areas[areas["kind"] == kind], values, title=labels.column(value, lang), lang=lang
+            )
+        maps.add_roads(m, lay.get("roads_edges"), lang=lang)
+        maps.add_facilities(m, lay["facilities"], lang=lang, services=[service])
+        common.show_map(maps.finish(m), key="planner_map", height=520)
+
+    flag_cols = [c for c in ("reason", "reasons", "flag", "flags") if c in table.columns]
+    if flag_cols:
+        st.subheader(common.t("flags"))
+        flagged = shown[table[flag_cols[0]].fillna("").astype(str).str.len() > 0]
+        if "rank" in flagged.columns:
+            flagged = flagged.sort_values("rank")
+        common.table(flagged)
+        common.downloads(flagged, f"flags_{service}", key="dl_flags")
+
+    if hasattr(gaps, "breakdown"):
+        st.subheader(common.t("breakdown"))
+        tabs = st.tabs([common.t("by_age"), common.t("by_care")])
+        for tab, by in zip(tabs, ("age_band", "care"), strict=True):
+            with tab:
+                bd = gaps.breakdown(
+                    ctx, by=by, area_kind=kind, service=service, threshold=thr, role=common.role()
+                )
+                bd_shown = privacy.display(bd)
+                common.table(bd_shown)
+                common.downloads(bd_shown, f"breakdown_{by}_{service}", key=f"dl_bd_{by}")
+                nums = [c for c in bd.columns if pd.api.types.is_numeric_dtype(bd[c])]
+                if nums and by in bd.columns:
+                    tab.altair_chart(
+                        alt.Chart(bd.reset_index(drop=True))
+                        .mark_bar()
+                        .encode(x=alt.X(f"{by}:N", title=None), y=alt.Y(f"{nums[0]}:Q")),
+                        use_container_width=True,
+                    )
+
+st.divider()
+st.subheader(common.t("sites_head"))
+sites = common.analysis_module("sites")
+if sites is not None and hasattr(sites, "suggest"):
+    with st.form("sites_form"):
+        c1, c2, c3 = st.columns(3)
+        s_service = c1.selectbox(
+            common.t("service"),
+            services,
+            format_func=lambda s: labels.code_label("service", s, lang),
+            key="sites_service",
+        )
+        k = c2.number_input(common.t("sites_k"), min_value=1, max_value=10, value=2, key="sites_k")
+        excl = c3.selectbox(
+            common.t("sites_exclude_hazard"),
+            [None, 2, 3, 4],
+            key="sites_excl",
+            format_func=lambda v: "—" if v is None else labels.hazard_level_label("flood", v, lang),
+        )
+        run_sites = st.form_submit_button(common.t("sites_run"))
+    if run_sites:
+        ctx = ctx or common.context()
+        progress = st.progress(0, text=common.t("computing"))
+        st.session_state["sites_result"] = sites.suggest(
+            ctx, service=s_service, k=int(k), exclude_hazard_level=excl
+        )
+        progress.progress(100, text=common.t("computing"))
+    result = st.session_state.get("sites_result")
+    if result is not None:
+        m = maps.base_map(bounds=areas.total_bounds, basemap=common.basemap())
+        maps.add_boundaries(m, lay.get("municipalities"), areas, lang=lang, area_kind=kinds[0])
+        maps.add_facilities(m, lay["facilities"], lang=lang, services=[s_service])
+        maps.add_candidates(m, result, lang=lang)
+        st.caption(common.t("whatif_pick"))
+        click = common.show_map(maps.finish(m), key="sites_map", height=460, click=True)
+        common.table(result)
+        common.downloads(result, f"site_suggestions_{s_service}", key="dl_sites")
+        if click is not None and hasattr(sites, "what_if"):
+            st.subheader(common.t("whatif_result"))
+            wi = sites.what_if(ctx, service=s_service, points=[(click[0], click[1])])
+            common.table(privacy.display(wi))
