@@ -194,3 +194,289 @@ def direction(service):
     """Return the travel direction of a service (``to_facility`` or ``to_home``)."""
     st = codes.service_types()
     return str(st.loc[service, "direction"]) if service in st.index else "to_facility"
+
+
+# ---------------------------------------------------------------------------------------------
+# the wrapper over a Context
+
+
+def in_scope(ages, service):
+    """Return a bool mask of children whose age is inside the service's default age range.
+
+    A 3-year-old is not in the scope of 生活介護 (18+), so coverage tables do not count them.
+    """
+    st = codes.service_types()
+    a = _num(ages, len(ages))
+    lo = _float(st["age_min"].get(service)) if service in st.index else np.nan
+    hi = _float(st["age_max"].get(service)) if service in st.index else np.nan
+    ok = np.ones(len(a), dtype=bool)
+    if not np.isnan(lo):
+        ok &= ~(a < lo)
+    if not np.isnan(hi):
+        ok &= ~(a > hi)
+    return ok
+
+
+class ServicePass:
+    """Engine results of one service for the children in its scope (arrays, positions).
+
+    Attributes
+    ----------
+    service : str
+    threshold_s : float
+    children : numpy.ndarray of int
+        Positions (``iloc``) of the children in scope.
+    facilities : numpy.ndarray of int
+        Positions (``iloc``) of the facilities of the service.
+    compat : numpy.ndarray of int8
+        Compatibility (children in scope x facilities of the service).
+    time_s : numpy.ndarray of float, shape (n, k)
+        Door-to-door seconds to the k nearest compatible facilities (inf = none).
+    fac_pos : numpy.ndarray of int, shape (n, k)
+        Index into ``facilities`` (-1 = none).
+    pair_child, pair_fac, pair_time_s : numpy.ndarray
+        Every compatible (child, facility) pair within the threshold, door to door; indices
+        into ``children`` and ``facilities``.
+    n_capped : int
+        Children whose within-threshold list was capped at ``settings.k_max``.
+    """
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def service_pass(ctx, service, *, k=None, threshold_s=None, ignore_care=False):
+    """Run the travel engine for one service: k nearest and all pairs within the threshold.
+
+    One multi-source search per group of children sharing the same compatible facilities
+    (:func:`groups`). Results are cached on the context.
+
+    Parameters
+    ----------
+    ctx : analysis.context.Context
+    service : str
+        Service code.
+    k : int, optional
+        Nearest facilities per child (default ``geo.settings.k_nearest``).
+    threshold_s : float, optional
+        Coverage threshold in seconds (default from ``data/service_types.csv``).
+    ignore_care : bool, default False
+        Treat every facility of the service as compatible (to find children whose care alone
+        keeps them out of reach).
+
+    Returns
+    -------
+    ServicePass
+    """
+    from geo import settings as _settings
+    from geo import travel
+
+    k = int(k or _settings.k_nearest)
+    if threshold_s is None:
+        threshold_s = thresholds_s([service])[service]
+    key = ("pass", service, k, float(threshold_s), bool(ignore_care), id(ctx.facilities))
+    if key in ctx._cache:
+        return ctx._cache[key]
+    kids = ctx.children
+    fac_all = ctx.facilities
+    ch = np.flatnonzero(in_scope(kids["age"].tolist(), service)) if len(kids) else np.zeros(0, int)
+    fa = np.flatnonzero((fac_all["service"] == service).to_numpy()) if len(fac_all) else ch[:0]
+    fac = fac_all.iloc[fa]
+    lo, hi = facility_age_range(fac) if len(fac) else (np.zeros(0), np.zeros(0))
+    care = kids["care"].iloc[ch].tolist()
+    if ignore_care:
+        care = [[] for _ in care]
+    compat = compatibility(care, kids["age"].iloc[ch].tolist(), fac["accepts"].tolist(), lo, hi)
+    n = len(ch)
+    time_s = np.full((n, k), np.inf)
+    fac_pos = np.full((n, k), -1, dtype=np.int64)
+    pc, pf, pt = [], [], []
+    n_capped = 0
+    csnap = ctx.snaps["children"]
+    fsnap = ctx.snaps["facilities"]
+    c_node = csnap["node"].to_numpy()[ch] if n else np.zeros(0, np.int64)
+    c_acc = csnap["access_s"].to_numpy(dtype=float)[ch] if n else np.zeros(0)
+    f_node = fsnap["node"].to_numpy()[fa] if len(fa) else np.zeros(0, np.int64)
+    f_acc = fsnap["access_s"].to_numpy(dtype=float)[fa] if len(fa) else np.zeros(0)
+    d = direction(service)
+    for gfac, gkids in groups(compat):
+        src = f_node[gfac].astype(np.int64)
+        off = f_acc[gfac]
+        tgt = c_node[gkids].astype(np.int64)
+        t, p = travel.k_nearest(net := ctx.net, src, k=k, direction=d, targets=tgt, offsets_s=off)
+        t = np.asarray(t, dtype=float).reshape(len(gkids), -1)
+        p = np.asarray(p).reshape(len(gkids), -1)
+        kk = min(k, t.shape[1])
+        ok = p[:, :kk] >= 0
+        time_s[gkids, :kk] = np.where(ok, t[:, :kk] + c_acc[gkids, None], np.inf)
+        fac_pos[gkids, :kk] = np.where(ok, gfac[np.clip(p[:, :kk], 0, None)], -1)
+        w = travel.within(
+            net,
+            src,
+            limit_s=float(threshold_s),
+            direction=d,
+            targets=tgt,
+            offsets_s=off,
+            k_max=_settings.k_max,
+        )
+        wt = np.asarray(w.time_s, dtype=float) + c_acc[gkids][np.asarray(w.target_pos)]
+        keep = wt <= threshold_s
+        pc.append(gkids[np.asarray(w.target_pos)[keep]])
+        pf.append(gfac[np.asarray(w.source_pos)[keep]])
+        pt.append(wt[keep])
+        n_capped += int(w.n_capped)
+    # a pair list may miss a facility within the threshold only when capped; the k nearest
+    # are exact, so add any of them within the threshold that the cap dropped
+    res = ServicePass(
+        service=service,
+        threshold_s=float(threshold_s),
+        k=k,
+        direction=d,
+        children=ch,
+        facilities=fa,
+        compat=compat,
+        time_s=time_s,
+        fac_pos=fac_pos,
+        pair_child=np.concatenate(pc) if pc else np.zeros(0, np.int64),
+        pair_fac=np.concatenate(pf) if pf else np.zeros(0, np.int64),
+        pair_time_s=np.concatenate(pt) if pt else np.zeros(0),
+        n_capped=n_capped,
+        child_node=c_node,
+        child_access_s=c_acc,
+        fac_node=f_node,
+        fac_access_s=f_acc,
+    )
+    ctx._cache[key] = res
+    return res
+
+
+def summary(sp):
+    """Per-child summary of a :class:`ServicePass` (children in scope, by position).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``child`` (iloc in the children layer), ``covered``, ``covered_confirmed``,
+        ``n_within``, ``n_within_confirmed``, ``nearest`` (iloc in the facilities layer or -1),
+        ``nearest_minutes``.
+    """
+    n = len(sp.children)
+    n_within = np.bincount(sp.pair_child, minlength=n) if n else np.zeros(0, int)
+    conf = sp.compat[sp.pair_child, sp.pair_fac] == CONFIRMED if len(sp.pair_child) else []
+    n_conf = (
+        np.bincount(sp.pair_child[conf], minlength=n) if len(sp.pair_child) else np.zeros(n, int)
+    )
+    first = sp.time_s[:, 0] if n else np.zeros(0)
+    # within lists may be capped; the nearest facility decides coverage exactly
+    covered = (first <= sp.threshold_s) | (n_within > 0)
+    n_within = np.maximum(n_within, covered.astype(int))
+    nearest = np.where(sp.fac_pos[:, 0] >= 0, sp.facilities[np.clip(sp.fac_pos[:, 0], 0, None)], -1)
+    return pd.DataFrame(
+        {
+            "child": sp.children,
+            "covered": covered,
+            "covered_confirmed": n_conf > 0,
+            "n_within": n_within,
+            "n_within_confirmed": n_conf,
+            "nearest": nearest if n else np.zeros(0, int),
+            "nearest_minutes": first / 60.0,
+        }
+    )
+
+
+def child_access(ctx, *, k=3, services=None, thresholds=None):
+    """Return the ``child_access`` table: k nearest compatible facilities per child and service.
+
+    Parameters
+    ----------
+    ctx : analysis.context.Context
+    k : int, default 3
+        Facilities kept per child and service.
+    services : list of str, optional
+        Service codes (default: every service with at least one facility).
+    thresholds : dict of str to float, optional
+        Coverage threshold in minutes per service (default ``data/service_types.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per child x service x rank (columns :data:`COLUMNS`). A child in a service's
+        age scope with no reachable compatible facility gets one row, rank 1, with an empty
+        facility and ``minutes`` NaN. ``minutes = (network_s + access_s) / 60``; ``network_s``
+        is the road time between ``child_node`` and ``facility_node`` (ids of
+        ``roads_edges.u/v``) in the service's direction; ``access_s`` the two access legs.
+        ``covered``, ``n_within`` and their ``_confirmed`` variants are per child and service;
+        ``basis`` and ``within`` belong to the row's facility.
+
+    Examples
+    --------
+    >>> ca = child_access(ctx, k=2)  # doctest: +SKIP
+    >>> ca.groupby("service")["covered"].mean()  # doctest: +SKIP
+    """
+    if services is None:
+        services = (
+            list(dict.fromkeys(ctx.facilities["service"].tolist())) if len(ctx.facilities) else []
+        )
+    thr = thresholds_s(services, thresholds)
+    kids = ctx.children
+    fac = ctx.facilities
+    csnap = ctx.snaps["children"]
+    fsnap = ctx.snaps["facilities"]
+    frames = []
+    for s in services:
+        sp = service_pass(ctx, s, k=k, threshold_s=thr[s])
+        summ = summary(sp)
+        n = len(sp.children)
+        if n == 0:
+            continue
+        kk = sp.time_s.shape[1]
+        ranks = np.tile(np.arange(1, kk + 1), n)
+        child_rep = np.repeat(np.arange(n), kk)
+        fp = sp.fac_pos.ravel()
+        t = sp.time_s.ravel()
+        keep = (fp >= 0) | (ranks == 1)
+        child_rep, ranks, fp, t = child_rep[keep], ranks[keep], fp[keep], t[keep]
+        has = fp >= 0
+        fi = np.where(has, sp.facilities[np.clip(fp, 0, None)], 0)
+        ci = sp.children[child_rep]
+        acc = np.where(
+            has, sp.child_access_s[child_rep] + sp.fac_access_s[np.clip(fp, 0, None)], np.nan
+        )
+        comp = sp.compat[child_rep, np.clip(fp, 0, None)] if len(fp) else np.zeros(0, int)
+        minutes = np.where(has, t / 60.0, np.nan)
+        fnode = fsnap["node_id"].to_numpy()[fi] if len(fi) else np.zeros(0, np.int64)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "child_id": kids["child_id"].to_numpy()[ci],
+                    "service": s,
+                    "rank": ranks.astype(int),
+                    "facility_id": np.where(has, fac["facility_id"].to_numpy()[fi], None),
+                    "minutes": minutes,
+                    "network_s": np.where(has, t - acc, np.nan),
+                    "access_s": acc,
+                    "child_node": csnap["node_id"].to_numpy()[ci],
+                    "facility_node": pd.array(
+                        [int(x) if h else pd.NA for x, h in zip(fnode, has)], dtype="Int64"
+                    ),
+                    "covered": summ["covered"].to_numpy()[child_rep],
+                    "n_within": summ["n_within"].to_numpy()[child_rep],
+                    "basis": np.where(has, [BASIS.get(int(c)) for c in comp], None),
+                    "threshold_min": sp.threshold_s / 60.0,
+                    "within": has & (t <= sp.threshold_s),
+                    "covered_confirmed": summ["covered_confirmed"].to_numpy()[child_rep],
+                    "n_within_confirmed": summ["n_within_confirmed"].to_numpy()[child_rep],
+                    "far": csnap["far"].to_numpy(dtype=bool)[ci],
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame({c: [] for c in COLUMNS})
+    out = pd.concat(frames, ignore_index=True)
+    logger.info(
+        "child_access: %d rows for %d children and %d services",
+        len(out),
+        out["child_id"].nunique(),
+        len(services),
+    )
+    return out[COLUMNS]

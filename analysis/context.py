@@ -1,0 +1,347 @@
+"""The analysis context: a workspace read once, its road network built and every point snapped.
+
+:func:`load` reads the layers, builds the :class:`geo.network.Network`, snaps children,
+facilities and shelters to it (:func:`geo.snap.snap`) and caches hazard-scenario networks, so
+that every analysis of a session shares one set of arrays. The app keeps one context in
+``st.cache_resource``; the command line builds one per run.
+
+Examples
+--------
+>>> from analysis import context
+>>> ctx = context.load("data/demo/demo.gpkg")  # doctest: +SKIP
+>>> len(ctx.children), ctx.net.node_ids.size  # doctest: +SKIP
+(120, 5400)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import settings
+from geo.errors import WorkspaceError
+
+logger = logging.getLogger(__name__)
+
+#: Layers a context reads (results are not read back).
+LAYERS = (
+    "municipalities",
+    "areas",
+    "area_members",
+    "facilities",
+    "shelters",
+    "hazards",
+    "children",
+    "roads_nodes",
+    "roads_edges",
+)
+
+_POINT_LAYERS = ("children", "facilities", "shelters")
+
+
+def _empty(layer):
+    """An empty frame with the contract columns of ``layer``."""
+    from geo import workspace
+
+    schema = workspace.LAYERS[layer]
+    cols = [c.name for c in schema.columns]
+    if schema.geometry is None:
+        return pd.DataFrame(columns=cols)
+    return gpd.GeoDataFrame(columns=[*cols, "geometry"], geometry="geometry", crs="EPSG:4326")
+
+
+@dataclass
+class Context:
+    """Everything an analysis needs, built once per workspace.
+
+    Attributes
+    ----------
+    layers : dict of str to DataFrame
+        The input layers (EPSG:4326), missing ones empty with their contract columns.
+    net : geo.network.Network
+        The drive network.
+    snaps : dict of str to DataFrame
+        ``geo.snap.snap`` result per point layer (children, facilities, shelters), indexed
+        like the layer.
+    path : Path or None
+        The workspace file, when read from one.
+    """
+
+    layers: dict
+    net: object
+    snaps: dict
+    path: Path | None = None
+    _scenarios: dict = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # -- layers ------------------------------------------------------------------------------
+    @property
+    def children(self):
+        """The ``children`` layer."""
+        return self.layers["children"]
+
+    @property
+    def facilities(self):
+        """The ``facilities`` layer."""
+        return self.layers["facilities"]
+
+    @property
+    def shelters(self):
+        """The ``shelters`` layer."""
+        return self.layers["shelters"]
+
+    @property
+    def hazards(self):
+        """The ``hazards`` layer."""
+        return self.layers["hazards"]
+
+    @property
+    def areas(self):
+        """The ``areas`` layer."""
+        return self.layers["areas"]
+
+    @property
+    def municipalities(self):
+        """The ``municipalities`` layer."""
+        return self.layers["municipalities"]
+
+    def area_kinds(self):
+        """Area kinds present, in the order of the ``areas`` layer."""
+        kinds = self.areas["kind"].dropna().tolist() if len(self.areas) else []
+        return list(dict.fromkeys(kinds))
+
+    def default_area_kind(self):
+        """The first area kind of the workspace (``None`` when there are no areas)."""
+        kinds = self.area_kinds()
+        return kinds[0] if kinds else None
+
+    # -- network -----------------------------------------------------------------------------
+    def scenario(self, *, min_level, hazard_types=None):
+        """Return the hazard-scenario network (edges in zones at or above ``min_level`` closed).
+
+        Cached per ``(min_level, hazard_types)``.
+        """
+        from geo import scenario as geo_scenario
+
+        key = (int(min_level), tuple(sorted(hazard_types)) if hazard_types else None)
+        if key not in self._scenarios:
+            hz = self.hazards
+            if hazard_types:
+                hz = hz[hz["hazard_type"].isin(list(hazard_types))]
+            self._scenarios[key] = geo_scenario.scenario(
+                self.net,
+                hz,
+                min_level=int(min_level),
+                hazard_types=list(hazard_types) if hazard_types else None,
+            )
+        return self._scenarios[key]
+
+    def snap(self, points):
+        """Snap extra points (a GeoDataFrame/GeoSeries in EPSG:4326) to the network."""
+        from geo import snap as geo_snap
+
+        return geo_snap.snap(self.net, points)
+
+    # -- derived, cached -------------------------------------------------------------------
+    def exposure(self, layer):
+        """Hazard exposure of a point layer (:func:`analysis.exposure.point_exposure`), cached."""
+        from . import exposure
+
+        key = ("exposure", layer)
+        if key not in self._cache:
+            self._cache[key] = exposure.point_exposure(self.layers[layer], self.hazards)
+        return self._cache[key]
+
+    def area_of(self, layer, *, kind=None):
+        """Return the ``area_id`` of each point of ``layer`` for an area kind.
+
+        The point's ``municipality_code`` decides through ``area_members`` when it is known;
+        otherwise the area polygon that contains the point. ``None`` where neither answers.
+        """
+        kind = kind or self.default_area_kind()
+        key = ("area_of", layer, kind)
+        if key in self._cache:
+            return self._cache[key]
+        pts = self.layers[layer]
+        out = pd.Series([None] * len(pts), index=pts.index, dtype=object)
+        if kind is None or len(pts) == 0:
+            self._cache[key] = out
+            return out
+        areas = self.areas[self.areas["kind"] == kind]
+        members = self.layers["area_members"]
+        members = members[members["kind"] == kind] if len(members) else members
+        if "municipality_code" in pts and len(members):
+            m = dict(zip(members["municipality_code"], members["area_id"], strict=True))
+            out = pts["municipality_code"].map(m).astype(object)
+            out = out.where(out.notna(), None)
+        missing = out.isna().to_numpy()
+        if missing.any() and len(areas):
+            j = gpd.sjoin(
+                pts.loc[missing, ["geometry"]],
+                areas[["area_id", "geometry"]],
+                how="left",
+                predicate="intersects",
+            )
+            j = j[~j.index.duplicated(keep="first")]
+            out.loc[j.index] = j["area_id"].where(j["area_id"].notna(), None)
+        self._cache[key] = out
+        return out
+
+    def municipality_of(self, layer):
+        """Return the municipality code of each point (its own column, else the polygon)."""
+        key = ("muni_of", layer)
+        if key in self._cache:
+            return self._cache[key]
+        pts = self.layers[layer]
+        out = (
+            pts["municipality_code"].astype(object)
+            if "municipality_code" in pts
+            else pd.Series([None] * len(pts), index=pts.index, dtype=object)
+        )
+        out = out.where(out.notna(), None)
+        missing = out.isna().to_numpy()
+        munis = self.municipalities
+        if missing.any() and len(munis):
+            j = gpd.sjoin(
+                pts.loc[missing, ["geometry"]],
+                munis[["code", "geometry"]],
+                how="left",
+                predicate="intersects",
+            )
+            j = j[~j.index.duplicated(keep="first")]
+            out.loc[j.index] = j["code"].where(j["code"].notna(), None)
+        self._cache[key] = out
+        return out
+
+    def with_facilities(self, extra):
+        """Return a new context with facilities added (what-if); the network is shared.
+
+        Parameters
+        ----------
+        extra : geopandas.GeoDataFrame
+            New facilities with at least ``facility_id``, ``service`` and a point geometry
+            (EPSG:4326); missing columns are null (``accepts`` null = unknown).
+        """
+        extra = extra.to_crs("EPSG:4326") if extra.crs is not None else extra.set_crs("EPSG:4326")
+        fac = self.facilities
+        for col in fac.columns:
+            if col not in extra.columns:
+                extra[col] = None
+        dup = set(extra["facility_id"]) & set(fac["facility_id"])
+        if dup:
+            msg = (
+                f"what-if facilities reuse facility_id {sorted(dup)[:5]} already in the "
+                "workspace; give new sites new ids (e.g. 'new-1')."
+            )
+            raise ValueError(msg)
+        start = (
+            (int(fac.index.max()) + 1)
+            if len(fac) and pd.api.types.is_integer_dtype(fac.index)
+            else len(fac)
+        )
+        extra = extra[list(fac.columns)].copy()
+        extra.index = pd.RangeIndex(start, start + len(extra))
+        merged = gpd.GeoDataFrame(
+            pd.concat([fac, extra]), geometry="geometry", crs=fac.crs or "EPSG:4326"
+        )
+        layers = {**self.layers, "facilities": merged}
+        snaps = {
+            **self.snaps,
+            "facilities": pd.concat([self.snaps["facilities"], self.snap(extra)]),
+        }
+        ctx = Context(layers=layers, net=self.net, snaps=snaps, path=self.path)
+        ctx._scenarios = self._scenarios  # same roads, same scenarios
+        return ctx
+
+
+def from_layers(layers, *, path=None):
+    """Build a context from a dict of layers (tests and imports use this directly).
+
+    Parameters
+    ----------
+    layers : dict of str to DataFrame
+        Workspace layers; ``roads_nodes`` and ``roads_edges`` are required, the others may be
+        missing (empty layers are used).
+    path : Path, optional
+        Where the layers came from.
+
+    Returns
+    -------
+    Context
+    """
+    from geo import network as geo_network
+    from geo import snap as geo_snap
+
+    missing = [name for name in ("roads_nodes", "roads_edges") if name not in layers]
+    if missing:
+        where = f"Workspace {path}" if path else "The layers"
+        msg = (
+            f"{where} lack {', '.join(missing)}: the analyses need a road network. "
+            "Import one with `ikemap import --workspace W.gpkg --roads roads.osm.pbf`."
+        )
+        raise WorkspaceError(msg)
+    full = {}
+    for name in LAYERS:
+        frame = layers.get(name)
+        full[name] = _empty(name) if frame is None else frame
+    for name in _POINT_LAYERS + ("hazards", "areas", "municipalities"):
+        frame = full[name]
+        if isinstance(frame, gpd.GeoDataFrame):
+            if frame.crs is None:
+                full[name] = frame.set_crs(settings.storage_crs)
+            elif not frame.crs.equals(settings.storage_crs):
+                full[name] = frame.to_crs(settings.storage_crs)
+    net = geo_network.network_from_layers(full["roads_nodes"], full["roads_edges"])
+    snaps = {}
+    for name in _POINT_LAYERS:
+        pts = full[name]
+        if len(pts):
+            snaps[name] = geo_snap.snap(net, pts)
+        else:
+            snaps[name] = pd.DataFrame(
+                {
+                    "node": pd.Series([], dtype=np.int64),
+                    "node_id": pd.Series([], dtype=np.int64),
+                    "snap_m": pd.Series([], dtype=float),
+                    "access_s": pd.Series([], dtype=float),
+                    "far": pd.Series([], dtype=bool),
+                }
+            )
+    n_far = {k: int(v["far"].sum()) for k, v in snaps.items() if len(v)}
+    logger.info(
+        "Context: %d children, %d facilities, %d shelters on %d road nodes (far from roads: %s)",
+        len(full["children"]),
+        len(full["facilities"]),
+        len(full["shelters"]),
+        len(net.node_ids),
+        n_far,
+    )
+    return Context(layers=full, net=net, snaps=snaps, path=Path(path) if path else None)
+
+
+def load(path):
+    """Read a workspace once and build its context.
+
+    Parameters
+    ----------
+    path : str or Path
+        The workspace GeoPackage.
+
+    Returns
+    -------
+    Context
+
+    Examples
+    --------
+    >>> ctx = load("data/demo/demo.gpkg")  # doctest: +SKIP
+    """
+    from geo import workspace
+
+    path = Path(path)
+    layers = workspace.read_all(path, names=LAYERS)
+    return from_layers(layers, path=path)
