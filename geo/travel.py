@@ -1,0 +1,313 @@
+"""The travel engine: multi-source searches over a :class:`geo.network.Network`, arrays only.
+
+Sources are facilities, one entry each (several may share a node), given as node positions, with
+optional per-source offsets (their access legs, seconds). A search runs from the sources:
+
+- ``direction="to_facility"`` (home -> facility) on the **reversed** graph, so ``time_s[j]`` is
+  the trip from node ``j`` to the facility;
+- ``direction="to_home"`` (facility -> home) on the **forward** graph, so ``time_s[j]`` is the
+  trip from the facility to node ``j``.
+
+One call is one pass over the graph for a whole group of compatible facilities, never one search
+per child. Unreachable gives ``inf`` times and ``-1`` sources, never a wrong number. The hot loops
+are compiled with numba (:mod:`geo._kernels`).
+
+Examples
+--------
+>>> from geo import network, travel
+>>> net = network.network_from_arrays(
+...     node_ids=[1, 2, 3], lon=[139.0, 139.001, 139.002], lat=[35.0, 35.0, 35.0],
+...     u=[0, 1, 2], v=[1, 2, 0], travel_time=[10.0, 20.0, 30.0])
+>>> t, s = travel.nearest(net, [0], direction="to_home")
+>>> t.tolist(), s.tolist()
+([0.0, 10.0, 30.0], [0, 0, 0])
+>>> travel.nearest(net, [0], direction="to_facility")[0].tolist()
+[0.0, 50.0, 30.0]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _kernels, settings
+
+__all__ = ["Within", "nearest", "k_nearest", "within", "from_node", "DIRECTIONS"]
+
+DIRECTIONS = ("to_facility", "to_home")
+
+
+class Within(NamedTuple):
+    """Sparse ``(target, source, time)`` triples of :func:`within`.
+
+    Attributes
+    ----------
+    target_pos : numpy.ndarray of int64
+        Row in the ``targets`` array given to :func:`within`.
+    source_pos : numpy.ndarray of int64
+        Row in the ``sources`` array.
+    time_s : numpy.ndarray of float64
+        Seconds, ``<= limit_s``. Sorted by target, then time.
+    n_capped : int
+        Targets with more than ``k_max`` sources within the limit (only the ``k_max`` nearest
+        are kept for them).
+    capped : numpy.ndarray of bool
+        Per target: was it capped.
+    """
+
+    target_pos: np.ndarray
+    source_pos: np.ndarray
+    time_s: np.ndarray
+    n_capped: int
+    capped: np.ndarray
+
+
+def _sources(net, sources, offsets_s):
+    src = np.asarray(sources, dtype=np.int64).ravel()
+    if src.size and (src.min() < 0 or src.max() >= net.n_nodes):
+        bad = src[(src < 0) | (src >= net.n_nodes)][:5].tolist()
+        msg = f"source node position(s) {bad} are outside 0..{net.n_nodes - 1}."
+        raise ValueError(msg)
+    if offsets_s is None:
+        off = np.zeros(src.size, dtype=np.float64)
+    else:
+        off = np.asarray(offsets_s, dtype=np.float64).ravel()
+        if off.shape != src.shape:
+            msg = f"offsets_s has {off.size} values for {src.size} sources; give one per source."
+            raise ValueError(msg)
+        if np.isnan(off).any() or (off < 0).any():
+            msg = "offsets_s must be >= 0 seconds (inf drops a source); found NaN or negative."
+            raise ValueError(msg)
+    return src.astype(np.int32), off
+
+
+def _targets(net, targets):
+    tg = np.asarray(targets, dtype=np.int64).ravel()
+    if tg.size and (tg.min() < 0 or tg.max() >= net.n_nodes):
+        bad = tg[(tg < 0) | (tg >= net.n_nodes)][:5].tolist()
+        msg = f"target node position(s) {bad} are outside 0..{net.n_nodes - 1}."
+        raise ValueError(msg)
+    is_target = np.zeros(net.n_nodes, dtype=np.bool_)
+    is_target[tg] = True
+    return tg, is_target, int(is_target.sum())
+
+
+def _limit(limit_s):
+    limit = math.inf if limit_s is None else float(limit_s)
+    if math.isnan(limit) or limit < 0:
+        msg = f"limit_s is {limit_s!r}; expected seconds >= 0 (or inf)."
+        raise ValueError(msg)
+    return limit
+
+
+def nearest(net, sources, *, direction, offsets_s=None, limit_s=math.inf, targets=None):
+    """Time from every node to its nearest source, and which source, in one pass.
+
+    Parameters
+    ----------
+    net : geo.network.Network
+        The road network.
+    sources : array-like of int
+        Node position of each facility (several may share a node).
+    direction : {"to_facility", "to_home"}
+        Trip direction; see the module docstring.
+    offsets_s : array-like of float, optional
+        Seconds added to every time from source ``i`` (its access leg); ``inf`` drops it.
+    limit_s : float, default inf
+        Times above this are reported as unreachable (``inf``/``-1``); bounds the search.
+    targets : array-like of int, optional
+        Only these nodes are needed: the search stops once all are settled. Other nodes then
+        hold their time only if it was settled before the stop (else ``inf``).
+
+    Returns
+    -------
+    time_s : numpy.ndarray of float64, shape (n_nodes,)
+    source_pos : numpy.ndarray of int64, shape (n_nodes,)
+        Row in ``sources`` of the nearest one; ``-1`` where unreachable.
+
+    Examples
+    --------
+    See the module docstring.
+    """
+    adj = net.adjacency(direction)
+    src, off = _sources(net, sources, offsets_s)
+    limit = _limit(limit_s)
+    if targets is None:
+        is_target = np.zeros(net.n_nodes, dtype=np.bool_)
+        n_t = 0
+    else:
+        _, is_target, n_t = _targets(net, targets)
+        if n_t == 0:
+            return np.full(net.n_nodes, np.inf), np.full(net.n_nodes, -1, dtype=np.int64)
+    dist, who = _kernels.nearest_kernel(*adj, src, off, limit, is_target, n_t)
+    return dist, who.astype(np.int64)
+
+
+def k_nearest(net, sources, *, k, direction, targets=None, offsets_s=None, limit_s=math.inf):
+    """The k nearest distinct sources of each target, ascending, in one pass.
+
+    Parameters
+    ----------
+    net : geo.network.Network
+    sources : array-like of int
+        Node position per facility; two facilities on one node are two distinct sources.
+    k : int
+        How many sources per target.
+    direction : {"to_facility", "to_home"}
+    targets : array-like of int, optional
+        Node positions (children's snapped nodes; repeats allowed). All nodes when omitted.
+        The search stops once every target holds k sources.
+    offsets_s : array-like of float, optional
+        Per-source access legs (seconds).
+    limit_s : float, default inf
+        Sources farther than this are not returned.
+
+    Returns
+    -------
+    time_s : numpy.ndarray of float64, shape (n_targets, k)
+        Ascending per row; ``inf`` padding.
+    source_pos : numpy.ndarray of int64, shape (n_targets, k)
+        Rows in ``sources``; ``-1`` padding.
+
+    Examples
+    --------
+    >>> from geo import network
+    >>> net = network.network_from_arrays(
+    ...     node_ids=[1, 2, 3], lon=[139.0, 139.001, 139.002], lat=[35.0, 35.0, 35.0],
+    ...     u=[0, 1, 1, 2], v=[1, 0, 2, 1], travel_time=[10.0, 10.0, 5.0, 5.0])
+    >>> t, s = k_nearest(net, [0, 2, 2], k=2, direction="to_home", targets=[1],
+    ...                  offsets_s=[0.0, 0.0, 1.0])
+    >>> t.tolist(), s.tolist()
+    ([[5.0, 6.0]], [[1, 2]])
+    """
+    k = int(k)
+    if k < 1:
+        msg = f"k is {k}; expected at least 1."
+        raise ValueError(msg)
+    adj = net.adjacency(direction)
+    src, off = _sources(net, sources, offsets_s)
+    limit = _limit(limit_s)
+    if targets is None:
+        tg = np.arange(net.n_nodes)
+        is_target = np.zeros(net.n_nodes, dtype=np.bool_)
+        n_t = 0
+    else:
+        tg, is_target, n_t = _targets(net, targets)
+        if tg.size == 0:
+            return np.full((0, k), np.inf), np.full((0, k), -1, dtype=np.int64)
+    if k == 1:
+        dist, who = _kernels.nearest_kernel(*adj, src, off, limit, is_target, n_t)
+        return dist[tg][:, None], who[tg].astype(np.int64)[:, None]
+    lab_d, lab_s, _ = _kernels.klabel_kernel(*adj, src, off, k, limit, is_target, n_t)
+    return lab_d[tg], lab_s[tg].astype(np.int64)
+
+
+def within(net, sources, *, limit_s, direction, targets, offsets_s=None, k_max=None):
+    """Sources within ``limit_s`` of each target, as sparse triples, capped at ``k_max``.
+
+    One k-label pass with ``k = k_max + 1``: a target that holds ``k_max + 1`` sources within
+    the limit has more than ``k_max``; its ``k_max`` nearest are kept and it counts as capped.
+
+    Parameters
+    ----------
+    net : geo.network.Network
+    sources : array-like of int
+        Node position per facility.
+    limit_s : float
+        Catchment in seconds (inclusive).
+    direction : {"to_facility", "to_home"}
+    targets : array-like of int
+        Node positions of the targets (repeats allowed).
+    offsets_s : array-like of float, optional
+        Per-source access legs (seconds).
+    k_max : int, optional
+        Cap per target; defaults to ``geo.settings.k_max``.
+
+    Returns
+    -------
+    Within
+        ``target_pos`` (row in ``targets``), ``source_pos`` (row in ``sources``), ``time_s``,
+        ``n_capped`` and the per-target ``capped`` mask.
+
+    Examples
+    --------
+    >>> from geo import network
+    >>> net = network.network_from_arrays(
+    ...     node_ids=[1, 2, 3], lon=[139.0, 139.001, 139.002], lat=[35.0, 35.0, 35.0],
+    ...     u=[0, 1, 1, 2], v=[1, 0, 2, 1], travel_time=[10.0, 10.0, 5.0, 5.0])
+    >>> w = within(net, [0, 2], limit_s=7, direction="to_home", targets=[1, 0])
+    >>> w.target_pos.tolist(), w.source_pos.tolist(), w.time_s.tolist(), w.n_capped
+    ([0, 1], [1, 0], [5.0, 0.0], 0)
+    """
+    k_max = settings.k_max if k_max is None else int(k_max)
+    if k_max < 1:
+        msg = f"k_max is {k_max}; expected at least 1."
+        raise ValueError(msg)
+    limit = _limit(limit_s)
+    adj = net.adjacency(direction)
+    src, off = _sources(net, sources, offsets_s)
+    tg, is_target, n_t = _targets(net, targets)
+    kk = k_max + 1
+    if tg.size == 0 or src.size == 0:
+        empty_i = np.zeros(0, dtype=np.int64)
+        return Within(empty_i, empty_i.copy(), np.zeros(0), 0, np.zeros(tg.size, dtype=bool))
+    kk = min(kk, src.size + 1)  # never more labels than sources (+1 keeps the cap test exact)
+    lab_d, lab_s, cnt = _kernels.klabel_kernel(*adj, src, off, kk, limit, is_target, n_t)
+    cnt_t = cnt[tg]
+    capped = cnt_t > k_max
+    keep = np.minimum(cnt_t, k_max)
+    rows = np.repeat(np.arange(tg.size, dtype=np.int64), keep)
+    cols = np.arange(rows.size) - np.repeat(np.cumsum(keep) - keep, keep)
+    nodes = tg[rows]
+    return Within(
+        rows,
+        lab_s[nodes, cols].astype(np.int64),
+        lab_d[nodes, cols],
+        int(capped.sum()),
+        capped,
+    )
+
+
+def from_node(net, node, *, direction, limit_s=math.inf):
+    """Trip times between one home node and every node (single-point queries).
+
+    ``node`` is the home end of the trip: ``to_facility`` gives the time from ``node`` to each
+    node (forward graph), ``to_home`` the time from each node to ``node`` (reversed graph).
+
+    Parameters
+    ----------
+    net : geo.network.Network
+    node : int
+        Node position of the address.
+    direction : {"to_facility", "to_home"}
+    limit_s : float, default inf
+        Bounds the search; nodes beyond are ``inf``.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_nodes,)
+
+    Examples
+    --------
+    >>> from geo import network
+    >>> net = network.network_from_arrays(
+    ...     node_ids=[1, 2, 3], lon=[139.0, 139.001, 139.002], lat=[35.0, 35.0, 35.0],
+    ...     u=[0, 1, 2], v=[1, 2, 0], travel_time=[10.0, 20.0, 30.0])
+    >>> from_node(net, 0, direction="to_facility").tolist()
+    [0.0, 10.0, 30.0]
+    >>> from_node(net, 0, direction="to_home").tolist()
+    [0.0, 50.0, 30.0]
+    """
+    if direction not in DIRECTIONS:
+        msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
+        raise ValueError(msg)
+    # the address is the single "source"; searching away from home = the opposite adjacency
+    flipped = "to_home" if direction == "to_facility" else "to_facility"
+    adj = net.adjacency(flipped)
+    src, off = _sources(net, [int(node)], None)
+    limit = _limit(limit_s)
+    no_t = np.zeros(net.n_nodes, dtype=np.bool_)
+    dist, _ = _kernels.nearest_kernel(*adj, src, off, limit, no_t, 0)
+    return dist

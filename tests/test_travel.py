@@ -1,0 +1,284 @@
+"""Travel engine on a graph worked out by hand, and on the real 立川市 graph against networkx."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from geo import network, roads, travel
+
+INF = math.inf
+
+# Six nodes. 0-1 two-way 10 s; 1->2 one-way 5 s; 2-3 two-way 10 s; 3-0 two-way 30 s;
+# 3-4 two-way 7 s; 5->0 one-way 4 s (node 5 can leave but never be reached).
+EDGES = [
+    (0, 1, 10.0),
+    (1, 0, 10.0),
+    (1, 2, 5.0),
+    (2, 3, 10.0),
+    (3, 2, 10.0),
+    (3, 0, 30.0),
+    (0, 3, 30.0),
+    (3, 4, 7.0),
+    (4, 3, 7.0),
+    (5, 0, 4.0),
+]
+
+
+@pytest.fixture(scope="module")
+def net():
+    u, v, t = zip(*EDGES)
+    return network.network_from_arrays(
+        node_ids=[100, 101, 102, 103, 104, 105],
+        lon=[139.000, 139.001, 139.002, 139.002, 139.003, 138.999],
+        lat=[35.000, 35.000, 35.000, 35.001, 35.001, 35.000],
+        u=u,
+        v=v,
+        travel_time=t,
+    )
+
+
+def test_core_is_largest_strongly_connected_part(net):
+    assert net.core.tolist() == [True, True, True, True, True, False]
+
+
+def test_nearest_forward_from_facility(net):
+    # to_home: facility -> home on the forward graph. From node 0: 0->1 10, 0->1->2 15,
+    # 0->1->2->3 25 (beats 0->3 30), ->4 32; node 5 cannot be reached.
+    t, s = travel.nearest(net, [0], direction="to_home")
+    assert t.tolist() == [0.0, 10.0, 15.0, 25.0, 32.0, INF]
+    assert s.tolist() == [0, 0, 0, 0, 0, -1]
+
+
+def test_nearest_reversed_to_facility(net):
+    # to_facility: home -> facility. From 2 the one-way 1->2 cannot be driven back: 2->3->0 = 40.
+    t, s = travel.nearest(net, [0], direction="to_facility")
+    assert t.tolist() == [0.0, 10.0, 40.0, 30.0, 37.0, 4.0]
+    assert s.tolist() == [0, 0, 0, 0, 0, 0]
+
+
+def test_nearest_with_offsets_picks_by_total_time(net):
+    # A at 0 (offset 20), B at 4 (offset 0). to_home: node 1 from A 30, from B 4->3->0->1 = 47.
+    t, s = travel.nearest(net, [0, 4], direction="to_home", offsets_s=[20.0, 0.0])
+    assert t.tolist() == [20.0, 30.0, 17.0, 7.0, 0.0, INF]
+    assert s.tolist() == [0, 0, 1, 1, 1, -1]
+
+
+def test_nearest_limit_makes_far_nodes_unreachable(net):
+    t, s = travel.nearest(net, [0], direction="to_home", limit_s=15)
+    assert t.tolist() == [0.0, 10.0, 15.0, INF, INF, INF]
+    assert s.tolist() == [0, 0, 0, -1, -1, -1]
+
+
+def test_nearest_early_stop_keeps_targets_exact(net):
+    t, _ = travel.nearest(net, [0], direction="to_home", targets=[1])
+    assert t[1] == 10.0
+    assert t[0] == 0.0
+
+
+# facilities A (node 0), B (node 4), C (node 4, access leg 3 s)
+SOURCES = [0, 4, 4]
+OFFSETS = [0.0, 0.0, 3.0]
+
+
+def test_k_nearest_distinct_sources_in_order(net):
+    # forward times: A [0,10,15,25,32,inf]; B [37,47,17,7,0,inf]; C = B + 3
+    t, s = travel.k_nearest(net, SOURCES, k=2, direction="to_home", offsets_s=OFFSETS)
+    assert t.tolist() == [
+        [0.0, 37.0],
+        [10.0, 47.0],
+        [15.0, 17.0],
+        [7.0, 10.0],
+        [0.0, 3.0],
+        [INF, INF],
+    ]
+    assert s.tolist() == [[0, 1], [0, 1], [0, 1], [1, 2], [1, 2], [-1, -1]]
+
+
+def test_k_nearest_pads_when_fewer_sources(net):
+    t, s = travel.k_nearest(
+        net, SOURCES, k=4, direction="to_home", offsets_s=OFFSETS, targets=[3, 3, 5]
+    )
+    assert t.tolist() == [[7.0, 10.0, 25.0, INF], [7.0, 10.0, 25.0, INF], [INF] * 4]
+    assert s.tolist() == [[1, 2, 0, -1], [1, 2, 0, -1], [-1] * 4]
+
+
+def test_k_nearest_directions_differ(net):
+    fwd, _ = travel.k_nearest(net, [0], k=1, direction="to_home", targets=[2, 5])
+    rev, _ = travel.k_nearest(net, [0], k=1, direction="to_facility", targets=[2, 5])
+    assert fwd[:, 0].tolist() == [15.0, INF]
+    assert rev[:, 0].tolist() == [40.0, 4.0]
+
+
+def test_k_nearest_limit(net):
+    t, s = travel.k_nearest(
+        net, SOURCES, k=3, direction="to_home", offsets_s=OFFSETS, targets=[0], limit_s=38
+    )
+    assert t.tolist() == [[0.0, 37.0, INF]]
+    assert s.tolist() == [[0, 1, -1]]
+
+
+def test_k_nearest_equals_brute_force_on_random_graph():
+    rng = np.random.default_rng(7)
+    n = 60
+    u = rng.integers(0, n, 240)
+    v = rng.integers(0, n, 240)
+    w = rng.uniform(1, 100, 240).round(1)
+    net = network.network_from_arrays(
+        node_ids=np.arange(n),
+        lon=139 + rng.random(n) / 100,
+        lat=35 + rng.random(n) / 100,
+        u=u,
+        v=v,
+        travel_time=w,
+    )
+    sources = rng.integers(0, n, 9)
+    offsets = rng.uniform(0, 30, 9)
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(range(n))
+    G.add_weighted_edges_from(zip(u.tolist(), v.tolist(), w.tolist()))
+    full = np.full((9, n), np.inf)
+    for i, s in enumerate(sources):
+        for node, d in nx.single_source_dijkstra_path_length(G, int(s)).items():
+            full[i, node] = d + offsets[i]
+    t, s = travel.k_nearest(net, sources, k=3, direction="to_home", offsets_s=offsets)
+    expect = np.sort(full, axis=0)[:3].T
+    np.testing.assert_allclose(t, expect, atol=1e-9)
+    got = np.where(s >= 0, full[np.maximum(s, 0), np.arange(n)[:, None]], np.inf)
+    np.testing.assert_allclose(got, t, atol=1e-9)
+    for row in s:
+        real = row[row >= 0]
+        assert len(set(real.tolist())) == len(real)
+
+
+def test_within_caps_and_reports(net):
+    # to_home, limit 20: node 0 has A(0); node 2 has A15, B17, C20; node 3 B7, C10;
+    # node 4 B0, C3; node 5 nothing. k_max = 1 caps nodes 2, 3 and 4.
+    w = travel.within(
+        net,
+        SOURCES,
+        limit_s=20,
+        direction="to_home",
+        targets=[0, 2, 3, 4, 5],
+        offsets_s=OFFSETS,
+        k_max=1,
+    )
+    assert w.target_pos.tolist() == [0, 1, 2, 3]
+    assert w.source_pos.tolist() == [0, 0, 1, 1]
+    assert w.time_s.tolist() == [0.0, 15.0, 7.0, 0.0]
+    assert w.n_capped == 3
+    assert w.capped.tolist() == [False, True, True, True, False]
+
+
+def test_within_uncapped_lists_every_source(net):
+    w = travel.within(
+        net, SOURCES, limit_s=20, direction="to_home", targets=[2], offsets_s=OFFSETS, k_max=5
+    )
+    assert w.source_pos.tolist() == [0, 1, 2]
+    assert w.time_s.tolist() == [15.0, 17.0, 20.0]
+    assert w.n_capped == 0
+    # exactly k_max sources within the limit is not capped
+    w = travel.within(
+        net, SOURCES, limit_s=20, direction="to_home", targets=[2], offsets_s=OFFSETS, k_max=3
+    )
+    assert w.n_capped == 0 and len(w.time_s) == 3
+
+
+def test_from_node_both_directions(net):
+    assert travel.from_node(net, 0, direction="to_facility").tolist() == [
+        0.0,
+        10.0,
+        15.0,
+        25.0,
+        32.0,
+        INF,
+    ]
+    assert travel.from_node(net, 0, direction="to_home").tolist() == [
+        0.0,
+        10.0,
+        40.0,
+        30.0,
+        37.0,
+        4.0,
+    ]
+    assert travel.from_node(net, 0, direction="to_facility", limit_s=12).tolist() == [
+        0.0,
+        10.0,
+        INF,
+        INF,
+        INF,
+        INF,
+    ]
+
+
+def test_bad_arguments(net):
+    with pytest.raises(ValueError, match="direction"):
+        travel.nearest(net, [0], direction="both")
+    with pytest.raises(ValueError, match="outside"):
+        travel.nearest(net, [9], direction="to_home")
+    with pytest.raises(ValueError, match="one per source"):
+        travel.nearest(net, [0, 1], direction="to_home", offsets_s=[1.0])
+    with pytest.raises(ValueError, match="k is 0"):
+        travel.k_nearest(net, [0], k=0, direction="to_home")
+
+
+def test_no_sources_gives_unreachable(net):
+    t, s = travel.nearest(net, [], direction="to_home")
+    assert np.isinf(t).all() and (s == -1).all()
+
+
+@pytest.fixture(scope="module")
+def tachikawa(shared_data):
+    G = roads.graph_from_file(shared_data / "osm_roads" / "tachikawa" / "tachikawa_drive.graphml")
+    return G, network.network_from_graph(G)
+
+
+@pytest.mark.shared_data
+def test_tachikawa_equals_networkx_dijkstra(tachikawa):
+    G, net = tachikawa
+    rng = np.random.default_rng(42)
+    origins = rng.choice(net.n_nodes, 10, replace=False)
+    R = G.reverse(copy=False)
+    pairs = 0
+    for o in origins:
+        oid = int(net.node_ids[o])
+        targets = rng.choice(net.n_nodes, 20, replace=False)
+        fwd = nx.single_source_dijkstra_path_length(G, oid, weight="travel_time")
+        bwd = nx.single_source_dijkstra_path_length(R, oid, weight="travel_time")
+        ours_f = travel.from_node(net, int(o), direction="to_facility")
+        ours_b = travel.from_node(net, int(o), direction="to_home")
+        for t in targets:
+            tid = int(net.node_ids[t])
+            assert ours_f[t] == pytest.approx(fwd.get(tid, math.inf), abs=1e-6)
+            assert ours_b[t] == pytest.approx(bwd.get(tid, math.inf), abs=1e-6)
+            pairs += 2
+    assert pairs == 400
+
+
+@pytest.mark.shared_data
+def test_tachikawa_multi_source_equals_networkx(tachikawa):
+    G, net = tachikawa
+    rng = np.random.default_rng(3)
+    sources = rng.choice(net.n_nodes, 12, replace=False)
+    ids = [int(i) for i in net.node_ids[sources]]
+    R = G.reverse(copy=False)
+    dist = nx.multi_source_dijkstra_path_length(R, set(ids), weight="travel_time")
+    t, s = travel.nearest(net, sources, direction="to_facility")
+    expect = np.array([dist.get(int(i), math.inf) for i in net.node_ids])
+    np.testing.assert_allclose(t, expect, atol=1e-6)
+    # the reported source really is that far
+    per_source = {
+        i: nx.single_source_dijkstra_path_length(R, ids[i], weight="travel_time")
+        for i in range(len(ids))
+    }
+    targets = rng.choice(net.n_nodes, 50, replace=False)
+    kt, ks = travel.k_nearest(net, sources, k=3, direction="to_facility", targets=targets)
+    for row, node in enumerate(targets):
+        nid = int(net.node_ids[node])
+        allt = sorted(per_source[i].get(nid, math.inf) for i in range(len(ids)))
+        np.testing.assert_allclose(kt[row], allt[:3], atol=1e-6)
+        for j in range(3):
+            assert per_source[int(ks[row, j])][nid] == pytest.approx(kt[row, j], abs=1e-6)
