@@ -1,0 +1,660 @@
+r"""Hardened intake of files users upload or point ikemap at.
+
+Every check raises :class:`geo.errors.ValidationError` whose problems name the file, the row (or
+``-``), the field and what was expected, so the CLI and the app show one clear paragraph and
+never a traceback:
+
+* :func:`check_file` / :func:`check_bytes`: size limit, extension allowed, content matching the
+  extension by its magic bytes (a ``.csv`` that is really a zip or an executable is refused).
+* :func:`check_zip` / :func:`extract_zip`: members with absolute paths, ``..``, drive letters or
+  symbolic links are refused; so are zip bombs (too many members, a compression ratio above
+  :data:`MAX_ZIP_RATIO`, a total above :data:`MAX_ZIP_TOTAL_BYTES`); extraction counts the
+  bytes really written, not the sizes the archive claims.
+* :func:`read_text`: UTF-8 (with or without BOM), then CP932; otherwise an error naming the line
+  and byte of the first character that fits neither.
+* :func:`read_csv`: every cell as text; an unclosed quote (truncated file), a row with too many
+  or too few fields, a field longer than :data:`MAX_FIELD_CHARS`, an empty or headerless file,
+  duplicate or missing columns are all reported together.
+* :func:`stage_upload`: the checks above, then the upload written under a safe name in a
+  folder of its own (zips extracted safely); returns the path an importer reads.
+
+Limits are module attributes (the :mod:`geo.settings` pattern): change
+``geo.safe_io.MAX_UPLOAD_BYTES`` for a session.
+
+Examples
+--------
+>>> check_bytes("kids.csv", "child_id,age\nc1,4\n".encode())
+'text'
+>>> check_bytes("kids.csv", b"PK\x03\x04rest")
+Traceback (most recent call last):
+...
+geo.errors.ValidationError: kids.csv: 1 problem(s) found:
+kids.csv row -: file is 'a zip archive'; expected a text file (.csv).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import stat
+import unicodedata
+import zipfile
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+import pandas as pd
+
+from .errors import ValidationError
+from .workspace import Problem
+
+logger = logging.getLogger(__name__)
+
+#: Largest upload accepted (bytes).
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+#: Largest total uncompressed size of a zip (bytes).
+MAX_ZIP_TOTAL_BYTES = 1024 * 1024 * 1024
+
+#: Largest compression ratio of a zip member (uncompressed / compressed); higher is a bomb.
+MAX_ZIP_RATIO = 100
+
+#: Most members in a zip.
+MAX_ZIP_MEMBERS = 2000
+
+#: Longest CSV field (characters); longer is an error, never a silently truncated value.
+MAX_FIELD_CHARS = 10_000
+
+#: Encodings tried, in order, for text without a declared encoding.
+ENCODINGS = ("utf-8-sig", "cp932")
+
+#: Extension to the kind of content it must hold.
+ALLOWED = {
+    ".csv": "text",
+    ".tsv": "text",
+    ".txt": "text",
+    ".geojson": "json",
+    ".json": "json",
+    ".gpkg": "sqlite",
+    ".zip": "zip",
+    ".xlsx": "zip",
+    ".osm": "xml",
+    ".graphml": "xml",
+    ".pbf": "pbf",
+    ".shp": "shp",
+    ".shx": "shp",
+    ".dbf": "binary",
+    ".prj": "text",
+    ".cpg": "text",
+    ".qix": "binary",
+    ".xml": "xml",
+}
+
+_KIND_TEXT = {
+    "text": "a text file",
+    "json": "a JSON/GeoJSON text starting with '{' or '['",
+    "sqlite": "a GeoPackage (SQLite) file",
+    "zip": "a zip archive",
+    "xml": "an XML file (.osm, .graphml)",
+    "pbf": "an OSM PBF file",
+    "shp": "a Shapefile part",
+    "binary": "a binary file",
+}
+
+
+def _fail(name, problems):
+    raise ValidationError(problems, str(name))
+
+
+def _problem(name, field, value, expected, row="-"):
+    return Problem(str(name), row, field, value, expected)
+
+
+_FOREIGN = {
+    b"MZ": "an executable",
+    b"\x7fELF": "an executable",
+    b"%PDF": "a PDF",
+    b"\xd0\xcf\x11\xe0": "an old Office file (.xls/.doc)",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf": "a 7-zip archive",
+}
+
+
+def sniff(data):
+    r"""Name the kind of content from its first bytes (``zip``, ``sqlite``, ``text``, ...).
+
+    Examples
+    --------
+    >>> sniff(b"SQLite format 3\x00..."), sniff(b"PK\x03\x04"), sniff(b"a,b\n1,2")
+    ('sqlite', 'zip', 'text')
+    """
+    head = bytes(data[:4096])
+    if head.startswith(b"SQLite format 3\x00"):
+        return "sqlite"
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+        return "zip"
+    if head[:4] == b"\x00\x00\x27\x0a" and len(head) >= 8:  # Shapefile main/index file code 9994
+        return "shp"
+    if b"OSMHeader" in head[:64]:
+        return "pbf"
+    for magic, kind in _FOREIGN.items():
+        if head.startswith(magic):
+            return kind
+    stripped = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if b"\x00" in head:
+        return "binary"
+    if stripped.startswith(b"<"):
+        return "xml"
+    if stripped.startswith((b"{", b"[")):
+        return "json"
+    return "text"
+
+
+def _fits(expected, found):
+    if expected == found:
+        return True
+    if expected == "text":
+        return found in ("text", "json", "xml")
+    if expected == "binary":
+        return found in ("binary", "text", "shp")
+    if expected == "json":
+        return found == "json"
+    return False
+
+
+def check_bytes(name, data, *, allowed=None, max_bytes=None):
+    """Check an upload held in memory; return its kind or raise ValidationError.
+
+    Parameters
+    ----------
+    name : str
+        File name as uploaded (its extension decides what the content must be).
+    data : bytes
+        The content.
+    allowed : iterable of str, optional
+        Extensions accepted here (default every key of :data:`ALLOWED`).
+    max_bytes : int, optional
+        Size limit (default :data:`MAX_UPLOAD_BYTES`).
+    """
+    return _check(name, len(data), bytes(data[:4096]), allowed=allowed, max_bytes=max_bytes)
+
+
+def check_file(path, *, allowed=None, max_bytes=None):
+    """Check a file on disk like :func:`check_bytes` (reads only its first bytes)."""
+    path = Path(path)
+    if not path.is_file():
+        _fail(path.name, [_problem(path.name, "file", str(path), "an existing file")])
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    return _check(path.name, path.stat().st_size, head, allowed=allowed, max_bytes=max_bytes)
+
+
+def _check(name, size, head, *, allowed, max_bytes):
+    name = str(name)
+    limit = MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
+    suffix = Path(name).suffix.lower()
+    allowed = {s.lower() for s in (allowed or ALLOWED)}
+    problems = []
+    if suffix not in allowed:
+        problems.append(
+            _problem(name, "extension", suffix or "(none)", f"one of {', '.join(sorted(allowed))}")
+        )
+    if size > limit:
+        problems.append(
+            _problem(name, "size", f"{size:,} bytes", f"at most {limit:,} bytes; split the file")
+        )
+    if size == 0:
+        problems.append(_problem(name, "size", "0 bytes", "a file with content (it is empty)"))
+    expected = ALLOWED.get(suffix)
+    found = sniff(head) if size else "empty"
+    if expected and size and not _fits(expected, found):
+        shown = _KIND_TEXT.get(found, found)
+        problems.append(
+            _problem(name, "file", shown, f"{_KIND_TEXT.get(expected, expected)} ({suffix})")
+        )
+    if problems:
+        _fail(name, problems)
+    return expected
+
+
+# ---------------------------------------------------------------------------------------------
+# zip archives
+
+
+def _unsafe_member(member):
+    """Return why a zip member name is unsafe, or None."""
+    name = member.filename
+    if "\x00" in name:
+        return "a name without NUL characters"
+    if name.startswith(("/", "\\")) or PureWindowsPath(name).drive:
+        return "a relative path (it is absolute)"
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if ".." in parts:
+        return "a path inside the archive (it climbs out with '..')"
+    mode = member.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        return "a regular file (it is a symbolic link)"
+    return None
+
+
+def check_zip(source, *, name=None, max_total=None, max_ratio=None, max_members=None):
+    """Check a zip's members without extracting; return the list of safe member names.
+
+    Parameters
+    ----------
+    source : path or bytes
+        The archive.
+    name : str, optional
+        File name used in messages (default the path's name).
+    max_total, max_ratio, max_members : optional
+        Limits (default :data:`MAX_ZIP_TOTAL_BYTES`, :data:`MAX_ZIP_RATIO`,
+        :data:`MAX_ZIP_MEMBERS`).
+    """
+    name = name or (
+        Path(source).name if not isinstance(source, bytes | bytearray) else "upload.zip"
+    )
+    max_total = MAX_ZIP_TOTAL_BYTES if max_total is None else max_total
+    max_ratio = MAX_ZIP_RATIO if max_ratio is None else max_ratio
+    max_members = MAX_ZIP_MEMBERS if max_members is None else max_members
+    fh = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    try:
+        archive = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, OSError) as exc:
+        _fail(name, [_problem(name, "file", str(exc), "a readable zip archive")])
+    problems = []
+    with archive:
+        members = archive.infolist()
+        if len(members) > max_members:
+            problems.append(
+                _problem(name, "members", len(members), f"at most {max_members} files in the zip")
+            )
+        total = 0
+        names = []
+        for m in members:
+            why = _unsafe_member(m)
+            if why:
+                problems.append(_problem(name, "member", m.filename, why, row=m.filename))
+                continue
+            if m.flag_bits & 0x1:
+                problems.append(
+                    _problem(name, "member", m.filename, "an unencrypted file", row=m.filename)
+                )
+                continue
+            total += m.file_size
+            ratio = m.file_size / max(m.compress_size, 1)
+            if m.file_size > 1024 * 1024 and ratio > max_ratio:
+                problems.append(
+                    _problem(
+                        name,
+                        "member",
+                        f"{m.filename} ({ratio:,.0f}:1)",
+                        f"a compression ratio of at most {max_ratio}:1 (a zip bomb?)",
+                        row=m.filename,
+                    )
+                )
+            if Path(m.filename).suffix.lower() == ".zip":
+                problems.append(
+                    _problem(name, "member", m.filename, "no zip inside the zip", row=m.filename)
+                )
+            if not m.is_dir():
+                names.append(m.filename)
+        if total > max_total:
+            problems.append(
+                _problem(
+                    name,
+                    "size",
+                    f"{total:,} bytes uncompressed",
+                    f"at most {max_total:,} bytes once unpacked (this looks like a zip bomb)",
+                )
+            )
+    if problems:
+        _fail(name, problems)
+    return names
+
+
+def extract_zip(source, dest, *, name=None, **limits):
+    """Extract a checked zip into ``dest``, counting the bytes really written.
+
+    Returns the list of extracted file paths. A member that unpacks to more than it declared,
+    or a total past the limit, stops the extraction with a ValidationError (the partial folder
+    is removed by :func:`stage_upload`).
+    """
+    names = check_zip(source, name=name, **limits)
+    name = name or (
+        Path(source).name if not isinstance(source, bytes | bytearray) else "upload.zip"
+    )
+    max_total = limits.get("max_total") or MAX_ZIP_TOTAL_BYTES
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    root = dest.resolve()
+    fh = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    written = 0
+    out = []
+    with zipfile.ZipFile(fh) as archive:
+        for member in names:
+            info = archive.getinfo(member)
+            target = (root / member.replace("\\", "/")).resolve()
+            if not target.is_relative_to(root):
+                _fail(name, [_problem(name, "member", member, "a path inside the archive")])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            size = 0
+            with archive.open(info) as src, target.open("wb") as dst:
+                while chunk := src.read(1 << 20):
+                    size += len(chunk)
+                    written += len(chunk)
+                    if size > info.file_size or written > max_total:
+                        _fail(
+                            name,
+                            [
+                                _problem(
+                                    name,
+                                    "member",
+                                    member,
+                                    "no more bytes than the archive declares (zip bomb)",
+                                )
+                            ],
+                        )
+                    dst.write(chunk)
+            out.append(target)
+    logger.info("Extracted %d files (%s bytes) from %s", len(out), f"{written:,}", name)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# text and CSV
+
+
+_ODD = re.compile("[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def read_text(source, *, name=None):
+    r"""Decode a text file: UTF-8 (BOM or not), else CP932; return ``(text, encoding)``.
+
+    Examples
+    --------
+    >>> read_text("市町村".encode("cp932"), name="a.csv")
+    ('市町村', 'cp932')
+    >>> try:
+    ...     read_text(b"ok\n\x82\xff", name="a.csv")
+    ... except ValidationError as exc:
+    ...     print(exc.problems[0].row, exc.problems[0].value)
+    2 byte 0x82 at offset 3
+    """
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source)
+        name = name or "upload"
+    else:
+        data = Path(source).read_bytes()
+        name = name or Path(source).name
+    if b"\x00" in data[:4096]:
+        enc = "UTF-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "binary"
+        _fail(
+            name,
+            [
+                _problem(
+                    name,
+                    "encoding",
+                    enc,
+                    "UTF-8 or CP932 (Shift_JIS) text: save it from Excel as 'CSV UTF-8'",
+                    row=1,
+                )
+            ],
+        )
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    try:
+        text = data.decode("cp932")
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    else:
+        # Python maps the bytes 0xA0 and 0xFD-0xFF to private-use characters: never real text
+        odd = _ODD.search(text)
+        if odd is None:
+            return text, "cp932"
+        first = len(text[: odd.start()].encode("cp932"))
+    line = data[:first].count(b"\n") + 1
+    bad = data[first : first + 1]
+    _fail(
+        name,
+        [
+            _problem(
+                name,
+                "encoding",
+                f"byte 0x{bad.hex()} at offset {first}",
+                "UTF-8 or CP932 (Shift_JIS) text: save it from Excel as 'CSV UTF-8' and import "
+                "it again",
+                row=line,
+            )
+        ],
+    )
+    return None  # not reached
+
+
+def read_csv(source, *, name=None, required=None, max_field_chars=None, delimiter=","):
+    r"""Read a CSV strictly into a DataFrame of strings; report every problem at once.
+
+    Parameters
+    ----------
+    source : path or bytes
+        The file.
+    name : str, optional
+        File name used in messages.
+    required : list of str, optional
+        Columns that must be present.
+    max_field_chars : int, optional
+        Longest field (default :data:`MAX_FIELD_CHARS`).
+    delimiter : str, default ","
+
+    Returns
+    -------
+    DataFrame
+        All cells ``str`` (``""`` when empty), header stripped of spaces and BOM; the row of
+        index ``i`` is line ``i + 2`` of the file.
+
+    Examples
+    --------
+    >>> read_csv(b"child_id,age\nc1,4\n", name="kids.csv")["age"].tolist()
+    ['4']
+    >>> try:
+    ...     read_csv(b'child_id,age\nc1,4\nc2,"5', name="kids.csv")
+    ... except ValidationError as exc:
+    ...     print(exc.problems[0].describe())  # doctest: +ELLIPSIS
+    kids.csv row 3: file is 'end of file inside a quoted field'; expected a closing quote...
+    """
+    if name is None:
+        name = "upload.csv" if isinstance(source, bytes | bytearray) else Path(source).name
+    limit = MAX_FIELD_CHARS if max_field_chars is None else max_field_chars
+    text, _enc = read_text(source, name=name)
+    problems = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit * 4 + 1, 131072))
+    rows = []
+    try:
+        header = next(reader, None)
+        if header is None or not any(h.strip() for h in header):
+            _fail(name, [_problem(name, "header", "(empty)", "a header row naming the columns", 1)])
+        header = [h.strip().lstrip("\ufeff") for h in header]
+        width = len(header)
+        while True:
+            line = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                reason = str(exc)
+                if "unexpected end of data" in reason or "EOF" in reason:
+                    problems.append(
+                        _problem(
+                            name,
+                            "file",
+                            "end of file inside a quoted field",
+                            "a closing quote (the file looks truncated; export it again)",
+                            row=line,
+                        )
+                    )
+                    break
+                problems.append(_problem(name, "row", reason, "well-formed CSV", row=line))
+                continue
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != width:
+                problems.append(
+                    _problem(
+                        name,
+                        "fields",
+                        f"{len(row)} fields",
+                        f"{width} fields like the header (a cut or shifted row)",
+                        row=line,
+                    )
+                )
+                continue
+            for col, value in zip(header, row, strict=True):
+                if len(value) > limit:
+                    problems.append(
+                        _problem(
+                            name,
+                            col,
+                            f"{value[:20]}... ({len(value):,} characters)",
+                            f"at most {limit:,} characters",
+                            row=line,
+                        )
+                    )
+            rows.append([v.strip() for v in row])
+    finally:
+        csv.field_size_limit(old_limit)
+    seen = set()
+    for h in header:
+        if not h:
+            problems.append(_problem(name, "header", "(blank)", "a name for every column", 1))
+        elif h in seen:
+            problems.append(_problem(name, "header", h, "unique column names (it repeats)", 1))
+        seen.add(h)
+    for col in required or ():
+        if col not in header:
+            problems.append(
+                _problem(name, col, "(missing column)", f"a column {col!r} in the header", 1)
+            )
+    if problems:
+        _fail(name, problems)
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# coordinates
+
+
+#: Latitude and longitude ranges of Japan used for plausibility checks.
+JAPAN_LAT = (20.0, 46.0)
+JAPAN_LON = (122.0, 154.0)
+
+
+def check_coordinates(frame, *, lat="lat", lon="lon", name="file", first_row=2):
+    """Problems of the lat/lon columns of a table: not numbers, outside Japan, or swapped.
+
+    Returns a list of :class:`geo.workspace.Problem` (empty when every row is plausible).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"lat": ["35.6", "139.7"], "lon": ["139.7", "35.6"]})
+    >>> problems = check_coordinates(f, name="kids.csv")
+    >>> [(p.row, p.column, p.value) for p in problems], "swapped" in problems[0].expected
+    ([(3, 'lat', '139.7')], True)
+    """
+    problems = []
+    for pos, (y, x) in enumerate(zip(frame[lat], frame[lon], strict=True)):
+        row = pos + first_row
+        try:
+            yf, xf = float(y), float(x)
+        except (TypeError, ValueError):
+            bad, val = (lat, y) if not _is_number(y) else (lon, x)
+            problems.append(Problem(name, row, bad, val, "a number in decimal degrees"))
+            continue
+        lat_ok = JAPAN_LAT[0] <= yf <= JAPAN_LAT[1]
+        lon_ok = JAPAN_LON[0] <= xf <= JAPAN_LON[1]
+        if lat_ok and lon_ok:
+            continue
+        swapped = JAPAN_LAT[0] <= xf <= JAPAN_LAT[1] and JAPAN_LON[0] <= yf <= JAPAN_LON[1]
+        hint = " (lat and lon look swapped: exchange the two columns)" if swapped else ""
+        if not lat_ok:
+            problems.append(
+                Problem(name, row, lat, y, f"a latitude in {JAPAN_LAT[0]:g}-{JAPAN_LAT[1]:g}{hint}")
+            )
+        elif not lon_ok:
+            problems.append(
+                Problem(name, row, lon, x, f"a longitude in {JAPAN_LON[0]:g}-{JAPAN_LON[1]:g}")
+            )
+    return problems
+
+
+def _is_number(v):
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# staging uploads
+
+
+_SAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def safe_name(name):
+    """A file name safe to write: no folders, no control or shell characters, 100 chars max.
+
+    Examples
+    --------
+    >>> safe_name("../../etc/passwd"), safe_name("施設 一覧.csv"), safe_name("..")
+    ('passwd', '施設_一覧.csv', 'upload')
+    """
+    base = PureWindowsPath(str(name).replace("\x00", "")).name
+    base = PurePosixPath(base).name
+    base = unicodedata.normalize("NFKC", base)
+    base = _SAFE.sub("_", base).strip("._") or "upload"
+    stem, dot, ext = base.rpartition(".")
+    if dot and len(ext) <= 10:
+        return stem[: 100 - len(ext) - 1] + "." + ext
+    return base[:100]
+
+
+def stage_upload(name, data, dest_dir, *, allowed=None, max_bytes=None):
+    r"""Check an upload and write it under ``dest_dir``; return the path to import.
+
+    A zip is extracted safely into its own folder; the returned path is its single ``.shp``,
+    ``.geojson``, ``.gpkg`` or ``.csv`` when there is one, else the folder. On any error nothing
+    is left behind.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = stage_upload("kids.csv", b"child_id,age\nc1,4\n", tempfile.mkdtemp())
+    >>> p.name, p.read_bytes()[:8]
+    ('kids.csv', b'child_id')
+    """
+    import shutil
+    import tempfile
+
+    kind = check_bytes(name, data, allowed=allowed, max_bytes=max_bytes)
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=dest_dir))
+    try:
+        target = folder / safe_name(name)
+        if kind == "zip" and Path(name).suffix.lower() == ".zip":
+            files = extract_zip(bytes(data), folder / target.stem, name=str(name))
+            main = [f for f in files if f.suffix.lower() in (".shp", ".geojson", ".gpkg", ".csv")]
+            return main[0] if len(main) == 1 else folder / target.stem
+        target.write_bytes(bytes(data))
+        return target
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
