@@ -1,0 +1,397 @@
+"""Gaps per area: coverage, capacity and E2SFCA accessibility per area and service, with flags.
+
+For every area of one kind (圏域, 二次医療圏, municipalities ...) and every service, counting the
+children in the service's age scope (:func:`analysis.coverage.in_scope`):
+
+- ``children``, ``covered`` (a compatible facility within the threshold, confirmed or possible),
+  ``covered_confirmed``, ``uncovered``, ``coverage_pct``;
+- ``facilities`` and ``capacity`` of the service located in the area (capacity: known values);
+- ``e2sfca_mean``: mean E2SFCA accessibility (places per child, :mod:`analysis.e2sfca`) of the
+  area's children; unknown capacity counts as the service's median known capacity (or 1);
+- ``unmet_care``: uncovered children who would be covered if care needs were ignored (some
+  facility within reach, none accepts their care);
+- ``nearest_elsewhere``: children whose nearest compatible facility lies in another area, and
+  ``share_elsewhere_pct``;
+- ``flags`` / ``reasons`` / ``severity``, ranked by severity (5 = worst):
+
+  ====  ===================  ==========================================================
+  sev   flag                 when
+  ====  ===================  ==========================================================
+  5     no_facility          children in scope, no facility of the service in the area
+  4     unmet_care           some children's care is accepted by no facility within reach
+  3     low_coverage         coverage below ``min_coverage_pct`` (default 80 %)
+  2     low_capacity         capacity per child below half the regional ratio
+  1     depends_on_neighbour over ``max_elsewhere_pct`` (default 50 %) use another area
+  ====  ===================  ==========================================================
+
+For the planner role (default) every child count goes through
+:func:`analysis.privacy.suppress` (small cells and their complements hidden; percentages
+derived from a hidden count hidden too), so no published total recomputes a hidden cell.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from geo import settings
+
+from . import coverage, e2sfca
+
+logger = logging.getLogger(__name__)
+
+#: Severity of each flag (higher = worse).
+SEVERITY = {
+    "no_facility": 5,
+    "unmet_care": 4,
+    "low_coverage": 3,
+    "low_capacity": 2,
+    "depends_on_neighbour": 1,
+}
+
+#: Age bands of the breakdowns (inclusive lower, upper), labelled as in the tables.
+AGE_BANDS = (("0-5", 0, 5), ("6-11", 6, 11), ("12-17", 12, 17), ("18+", 18, 200))
+
+#: Child-count columns of the gaps table (suppressed for planners).
+COUNT_COLUMNS = [
+    "children",
+    "covered",
+    "covered_confirmed",
+    "uncovered",
+    "unmet_care",
+    "nearest_elsewhere",
+]
+
+
+def _capacity_filled(fac):
+    cap = pd.to_numeric(fac["capacity"], errors="coerce").astype(float)
+    med = cap.median()
+    return cap.fillna(1.0 if np.isnan(med) else float(med)).to_numpy()
+
+
+def child_table(ctx, *, area_kind=None, services=None, thresholds=None, decay="gaussian"):
+    """Per child x service: area, coverage and E2SFCA accessibility (before aggregation).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``child`` (iloc), ``child_id``, ``area_id``, ``service``, ``age``, ``covered``,
+        ``covered_confirmed``, ``unmet_care``, ``nearest_area``, ``access`` (E2SFCA).
+    """
+    fac = ctx.facilities
+    if services is None:
+        services = list(dict.fromkeys(fac["service"].tolist())) if len(fac) else []
+    thr = coverage.thresholds_s(services, thresholds)
+    kids = ctx.children
+    area_c = ctx.area_of("children", kind=area_kind).to_numpy()
+    area_f = ctx.area_of("facilities", kind=area_kind).to_numpy() if len(fac) else np.array([])
+    cap_all = _capacity_filled(fac) if len(fac) else np.zeros(0)
+    frames = []
+    for s in services:
+        sp = coverage.service_pass(ctx, s, threshold_s=thr[s])
+        if len(sp.children) == 0:
+            continue
+        summ = coverage.summary(sp)
+        loose = coverage.summary(
+            coverage.service_pass(ctx, s, threshold_s=thr[s], ignore_care=True)
+        )
+        access, _ = e2sfca.e2sfca(
+            sp.pair_child,
+            sp.pair_fac,
+            sp.pair_time_s,
+            n_demand=len(sp.children),
+            n_supply=len(sp.facilities),
+            capacity=cap_all[sp.facilities],
+            catchment_s=sp.threshold_s,
+            kind=decay,
+        )
+        nearest = summ["nearest"].to_numpy()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "child": sp.children,
+                    "child_id": kids["child_id"].to_numpy()[sp.children],
+                    "area_id": area_c[sp.children],
+                    "service": s,
+                    "age": kids["age"].to_numpy()[sp.children],
+                    "care": kids["care"].to_numpy()[sp.children],
+                    "covered": summ["covered"].to_numpy(),
+                    "covered_confirmed": summ["covered_confirmed"].to_numpy(),
+                    "unmet_care": ~summ["covered"].to_numpy() & loose["covered"].to_numpy(),
+                    "nearest_area": np.where(
+                        nearest >= 0,
+                        area_f[np.clip(nearest, 0, None)] if len(area_f) else None,
+                        None,
+                    ),
+                    "access": access,
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(
+            columns=[
+                "child",
+                "child_id",
+                "area_id",
+                "service",
+                "age",
+                "care",
+                "covered",
+                "covered_confirmed",
+                "unmet_care",
+                "nearest_area",
+                "access",
+            ]
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def area_gaps(
+    ctx,
+    *,
+    area_kind=None,
+    threshold=None,
+    role="planner",
+    services=None,
+    thresholds=None,
+    min_coverage_pct=80.0,
+    max_elsewhere_pct=50.0,
+    decay="gaussian",
+):
+    """Return the ``area_gaps`` table: one row per area x service, ranked by severity.
+
+    Parameters
+    ----------
+    ctx : analysis.context.Context
+    area_kind : str, optional
+        Area kind (default: the first kind of the workspace).
+    threshold : int, optional
+        Suppression threshold (default ``geo.settings.suppression_threshold``).
+    role : str, default "planner"
+        ``planner`` suppresses small counts; ``admin``/``disaster``/``coordinator`` see them.
+    services : list of str, optional
+        Services (default: every service with a facility).
+    thresholds : dict of str to float, optional
+        Coverage threshold in minutes per service.
+    min_coverage_pct, max_elsewhere_pct : float
+        Flag limits (see the module docstring).
+    decay : {"gaussian", "step", "none"}
+        E2SFCA decay.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``area_id, area_name, area_kind, service, threshold_min`` + counts
+        (:data:`COUNT_COLUMNS`) + ``coverage_pct, facilities, capacity, capacity_per_child,
+        e2sfca_mean, share_elsewhere_pct, severity, flags, reasons, rank`` and the area polygon.
+
+    Examples
+    --------
+    >>> g = area_gaps(ctx, area_kind="障害保健福祉圏域")  # doctest: +SKIP
+    >>> g[g.service == "short_stay_medical"].head()  # doctest: +SKIP
+    """
+    import geopandas as gpd
+
+    area_kind = area_kind or ctx.default_area_kind()
+    areas = ctx.areas[ctx.areas["kind"] == area_kind] if area_kind else ctx.areas.iloc[:0]
+    ct = child_table(
+        ctx, area_kind=area_kind, services=services, thresholds=thresholds, decay=decay
+    )
+    fac = ctx.facilities
+    if services is None:
+        services = list(dict.fromkeys(fac["service"].tolist())) if len(fac) else []
+    thr = coverage.thresholds_s(services, thresholds)
+    area_f = ctx.area_of("facilities", kind=area_kind) if len(fac) else pd.Series([], dtype=object)
+    cap = pd.to_numeric(fac["capacity"], errors="coerce") if len(fac) else pd.Series([])
+    rows = []
+    for s in services:
+        sub = ct[ct["service"] == s]
+        fs = (fac["service"] == s).to_numpy() if len(fac) else np.zeros(0, bool)
+        total_cap = float(np.nansum(cap[fs])) if fs.any() else 0.0
+        total_kids = len(sub)
+        region_ratio = total_cap / total_kids if total_kids else np.nan
+        for a in areas.itertuples():
+            k = sub[sub["area_id"] == a.area_id]
+            in_a = fs & (area_f.to_numpy() == a.area_id) if len(fac) else fs
+            n = len(k)
+            cov = int(k["covered"].sum())
+            n_fac = int(in_a.sum())
+            cap_a = float(np.nansum(cap[in_a])) if n_fac else 0.0
+            elsewhere = int((k["nearest_area"].notna() & (k["nearest_area"] != a.area_id)).sum())
+            rows.append(
+                {
+                    "area_id": a.area_id,
+                    "area_name": a.name,
+                    "area_kind": area_kind,
+                    "service": s,
+                    "threshold_min": thr[s] / 60.0,
+                    "children": n,
+                    "covered": cov,
+                    "covered_confirmed": int(k["covered_confirmed"].sum()),
+                    "uncovered": n - cov,
+                    "unmet_care": int(k["unmet_care"].sum()),
+                    "nearest_elsewhere": elsewhere,
+                    "coverage_pct": 100.0 * cov / n if n else np.nan,
+                    "facilities": n_fac,
+                    "capacity": cap_a,
+                    "capacity_per_child": cap_a / n if n else np.nan,
+                    "e2sfca_mean": float(k["access"].mean()) if n else np.nan,
+                    "share_elsewhere_pct": 100.0 * elsewhere / n if n else np.nan,
+                    "region_ratio": region_ratio,
+                }
+            )
+    out = pd.DataFrame(rows)
+    if out.empty:
+        out = pd.DataFrame(
+            columns=[
+                "area_id",
+                "area_name",
+                "area_kind",
+                "service",
+                "threshold_min",
+                *COUNT_COLUMNS,
+                "coverage_pct",
+                "facilities",
+                "capacity",
+                "capacity_per_child",
+                "e2sfca_mean",
+                "share_elsewhere_pct",
+                "severity",
+                "flags",
+                "reasons",
+                "rank",
+            ]
+        )
+        return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+    flags, reasons, sev = [], [], []
+    for r in out.itertuples():
+        f, why = _flags(r, min_coverage_pct, max_elsewhere_pct)
+        flags.append(";".join(f))
+        reasons.append(" / ".join(why))
+        sev.append(max((SEVERITY[x] for x in f), default=0))
+    out["severity"] = sev
+    out["flags"] = flags
+    out["reasons"] = reasons
+    out = out.drop(columns="region_ratio")
+    out = out.sort_values(
+        ["severity", "uncovered", "coverage_pct"], ascending=[False, False, True], kind="stable"
+    ).reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    if role == "planner":
+        out = _suppress(out, threshold)
+    geom = areas.set_index("area_id").geometry
+    return gpd.GeoDataFrame(out, geometry=out["area_id"].map(geom).values, crs=ctx.areas.crs)
+
+
+def _flags(r, min_cov, max_else):
+    f, why = [], []
+    if r.children == 0:
+        return f, why
+    if r.facilities == 0:
+        f.append("no_facility")
+        why.append(f"圏域内に事業所なし (no {r.service} in the area)")
+    if r.unmet_care > 0:
+        f.append("unmet_care")
+        why.append(f"ケアを受け入れる事業所が到達圏にない児 {r.unmet_care}人")
+    if r.coverage_pct < min_cov:
+        f.append("low_coverage")
+        why.append(f"{r.threshold_min:g}分以内の割合 {r.coverage_pct:.0f}% < {min_cov:g}%")
+    if np.isfinite(r.region_ratio) and r.capacity_per_child < 0.5 * r.region_ratio:
+        f.append("low_capacity")
+        why.append(f"定員/児 {r.capacity_per_child:.2f} < 県全体 {r.region_ratio:.2f} の半分")
+    if r.share_elsewhere_pct > max_else:
+        f.append("depends_on_neighbour")
+        why.append(f"最寄りが他圏域の児 {r.share_elsewhere_pct:.0f}%")
+    return f, why
+
+
+def _suppress(out, threshold):
+    from . import privacy
+
+    return privacy.suppress(
+        out,
+        count_columns=COUNT_COLUMNS,
+        threshold=threshold,
+        by="service",
+        sums={"children": ["covered", "uncovered"]},
+        dependents={
+            "coverage_pct": ["covered", "children"],
+            "capacity_per_child": ["children"],
+            "share_elsewhere_pct": ["nearest_elsewhere", "children"],
+            "e2sfca_mean": ["children"],
+            "reasons": ["children", "covered", "unmet_care", "nearest_elsewhere"],
+        },
+    )
+
+
+def breakdown(
+    ctx, *, by="age", service, area_kind=None, role="planner", threshold=None, thresholds=None
+):
+    """Children and uncovered children per area and age band (or care type) for one service.
+
+    Parameters
+    ----------
+    by : {"age", "care"}
+        Age bands (:data:`AGE_BANDS`) or care codes (a child with several care types counts in
+        each of them, once in the total).
+    service : str
+    role : str
+        ``planner`` suppresses small cells with their complements (both measures, both
+        margins) through :func:`analysis.privacy.suppress_breakdowns`.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``children`` and ``uncovered``: index area_id, one column per band/care code, with a
+        「計」 margin column and row.
+    """
+    ct = child_table(ctx, area_kind=area_kind, services=[service], thresholds=thresholds)
+    areas = ctx.areas[ctx.areas["kind"] == (area_kind or ctx.default_area_kind())]["area_id"]
+    if by == "age":
+        age = pd.to_numeric(ct["age"], errors="coerce")
+        lab = pd.Series([None] * len(ct), index=ct.index, dtype=object)
+        for name, lo, hi in AGE_BANDS:
+            lab[(age >= lo) & (age <= hi)] = name
+        long = ct.assign(group=lab)
+        cols = [b[0] for b in AGE_BANDS]
+    elif by == "care":
+        long = ct.assign(group=ct["care"]).explode("group")
+        from geo import codes
+
+        cols = list(codes.care_types().index)
+    else:
+        msg = f"breakdown by {by!r}; expected 'age' or 'care'."
+        raise ValueError(msg)
+    tables = {}
+    totals = {}
+    for measure, mask in (("children", None), ("uncovered", ~long["covered"].astype(bool))):
+        sub = long if mask is None else long[mask.to_numpy()]
+        tab = pd.crosstab(sub["area_id"], sub["group"]).reindex(
+            index=areas.tolist(), columns=cols, fill_value=0
+        )
+        tab = tab.fillna(0).astype(int)
+        tables[measure] = tab
+        base = ct if measure == "children" else ct[~ct["covered"].astype(bool)]
+        totals[measure] = base.groupby("area_id").size().reindex(areas.tolist(), fill_value=0)
+    if role != "planner":
+        out = {}
+        for m, tab in tables.items():
+            t = tab.copy()
+            t["計"] = totals[m]
+            t.loc["計"] = t.sum()
+            out[m] = t
+        return out
+    from . import privacy
+
+    out = {}
+    for m, tab in tables.items():
+        rt = totals[m] if by == "care" else None
+        out[m] = privacy.suppress_breakdown(tab, threshold=threshold, row_totals=rt)
+    return out
+
+
+def default_threshold():
+    """The default suppression threshold (``geo.settings.suppression_threshold``)."""
+    return settings.suppression_threshold

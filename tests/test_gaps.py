@@ -1,0 +1,90 @@
+"""Gaps per area on the hand-made world (tests/analysis_world.py), worked out by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from analysis_world import world
+
+from analysis import context, gaps
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return context.from_layers(world())
+
+
+def _row(g, area, service):
+    return g[(g.area_id == area) & (g.service == service)].iloc[0]
+
+
+def test_area_gaps_by_hand(ctx):
+    g = gaps.area_gaps(ctx, role="admin", thresholds={"short_stay_medical": 12}, decay="none")
+    w = _row(g, "W", "short_stay_medical")
+    e = _row(g, "E", "short_stay_medical")
+    assert (w.children, w.covered, w.covered_confirmed, w.facilities, w.capacity) == (
+        1,
+        1,
+        0,
+        1,
+        2.0,
+    )
+    assert (e.children, e.covered, e.facilities, e.capacity) == (3, 3, 2, 5.0)
+    # c3 (west) is nearest to F2 (east): the west depends on its neighbour
+    assert w.nearest_elsewhere == 1 and w.share_elsewhere_pct == 100.0
+    assert "depends_on_neighbour" in w["flags"].split(";")
+    # 2SFCA by hand: R_F1 = 2/1, R_F2 = 4/4, R_F3 = 1/2
+    # A_c1 = 2 + 1 = 3, A_c2 = 0.5 + 1, A_c3 = 1, A_c4 = 1 + 0.5
+    assert w.e2sfca_mean == pytest.approx(1.0)
+    assert e.e2sfca_mean == pytest.approx((3 + 1.5 + 1.5) / 3)
+    vn = _row(g, "W", "visiting_nurse")
+    assert vn.facilities == 0 and vn["flags"].split(";")[0] == "no_facility" and vn.severity == 5
+    assert g["rank"].tolist() == sorted(g["rank"])
+    assert g["severity"].is_monotonic_decreasing
+
+
+def test_unmet_care_and_low_coverage():
+    layers = world()
+    fac = layers["facilities"]
+    layers["facilities"] = fac[fac.facility_id != "F2"]  # only F1 (vent+suction, 0-18), F3
+    c = context.from_layers(layers)
+    g = gaps.area_gaps(
+        c, role="admin", services=["short_stay_medical"], thresholds={"short_stay_medical": 12}
+    )
+    w = _row(g, "W", "short_stay_medical")
+    # c3 (20, suction) is 10 min from F1 but F1 takes 0-18 only; no care is the reason: age is
+    assert w.covered == 0 and w.unmet_care == 0 and "low_coverage" in w["flags"]
+    e = _row(g, "E", "short_stay_medical")
+    # c4 (no care) reaches F3 in 10; c1 F1 5; c2 F3 5 -> all covered
+    assert e.covered == 3 and e.unmet_care == 0
+    # make c2 need suction as well: F3 (tube feeding) is within reach but cannot meet it
+    kids = layers["children"].copy()
+    kids.at[1, "care"] = ["tube_feeding", "suction"]
+    layers["children"] = kids
+    g2 = gaps.area_gaps(
+        context.from_layers(layers),
+        role="admin",
+        services=["short_stay_medical"],
+        thresholds={"short_stay_medical": 6},
+    )
+    e2 = _row(g2, "E", "short_stay_medical")
+    assert e2.unmet_care == 1 and e2["flags"].split(";")[0] == "unmet_care"
+
+
+def test_planner_output_is_suppressed(ctx):
+    g = gaps.area_gaps(ctx, thresholds={"short_stay_medical": 12})
+    # every area has fewer than 10 children: the counts are hidden, flags kept
+    assert g["children"].isna().all() and g["children_suppressed"].all()
+    assert g["coverage_pct"].isna().all()
+    assert (g["facilities"] >= 0).all()
+    opened = gaps.area_gaps(ctx, threshold=1, thresholds={"short_stay_medical": 12})
+    assert opened["children"].notna().all()
+
+
+def test_breakdown_by_age(ctx):
+    b = gaps.breakdown(ctx, service="short_stay_medical", role="admin")
+    ch = b["children"]
+    assert ch.loc["E", "0-5"] == 2 and ch.loc["E", "6-11"] == 1 and ch.loc["W", "18+"] == 1
+    assert ch.loc["計", "計"] == 4
+    hidden = gaps.breakdown(ctx, service="short_stay_medical", by="care")
+    assert pd.isna(hidden["children"].loc["E", "ventilator"])
