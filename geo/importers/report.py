@@ -1,4 +1,9 @@
-"""The validation report every import returns: rows in = accepted + rejected, always."""
+"""The validation report every import returns: rows in = accepted + rejected, always.
+
+Row numbers are the ones a user finds in the file: for a CSV or Excel sheet the spreadsheet row
+(the header is row 1, the first data row is row 2); for a vector file (GeoJSON, Shapefile,
+GeoPackage) the feature number counted from 1.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +33,20 @@ class Rejection:
 
 @dataclass
 class ImportReport:
-    """Counts and problems of one import or validation run."""
+    """Counts and problems of one import or validation run.
+
+    ``rejections`` are rows left out, ``repairs`` rows kept after a fix (an unclosed ring closed,
+    a code padded), ``errors`` problems of the file as a whole (unreadable, a required column
+    missing, a municipality missing from a 圏域 table): any error makes the import fail.
+
+    Examples
+    --------
+    >>> r = ImportReport(file="kids.csv", kind="children", rows_read=2)
+    >>> r.reject(3, "age", "x", "age must be a whole number")
+    >>> r.settle()
+    >>> (r.rows_accepted, r.rows_rejected)
+    (1, 1)
+    """
 
     file: str
     kind: str
@@ -37,6 +55,12 @@ class ImportReport:
     rows_repaired: int = 0
     rejections: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    repairs: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    fmt: str | None = None
+    encoding: str | None = None
+    #: Side tables an import produces besides its layer (e.g. ``children_unresolved``).
+    tables: dict = field(default_factory=dict)
 
     @property
     def rows_rejected(self):
@@ -44,9 +68,45 @@ class ImportReport:
         return len({r.row for r in self.rejections})
 
     @property
+    def failed(self):
+        """True when the file as a whole could not be imported (see ``errors``)."""
+        return bool(self.errors)
+
+    @property
     def ok(self):
-        """True when nothing was rejected."""
-        return not self.rejections
+        """True when nothing was rejected and the file had no error."""
+        return not self.rejections and not self.errors
+
+    @property
+    def name(self):
+        """The file name without its folder (for messages)."""
+        return Path(self.file).name
+
+    def reject(self, row, field_, value, reason):
+        """Record a rejected row."""
+        self.rejections.append(Rejection(self.name, row, field_, _plain(value), reason))
+
+    def repair(self, row, field_, value, reason):
+        """Record a repaired (kept) row; each row counts once in ``rows_repaired``."""
+        self.repairs.append(Rejection(self.name, row, field_, _plain(value), reason))
+        self.rows_repaired = len({r.row for r in self.repairs})
+
+    def error(self, message):
+        """Record a problem of the whole file (the import fails)."""
+        self.errors.append(message)
+
+    def warn(self, message):
+        """Record a note that does not reject anything."""
+        self.warnings.append(message)
+
+    def rejected_rows(self):
+        """Return the set of rejected row numbers."""
+        return {r.row for r in self.rejections}
+
+    def settle(self):
+        """Set ``rows_accepted`` to rows read minus rows rejected, then check the balance."""
+        self.rows_accepted = self.rows_read - self.rows_rejected
+        self.check_balance()
 
     def check_balance(self):
         """Raise AssertionError unless rows read = accepted + rejected."""
@@ -57,20 +117,99 @@ class ImportReport:
             )
             raise AssertionError(msg)
 
-    def summary(self):
-        """Return a human-readable summary with every rejection."""
+    def summary(self, *, limit=None):
+        """Return a human-readable summary with every rejection (or the first ``limit``)."""
         head = (
-            f"{self.file} ({self.kind}): {self.rows_read} rows read, "
-            f"{self.rows_accepted} accepted, "
+            f"{self.file} ({self.kind}{', ' + self.fmt if self.fmt else ''}): "
+            f"{self.rows_read} rows read, {self.rows_accepted} accepted, "
             f"{self.rows_repaired} repaired, {self.rows_rejected} rejected."
         )
-        lines = [head] + [r.describe() for r in self.rejections] + list(self.warnings)
+        lines = [head]
+        lines += [f"  ERROR: {e}" for e in self.errors]
+        shown = self.rejections if limit is None else self.rejections[:limit]
+        lines += [f"  rejected: {r.describe()}" for r in shown]
+        if len(shown) < len(self.rejections):
+            more = len(self.rejections) - len(shown)
+            lines.append(f"  ... and {more} more rejections (write them all with --report R.csv)")
+        rep = self.repairs if limit is None else self.repairs[:limit]
+        lines += [f"  repaired: {r.describe()}" for r in rep]
+        if len(rep) < len(self.repairs):
+            lines.append(f"  ... and {len(self.repairs) - len(rep)} more repairs")
+        lines += [f"  note: {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def to_frame(self):
         """Rejections as a DataFrame (file, row, field, value, reason)."""
         cols = ["file", "row", "field", "value", "reason"]
         return pd.DataFrame([r.__dict__ for r in self.rejections], columns=cols)
+
+    def records(self):
+        """Every rejection, repair, error and note as a DataFrame with a ``status`` column."""
+        rows = [{"status": "rejected", "kind": self.kind, **r.__dict__} for r in self.rejections]
+        rows += [{"status": "repaired", "kind": self.kind, **r.__dict__} for r in self.repairs]
+        rows += [
+            {"status": "error", "kind": self.kind, "file": self.name, "reason": e}
+            for e in self.errors
+        ]
+        rows += [
+            {"status": "note", "kind": self.kind, "file": self.name, "reason": w}
+            for w in self.warnings
+        ]
+        cols = ["file", "kind", "status", "row", "field", "value", "reason"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def counts(self):
+        """The counts as a dict (one row of the summary table)."""
+        return {
+            "file": self.name,
+            "kind": self.kind,
+            "format": self.fmt,
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_repaired": self.rows_repaired,
+            "rows_rejected": self.rows_rejected,
+            "failed": self.failed,
+        }
+
+
+def _plain(value):
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, float | int | str | bool):
+        return value
+    return str(value)
+
+
+def summary_frame(reports):
+    """One row of counts per report."""
+    cols = [
+        "file",
+        "kind",
+        "format",
+        "rows_read",
+        "rows_accepted",
+        "rows_repaired",
+        "rows_rejected",
+        "failed",
+    ]
+    return pd.DataFrame([r.counts() for r in reports], columns=cols)
+
+
+def records_frame(reports):
+    """Every rejection, repair, error and note of several reports in one DataFrame."""
+    frames = [r.records() for r in reports]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return ImportReport(file="", kind="").records()
+    out = pd.concat(frames, ignore_index=True)
+    for col in ("row", "value"):
+        out[col] = out[col].astype(object)
+    return out
 
 
 _KIND_TO_LAYER = {
@@ -83,8 +222,8 @@ _KIND_TO_LAYER = {
 }
 
 
-def validate_file(path, *, kind, fmt=None, workspace_path=None):
-    """Validate a file already in the workspace schema (GeoPackage, GeoJSON or CSV).
+def validate_file(path, *, kind, fmt=None, workspace_path=None, address_points=None):
+    """Run the importer of ``kind`` on a file without writing anything; return its report.
 
     Parameters
     ----------
@@ -92,14 +231,45 @@ def validate_file(path, *, kind, fmt=None, workspace_path=None):
         The file.
     kind : str
         facilities, children, shelters, hazards, areas or boundaries.
-    fmt, workspace : optional
-        Source format and workspace (used by the source importers).
+    fmt : str, optional
+        Source format: for facilities ``wam``, ``kaigo``, ``generic`` or ``capabilities``;
+        for hazards a layout (``a31``, ``a33``, ``a40``, ``a49``, ``tokyo_dosha``, ``generic``).
+        Detected from the columns when omitted.
+    workspace_path : Path, optional
+        A workspace whose ``municipalities`` are used to check that points lie in their
+        municipality and that a 圏域 table covers every municipality once.
+    address_points : Path, optional
+        位置参照情報 points to resolve addresses of a child register or facility list.
 
     Returns
     -------
     ImportReport
+
+    Examples
+    --------
+    >>> rep = validate_file("houmon_kango_13.csv", kind="facilities", fmt="kaigo")  # doctest: +SKIP
+    >>> rep.rows_read == rep.rows_accepted + rep.rows_rejected  # doctest: +SKIP
+    True
     """
-    del fmt, workspace_path
+    from . import region
+
+    if kind not in _KIND_TO_LAYER:
+        msg = f"Unknown kind {kind!r}; expected one of {sorted(_KIND_TO_LAYER)}."
+        raise KeyError(msg)
+    municipalities = None
+    if workspace_path is not None and "municipalities" in workspace.layers(workspace_path):
+        municipalities = workspace.read(workspace_path, "municipalities")
+    return region.validate_one(
+        Path(path),
+        kind=kind,
+        fmt=fmt,
+        municipalities=municipalities,
+        address_points=address_points,
+    )
+
+
+def validate_workspace_schema(path, *, kind):
+    """Validate a file already in the workspace schema (GeoPackage, GeoJSON or CSV)."""
     path = Path(path)
     layer = _KIND_TO_LAYER[kind]
     if path.suffix.lower() == ".csv":
