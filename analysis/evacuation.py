@@ -525,10 +525,14 @@ def _reason(r):
 
 
 def _truthy(v):
+    if v is None or v is pd.NA:
+        return False
     try:
-        return bool(v) and not pd.isna(v)
+        if pd.isna(v):
+            return False
     except (TypeError, ValueError):
-        return bool(v)
+        pass
+    return bool(v)
 
 
 #: Call-list columns with their Japanese headers (what the officer phones down).
