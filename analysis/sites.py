@@ -245,5 +245,252 @@ def clusters(x, y, *, eps_m=3000.0, min_samples=3):
     return DBSCAN(eps=eps_m, min_samples=min_samples).fit_predict(pts)
 
 
-def _frame(rows, columns):
-    return pd.DataFrame(rows, columns=columns)
+# ---------------------------------------------------------------------------------------------
+# the wrapper over a Context
+
+
+def candidates_auto(ctx, *, service, uncovered_idx, eps_m=3000.0, min_samples=3):
+    """Default candidates: facilities of other services, cluster seeds and children's nodes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``candidate_id``, ``source``, ``name``, ``node`` (position), ``access_s``.
+    """
+    net = ctx.net
+    rows = []
+    fac = ctx.facilities
+    fs = ctx.snaps["facilities"]
+    other = np.flatnonzero((fac["service"] != service).to_numpy()) if len(fac) else []
+    for i in other:
+        rows.append(
+            (
+                f"facility:{fac['facility_id'].iloc[i]}",
+                "facility",
+                str(fac["name"].iloc[i]),
+                int(fs["node"].iloc[i]),
+                float(fs["access_s"].iloc[i]),
+            )
+        )
+    cs = ctx.snaps["children"]
+    nodes = cs["node"].to_numpy()[uncovered_idx]
+    if len(nodes):
+        labels = clusters(net.x[nodes], net.y[nodes], eps_m=eps_m, min_samples=min_samples)
+        for lab in sorted(set(labels) - {-1}):
+            members = nodes[labels == lab]
+            cx, cy = net.x[members].mean(), net.y[members].mean()
+            # the cluster member's node closest to the centroid (a populated node on the roads)
+            best = members[np.argmin((net.x[members] - cx) ** 2 + (net.y[members] - cy) ** 2)]
+            rows.append((f"cluster:{lab}", "cluster", f"クラスタ{lab}", int(best), 0.0))
+        for nd in np.unique(nodes):
+            rows.append((f"node:{int(net.node_ids[nd])}", "child_node", "", int(nd), 0.0))
+    return pd.DataFrame(rows, columns=["candidate_id", "source", "name", "node", "access_s"])
+
+
+def _user_candidates(ctx, candidates):
+    import geopandas as gpd
+
+    cand = candidates
+    if not isinstance(cand, gpd.GeoDataFrame):
+        cand = gpd.GeoDataFrame(
+            cand, geometry=gpd.points_from_xy(cand["lon"], cand["lat"]), crs="EPSG:4326"
+        )
+    sn = ctx.snap(cand)
+    ids = cand["candidate_id"] if "candidate_id" in cand else [f"user:{i}" for i in cand.index]
+    names = cand["name"] if "name" in cand else [""] * len(cand)
+    return pd.DataFrame(
+        {
+            "candidate_id": list(ids),
+            "source": "user",
+            "name": list(names),
+            "node": sn["node"].to_numpy(),
+            "access_s": sn["access_s"].to_numpy(),
+        }
+    )
+
+
+def suggest(
+    ctx,
+    *,
+    service,
+    k,
+    candidates=None,
+    exclude_hazard_level=None,
+    threshold_min=None,
+    method="auto",
+    eps_m=3000.0,
+    min_samples=3,
+):
+    """Suggest ``k`` new sites of ``service`` that newly cover the most need-weighted children.
+
+    Parameters
+    ----------
+    ctx : analysis.context.Context
+    service : str
+        Service code.
+    k : int
+        Number of new sites.
+    candidates : DataFrame or GeoDataFrame, optional
+        A user list (``lat``/``lon`` or points; optional ``candidate_id``, ``name``). Default:
+        :func:`candidates_auto` (facilities of other services, DBSCAN cluster seeds of
+        uncovered children, the road nodes uncovered children live at).
+    exclude_hazard_level : int, optional
+        Drop candidates inside any hazard zone at or above this level.
+    threshold_min : float, optional
+        Coverage threshold (default: the service's).
+    method : {"auto", "milp", "greedy"}
+        Solver (see :func:`maximal_covering`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per chosen site in pick order: ``rank, candidate_id, source, name, node_id,
+        service, newly_covered, newly_covered_weight, cumulative_covered, solver,
+        uncovered_before`` and the site point (its road node).
+
+    Examples
+    --------
+    >>> suggest(ctx, service="short_stay_medical", k=2)  # doctest: +SKIP
+    """
+    import geopandas as gpd
+
+    from geo import travel
+
+    from . import coverage, exposure
+
+    thr_s = coverage.thresholds_s([service], {service: threshold_min} if threshold_min else None)[
+        service
+    ]
+    sp = coverage.service_pass(ctx, service, threshold_s=thr_s)
+    summ = coverage.summary(sp)
+    unc = sp.children[~summ["covered"].to_numpy()]
+    if candidates is None:
+        cand = candidates_auto(
+            ctx, service=service, uncovered_idx=unc, eps_m=eps_m, min_samples=min_samples
+        )
+    else:
+        cand = _user_candidates(ctx, candidates)
+    cand = cand.drop_duplicates("node", keep="first").reset_index(drop=True)
+    net = ctx.net
+    if exclude_hazard_level is not None and len(cand) and len(ctx.hazards):
+        pts = gpd.GeoSeries(
+            gpd.points_from_xy(net.lon[cand["node"]], net.lat[cand["node"]]), crs="EPSG:4326"
+        )
+        ex = exposure.point_exposure(pts, ctx.hazards)
+        cand = cand[(ex["max_level"] < int(exclude_hazard_level)).to_numpy()].reset_index(drop=True)
+    kids = ctx.children
+    weights = np.array([need_weight(c) for c in kids["care"].iloc[unc]]) if len(unc) else []
+    cs = ctx.snaps["children"]
+    columns = [
+        "rank",
+        "candidate_id",
+        "source",
+        "name",
+        "node_id",
+        "service",
+        "newly_covered",
+        "newly_covered_weight",
+        "cumulative_covered",
+        "solver",
+        "uncovered_before",
+    ]
+    if len(unc) == 0 or len(cand) == 0:
+        return gpd.GeoDataFrame(
+            pd.DataFrame(columns=columns), geometry=gpd.GeoSeries([], crs="EPSG:4326")
+        )
+    w = travel.within(
+        net,
+        cand["node"].to_numpy(dtype=np.int64),
+        limit_s=thr_s,
+        direction=coverage.direction(service),
+        targets=cs["node"].to_numpy()[unc].astype(np.int64),
+        offsets_s=cand["access_s"].to_numpy(dtype=float),
+        k_max=max(len(cand), 1),
+    )
+    t = np.asarray(w.time_s) + cs["access_s"].to_numpy(dtype=float)[unc][np.asarray(w.target_pos)]
+    keep = t <= thr_s
+    d_idx = np.asarray(w.target_pos)[keep]
+    c_idx = np.asarray(w.source_pos)[keep]
+    # a new site takes the service's default age range
+    scope = coverage.in_scope(kids["age"].iloc[unc].tolist(), service)
+    ok = scope[d_idx]
+    d_idx, c_idx = d_idx[ok], c_idx[ok]
+    chosen, solver = maximal_covering(
+        d_idx, c_idx, n_demand=len(unc), n_cand=len(cand), weights=weights, k=k, method=method
+    )
+    covered = np.zeros(len(unc), dtype=bool)
+    rows = []
+    for rank, (j, gain) in enumerate(chosen, start=1):
+        new = np.unique(d_idx[(c_idx == j)])
+        new = new[~covered[new]]
+        covered[new] = True
+        nd = int(cand["node"].iloc[j])
+        rows.append(
+            {
+                "rank": rank,
+                "candidate_id": cand["candidate_id"].iloc[j],
+                "source": cand["source"].iloc[j],
+                "name": cand["name"].iloc[j],
+                "node_id": int(net.node_ids[nd]),
+                "service": service,
+                "newly_covered": len(new),
+                "newly_covered_weight": float(gain),
+                "cumulative_covered": int(covered.sum()),
+                "solver": solver,
+                "uncovered_before": len(unc),
+                "_lon": float(net.lon[nd]),
+                "_lat": float(net.lat[nd]),
+            }
+        )
+    out = pd.DataFrame(rows, columns=[*columns, "_lon", "_lat"])
+    geom = gpd.points_from_xy(out.pop("_lon"), out.pop("_lat"), crs="EPSG:4326")
+    logger.info(
+        "sites: %d of %d uncovered children covered by %d new %s sites (%s, %d candidates)",
+        int(covered.sum()),
+        len(unc),
+        len(out),
+        service,
+        solver,
+        len(cand),
+    )
+    return gpd.GeoDataFrame(out, geometry=geom, crs="EPSG:4326")
+
+
+def what_if(ctx, new_sites, *, area_kind=None, role="planner", services=None, thresholds=None):
+    """Add facilities and recompute coverage and gaps (before and after).
+
+    Parameters
+    ----------
+    new_sites : geopandas.GeoDataFrame
+        New facilities (``facility_id``, ``service``, optional ``capacity``/``accepts``/ages;
+        unknown ``accepts`` stays unknown, so their coverage is only *possible*).
+
+    Returns
+    -------
+    dict
+        ``context`` (the new context), ``child_access`` (after), ``area_gaps_before``,
+        ``area_gaps_after`` and ``summary`` (covered children per service, before/after).
+    """
+    from . import coverage, gaps
+
+    after_ctx = ctx.with_facilities(new_sites)
+    services = services or sorted(set(new_sites["service"]))
+    before = coverage.child_access(ctx, services=services, thresholds=thresholds)
+    after = coverage.child_access(after_ctx, services=services, thresholds=thresholds)
+
+    def _count(ca):
+        return ca[ca["rank"] == 1].groupby("service")["covered"].sum()
+
+    summ = pd.DataFrame({"covered_before": _count(before), "covered_after": _count(after)})
+    summ["gain"] = summ["covered_after"] - summ["covered_before"]
+    return {
+        "context": after_ctx,
+        "child_access": after,
+        "area_gaps_before": gaps.area_gaps(
+            ctx, area_kind=area_kind, role=role, services=services, thresholds=thresholds
+        ),
+        "area_gaps_after": gaps.area_gaps(
+            after_ctx, area_kind=area_kind, role=role, services=services, thresholds=thresholds
+        ),
+        "summary": summ.fillna(0).astype(int),
+    }

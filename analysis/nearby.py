@@ -1,0 +1,280 @@
+"""Coordinator lookup: what a family at one address (or one child) can reach, and in how long.
+
+:func:`nearby` lists every facility compatible with the given care and age within ``minutes``
+(default: each service's threshold), by service and sorted by minutes, with ``basis``
+(confirmed / possible) and the address's hazard exposure in ``result.attrs["exposure"]``.
+:func:`compare` puts two or more candidate addresses side by side (services reachable, nearest
+minutes, hazard exposure), and :func:`who_covers` answers "who covers this address?" with the
+municipality, its areas and the consultation windows that serve them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo import codes
+
+from . import coverage, exposure
+
+COLUMNS = [
+    "service",
+    "service_ja",
+    "facility_id",
+    "name",
+    "minutes",
+    "within",
+    "basis",
+    "accepts",
+    "age_min",
+    "age_max",
+    "capacity",
+    "has_power",
+    "node_id",
+]
+
+
+def _point(ctx, lat, lon, child_id):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    if child_id is not None:
+        kids = ctx.children
+        hit = kids[kids["child_id"] == str(child_id)]
+        if hit.empty:
+            msg = (
+                f"child_id {child_id!r} is not in the children layer of the workspace; "
+                "check the id (管理番号) or give --lat/--lon instead."
+            )
+            raise KeyError(msg)
+        row = hit.iloc[0]
+        return gpd.GeoDataFrame(geometry=[row.geometry], crs="EPSG:4326"), row
+    if lat is None or lon is None:
+        msg = "give a point (lat and lon) or a child_id."
+        raise ValueError(msg)
+    if not (-90 <= float(lat) <= 90 and -180 <= float(lon) <= 180):
+        msg = f"lat {lat}, lon {lon} is not a WGS84 coordinate; give degrees (e.g. 35.6, 139.7)."
+        raise ValueError(msg)
+    return gpd.GeoDataFrame(geometry=[Point(float(lon), float(lat))], crs="EPSG:4326"), None
+
+
+def nearby(
+    ctx, *, lat=None, lon=None, child_id=None, service=None, care=None, age=None, minutes=None
+):
+    """Return every compatible facility within reach of a point or a child, sorted by minutes.
+
+    Parameters
+    ----------
+    ctx : analysis.context.Context
+    lat, lon : float, optional
+        The address (WGS84).
+    child_id : str, optional
+        A child instead of a point (their home, care and age are used unless given).
+    service : str or list of str, optional
+        Services to list (default: all).
+    care : list of str, optional
+        Care codes the child needs (a facility must accept all; unknown = possible).
+    age : int, optional
+        Child's age (a facility's age range, else its service's, must include it).
+    minutes : float, optional
+        Limit in minutes (default: each service's threshold from data/service_types.csv).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS`, sorted by service then minutes; ``attrs["exposure"]`` holds the
+        point's exposure per hazard type and ``attrs["snap_m"]`` its distance to the road.
+
+    Examples
+    --------
+    >>> nearby(ctx, lat=35.0, lon=139.0, care=["tracheostomy", "suction"], age=0,
+    ...        minutes=30)  # doctest: +SKIP
+    """
+    from geo import travel
+
+    pt, child = _point(ctx, lat, lon, child_id)
+    if child is not None:
+        care = list(child["care"] or []) if care is None else care
+        age = int(child["age"]) if age is None and pd.notna(child["age"]) else age
+    fac = ctx.facilities
+    services = [service] if isinstance(service, str) else service
+    if services is None:
+        services = list(dict.fromkeys(fac["service"].tolist()))
+    bad = [s for s in services if s not in codes.valid("service_types")]
+    if bad:
+        msg = f"unknown service {bad}; expected codes of data/service_types.csv."
+        raise ValueError(msg)
+    sn = ctx.snap(pt).iloc[0]
+    node, acc = int(sn["node"]), float(sn["access_s"])
+    lo, hi = coverage.facility_age_range(fac)
+    compat = coverage.compatibility(
+        [care or []], [np.nan if age is None else age], fac["accepts"].tolist(), lo, hi
+    )[0]
+    fsn = ctx.snaps["facilities"]
+    st = codes.service_types()
+    rows = []
+    times = {}
+    for s in services:
+        d = coverage.direction(s)
+        if d not in times:
+            times[d] = np.asarray(travel.from_node(ctx.net, node, direction=d), dtype=float)
+        limit = float(minutes if minutes is not None else st.loc[s, "threshold_min"])
+        idx = np.flatnonzero((fac["service"] == s).to_numpy() & (compat > 0))
+        t = (times[d][fsn["node"].to_numpy()[idx]] + fsn["access_s"].to_numpy()[idx] + acc) / 60
+        for i, m in zip(idx, t):
+            if not np.isfinite(m) or m > limit:
+                continue
+            r = fac.iloc[i]
+            rows.append(
+                {
+                    "service": s,
+                    "service_ja": st.loc[s, "label_ja"],
+                    "facility_id": r["facility_id"],
+                    "name": r["name"],
+                    "minutes": round(float(m), 1),
+                    "within": True,
+                    "basis": coverage.BASIS[int(compat[i])],
+                    "accepts": None if r["accepts"] is None else ";".join(r["accepts"]),
+                    "age_min": lo[i],
+                    "age_max": hi[i],
+                    "capacity": r.get("capacity"),
+                    "has_power": r.get("has_power"),
+                    "node_id": int(fsn["node_id"].iloc[i]),
+                }
+            )
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    out = out.sort_values(["service", "minutes"], kind="stable").reset_index(drop=True)
+    ex = exposure.point_exposure(pt, ctx.hazards)
+    out.attrs["exposure"] = ex.iloc[0].to_dict()
+    out.attrs["snap_m"] = float(sn["snap_m"])
+    return out
+
+
+def compare(ctx, points, *, services=None, care=None, age=None, minutes=None):
+    """Compare candidate addresses side by side: services reachable and hazard exposure.
+
+    Parameters
+    ----------
+    points : dict of str to (lat, lon), or DataFrame with ``label``, ``lat``, ``lon``
+        Two or more candidate addresses.
+    services, care, age, minutes
+        As in :func:`nearby`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per address; rows ``<service>: 件数`` (compatible facilities within reach),
+        ``<service>: 最短分`` (minutes to the nearest, any distance) and one row per hazard type
+        (worst level and label), plus ``到達できるサービス数``.
+
+    Examples
+    --------
+    >>> compare(ctx, {"A": (35.0, 139.0), "B": (35.1, 139.1)},
+    ...         services=["short_stay_medical", "visiting_nurse"])  # doctest: +SKIP
+    """
+    if isinstance(points, pd.DataFrame):
+        items = [(r["label"], (r["lat"], r["lon"])) for _, r in points.iterrows()]
+    else:
+        items = list(points.items())
+    if len(items) < 2:
+        msg = f"compare needs two or more addresses; got {len(items)}."
+        raise ValueError(msg)
+    fac = ctx.facilities
+    if services is None:
+        services = list(dict.fromkeys(fac["service"].tolist()))
+    st = codes.service_types()
+    hz_ja = codes.table("hazard_types")["label_ja"]
+    types = exposure.hazard_types(ctx.hazards)
+    cols = {}
+    for label, (lat, lon) in items:
+        far = nearby(ctx, lat=lat, lon=lon, service=services, care=care, age=age, minutes=10_000)
+        col = {}
+        n_ok = 0
+        for s in services:
+            limit = float(minutes if minutes is not None else st.loc[s, "threshold_min"])
+            sub = far[far["service"] == s]
+            n = int((sub["minutes"] <= limit).sum())
+            n_ok += n > 0
+            col[f"{st.loc[s, 'label_ja']}: {limit:g}分以内の件数"] = n
+            col[f"{st.loc[s, 'label_ja']}: 最短分"] = (
+                float(sub["minutes"].min()) if len(sub) else np.nan
+            )
+        col["到達できるサービス数"] = n_ok
+        ex = far.attrs["exposure"]
+        for t in types:
+            lvl = int(ex.get(f"{t}_level", 0))
+            lab = ex.get(f"{t}_label", "")
+            col[f"{hz_ja.get(t, t)}"] = f"レベル{lvl}（{lab}）" if lvl else "区域外"
+        cols[label] = col
+    return pd.DataFrame(cols)
+
+
+def who_covers(ctx, *, lat=None, lon=None, child_id=None):
+    """Who covers this address: its municipality, its areas and their consultation windows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per level (``municipality``, each area kind, ``prefecture``) with ``code``/
+        ``name`` and the consultation facilities (service ``consultation``) of that unit,
+        nearest first, with their opening days/hours when the facilities layer has an
+        ``hours`` (or ``opening_hours``) column.
+    """
+    import geopandas as gpd
+
+    pt, _ = _point(ctx, lat, lon, child_id)
+    rows = []
+    munis = ctx.municipalities
+    m = gpd.sjoin(pt, munis[["code", "name", "pref", "geometry"]], predicate="intersects")
+    code = m["code"].iloc[0] if len(m) else None
+    fac = ctx.facilities
+    cons = fac[fac["service"] == "consultation"] if len(fac) else fac
+    hours_col = next((c for c in ("hours", "opening_hours") if c in fac.columns), None)
+    near = (
+        nearby(ctx, lat=lat, lon=lon, child_id=child_id, service=["consultation"], minutes=10_000)
+        if len(cons)
+        else pd.DataFrame(columns=COLUMNS)
+    )
+    mins = dict(zip(near["facility_id"], near["minutes"]))
+
+    def _windows(mask):
+        sub = cons[mask]
+        sub = sub.assign(_m=sub["facility_id"].map(mins)).sort_values("_m")
+        return "; ".join(
+            f"{r['name']}（{r['_m']:.0f}分"
+            + (f"、{r[hours_col]}" if hours_col and pd.notna(r[hours_col]) else "")
+            + "）"
+            for _, r in sub.iterrows()
+        )
+
+    if code is not None:
+        rows.append(
+            {
+                "level": "municipality",
+                "code": code,
+                "name": m["name"].iloc[0],
+                "windows": _windows((cons["municipality_code"] == code).to_numpy()),
+            }
+        )
+        members = ctx.layers["area_members"]
+        mine = members[members["municipality_code"] == code]
+        for r in mine.itertuples():
+            area = ctx.areas[(ctx.areas["area_id"] == r.area_id)]
+            codes_in = set(members[members["area_id"] == r.area_id]["municipality_code"])
+            rows.append(
+                {
+                    "level": r.kind,
+                    "code": r.area_id,
+                    "name": area["name"].iloc[0] if len(area) else r.area_id,
+                    "windows": _windows(cons["municipality_code"].isin(codes_in).to_numpy()),
+                }
+            )
+        rows.append(
+            {
+                "level": "prefecture",
+                "code": None,
+                "name": m["pref"].iloc[0],
+                "windows": _windows(np.ones(len(cons), dtype=bool)),
+            }
+        )
+    return pd.DataFrame(rows, columns=["level", "code", "name", "windows"])
