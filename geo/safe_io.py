@@ -433,7 +433,7 @@ def read_text(source, *, name=None):
     return None  # not reached
 
 
-def read_csv(source, *, name=None, required=None, max_field_chars=None, delimiter=","):
+def read_csv(source, *, name=None, required=None, unique=None, max_field_chars=None, delimiter=","):
     r"""Read a CSV strictly into a DataFrame of strings; report every problem at once.
 
     Parameters
@@ -444,6 +444,8 @@ def read_csv(source, *, name=None, required=None, max_field_chars=None, delimite
         File name used in messages.
     required : list of str, optional
         Columns that must be present.
+    unique : list of str, optional
+        Columns whose non-empty values must not repeat (ids).
     max_field_chars : int, optional
         Longest field (default :data:`MAX_FIELD_CHARS`).
     delimiter : str, default ","
@@ -473,6 +475,7 @@ def read_csv(source, *, name=None, required=None, max_field_chars=None, delimite
     old_limit = csv.field_size_limit()
     csv.field_size_limit(max(limit * 4 + 1, 131072))
     rows = []
+    lines = []
     try:
         header = next(reader, None)
         if header is None or not any(h.strip() for h in header):
@@ -525,6 +528,7 @@ def read_csv(source, *, name=None, required=None, max_field_chars=None, delimite
                         )
                     )
             rows.append([v.strip() for v in row])
+            lines.append(line)
     finally:
         csv.field_size_limit(old_limit)
     seen = set()
@@ -539,9 +543,113 @@ def read_csv(source, *, name=None, required=None, max_field_chars=None, delimite
             problems.append(
                 _problem(name, col, "(missing column)", f"a column {col!r} in the header", 1)
             )
+    for col in unique or ():
+        if col not in header:
+            continue
+        k = header.index(col)
+        first = {}
+        for pos, row in enumerate(rows):
+            value = row[k]
+            if not value:
+                continue
+            if value in first:
+                problems.append(
+                    _problem(
+                        name,
+                        col,
+                        value,
+                        f"a unique id (it repeats row {first[value]})",
+                        row=lines[pos],
+                    )
+                )
+            else:
+                first[value] = lines[pos]
     if problems:
         _fail(name, problems)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# vector files
+
+
+def read_vector(path, *, name=None, geometry_types=None, layer=None):
+    """Read a vector file (GeoJSON, GeoPackage, Shapefile) and report bad features together.
+
+    Parameters
+    ----------
+    path : path
+        The file.
+    name : str, optional
+        File name used in messages.
+    geometry_types : tuple of str, optional
+        Geometry types accepted (e.g. ``("Point",)``).
+    layer : str, optional
+        Layer of a multi-layer file.
+
+    Returns
+    -------
+    GeoDataFrame
+        In EPSG:4326 when the file has a CRS.
+
+    Raises
+    ------
+    ValidationError
+        The file cannot be read, or a feature has no, an empty, an invalid (self-intersecting,
+        unclosed) or a wrongly typed geometry, or coordinates outside longitude/latitude range.
+        Feature rows are numbered from 1 in file order.
+    """
+    import geopandas as gpd
+    import shapely
+
+    path = Path(path)
+    name = name or path.name
+    try:
+        frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    except Exception as exc:  # noqa: BLE001 - GDAL raises many types; all mean "unreadable"
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        _fail(name, [_problem(name, "file", reason, "a readable GeoJSON/GeoPackage/Shapefile")])
+    problems = []
+    if frame.crs is None:
+        problems.append(
+            _problem(name, "crs", None, "a coordinate reference system (add a .prj or crs member)")
+        )
+    for pos, geom in enumerate(frame.geometry):
+        row = pos + 1
+        if geom is None or geom.is_empty:
+            problems.append(_problem(name, "geometry", "empty", "a geometry", row=row))
+            continue
+        if geometry_types and geom.geom_type not in geometry_types:
+            problems.append(
+                _problem(name, "geometry", geom.geom_type, " or ".join(geometry_types), row=row)
+            )
+            continue
+        if not geom.is_valid:
+            problems.append(
+                _problem(
+                    name,
+                    "geometry",
+                    shapely.is_valid_reason(geom),
+                    "a valid geometry (fix it in QGIS: Vector > Geometry Tools > Fix Geometries)",
+                    row=row,
+                )
+            )
+    if problems:
+        _fail(name, problems)
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        frame = frame.to_crs("EPSG:4326")
+    bounds = frame.geometry.bounds
+    bad = (bounds["minx"] < -180) | (bounds["maxx"] > 180) | (bounds["miny"] < -90)
+    bad |= bounds["maxy"] > 90
+    for pos in [int(i) for i in (bad.to_numpy().nonzero()[0])]:
+        problems.append(
+            _problem(
+                name, "geometry", "coordinates out of range", "longitude/latitude", row=pos + 1
+            )
+        )
+    if problems:
+        _fail(name, problems)
     return frame
 
 
