@@ -1,8 +1,54 @@
-"""`ikemap sites` (not implemented yet: lands with its issue)."""
+"""`ikemap sites`: suggest N new sites of a service (maximal covering, HiGHS or greedy)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def run(args):
-    """Run the subcommand."""
-    raise NotImplementedError("ikemap sites lands with its issue")
+    """Write ``site_suggestions`` to ``args.out`` (CSV) and to the workspace."""
+    import pandas as pd
+
+    from analysis import sites
+    from geo import codes
+
+    from ._results import load, write_csv, write_layer
+
+    if args.service not in codes.valid("service_types"):
+        msg = (
+            f"--service {args.service!r} is not a service code; expected one of "
+            f"{sorted(codes.valid('service_types'))} (data/service_types.csv)."
+        )
+        raise KeyError(msg)
+    if args.k < 1:
+        msg = f"--k is {args.k}; give the number of new sites (1 or more)."
+        raise KeyError(msg)
+    ctx = load(args)
+    cands = None
+    if args.candidates:
+        path = Path(args.candidates)
+        if not path.exists():
+            msg = f"--candidates {path} does not exist; give a CSV with lat, lon[, name]."
+            raise FileNotFoundError(msg)
+        cands = pd.read_csv(path, encoding="utf-8-sig")
+        missing = [c for c in ("lat", "lon") if c not in cands.columns]
+        if missing:
+            msg = f"{path}: columns {missing} are missing; expected lat, lon and optional name."
+            raise KeyError(msg)
+    s = sites.suggest(
+        ctx,
+        service=args.service,
+        k=args.k,
+        candidates=cands,
+        exclude_hazard_level=args.exclude_hazard_level,
+    )
+    out = write_csv(s, args.out)
+    write_layer(ctx, "site_suggestions", s)
+    before = int(s["uncovered_before"].iloc[0]) if len(s) else 0
+    after = int(s["cumulative_covered"].iloc[-1]) if len(s) else 0
+    solver = s["solver"].iloc[0] if len(s) else "-"
+    print(
+        f"Wrote {len(s)} suggested sites to {out}: they newly cover {after} of {before} "
+        f"uncovered children ({solver})."
+    )
+    return 0
