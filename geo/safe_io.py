@@ -99,6 +99,7 @@ _KIND_TEXT = {
     "pbf": "an OSM PBF file",
     "shp": "a Shapefile part",
     "binary": "a binary file",
+    "utf16": "UTF-16 text",
 }
 
 
@@ -142,6 +143,8 @@ def sniff(data):
         if head.startswith(magic):
             return kind
     stripped = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf16"
     if b"\x00" in head:
         return "binary"
     if stripped.startswith(b"<"):
@@ -208,7 +211,17 @@ def _check(name, size, head, *, allowed, max_bytes):
         problems.append(_problem(name, "size", "0 bytes", "a file with content (it is empty)"))
     expected = ALLOWED.get(suffix)
     found = sniff(head) if size else "empty"
-    if expected and size and not _fits(expected, found):
+    if found == "utf16" and expected in ("text", "json", "xml"):
+        problems.append(
+            _problem(
+                name,
+                "encoding",
+                "UTF-16",
+                "UTF-8 or CP932 (Shift_JIS) text: save it from Excel as 'CSV UTF-8'",
+                row=1,
+            )
+        )
+    elif expected and size and not _fits(expected, found):
         shown = _KIND_TEXT.get(found, found)
         problems.append(
             _problem(name, "file", shown, f"{_KIND_TEXT.get(expected, expected)} ({suffix})")
