@@ -92,8 +92,8 @@ def municipalities_from_file(path):
                 row,
                 pick["code"],
                 None,
-                f"no municipality code for {name or 'an unnamed area'}: an area no "
-                "municipality administers (such as 所属未定地) is left out",
+                f"no municipality code ({name or 'unnamed'}): an area no municipality "
+                "administers is left out",
             )
             continue
         if code.isdigit() and len(code) == 6:

@@ -3,7 +3,8 @@
 Three source formats (``fmt``):
 
 - ``wam``: 障害福祉サービス等情報公表システム open data (WAM NET), CP932, the 29-column layout
-  (事業所番号, 事業所の名称, サービス種別, 事業所住所（市区町村）, 事業所緯度, 事業所経度, 定員 ...).
+  (事業所番号, 事業所の名称, サービス種別, 事業所住所（市区町村）, 事業所緯度, 事業所経度,
+  定員 ...).
   サービス種別 is mapped to ikemap's service codes by ``data/wam_services.csv``.
 - ``kaigo``: 介護サービス情報公表システム open data for 訪問看護 (事業所番号, 事業所名, 住所,
   緯度, 経度, ...; also the renamed ``jigyosho_no, name, address, lat, lon`` extract).
@@ -213,8 +214,13 @@ def _wam_records(table, report):
     records = []
     for i, rec in table.iterrows():
         row = reading.row_number(i)
-        get = lambda c, src=cols: str(rec[src[c]]) if src.get(c) else ""  # noqa: E731
-        gx = lambda c: str(rec[extra[c]]) if extra.get(c) else ""  # noqa: E731
+
+        def get(c, rec=rec):
+            return str(rec[cols[c]]) if cols.get(c) else ""
+
+        def gx(c, rec=rec):
+            return str(rec[extra[c]]) if extra.get(c) else ""
+
         records.append(
             {
                 "row": row,
@@ -354,10 +360,10 @@ def _parse_capabilities(r, report, fields):
         if r.get(name) is not None and r[name] < 0:
             report.reject(row, fields.get(name, name), r[name], "must not be negative")
             ok = False
-    if r.get("age_min") is not None and r.get("age_max") is not None:
-        if r["age_min"] > r["age_max"]:
-            report.reject(row, fields.get("age_max", "age_max"), r["age_max"], "below age_min")
-            ok = False
+    lo, hi = r.get("age_min"), r.get("age_max")
+    if lo is not None and hi is not None and lo > hi:
+        report.reject(row, fields.get("age_max", "age_max"), r["age_max"], "below age_min")
+        ok = False
     return ok
 
 
@@ -392,7 +398,7 @@ def _finish(records, report, municipalities, source):
         if problem:
             report.reject(row, fields.get("lat", "lat"), f"{lat},{lon}", problem)
             continue
-        r["lat_f"], r["lon_f"] = lat, lon
+        r["lat"], r["lon"] = lat, lon
         stated = None
         code_text = r.get("municipality_code_text")
         if code_text:
@@ -407,21 +413,7 @@ def _finish(records, report, municipalities, source):
         if "facility_id" not in r or not r.get("facility_id"):
             r["facility_id"] = f"{r['jigyosho_no']}-{service}"
         kept.append(r)
-    if kept and municipalities is not None and len(municipalities):
-        pts = places.points_frame(
-            [r["lat_f"] for r in kept], [r["lon_f"] for r in kept], range(len(kept))
-        )
-        where = places.locate(pts, municipalities, stated=[r["stated"] for r in kept])
-        still = []
-        for r, code, problem in zip(kept, where["code"], where["problem"], strict=True):
-            if problem:
-                report.reject(
-                    r["row"], r["fields"].get("lat", "lat"), f"{r['lat_f']},{r['lon_f']}", problem
-                )
-            else:
-                r["municipality_code"] = code
-                still.append(r)
-        kept = still
+    kept = places.keep_located(kept, municipalities, report, fields_of(kept))
     seen = {}
     unique = []
     for r in kept:
@@ -464,11 +456,16 @@ def _finish(records, report, municipalities, source):
     for col in ("jigyosho_no", "source_service", "address", "phone"):
         frame[col] = frame[col].astype(object)
     geoms = places.points_frame(
-        [r["lat_f"] for r in unique], [r["lon_f"] for r in unique], frame.index
+        [r["lat"] for r in unique], [r["lon"] for r in unique], frame.index
     ).geometry
     gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=settings.storage_crs)
     logger.info("Read %d facilities from %s", len(gdf), report.name)
     return gdf, report
+
+
+def fields_of(records):
+    """The header of the latitude column of facility records (for rejections)."""
+    return records[0]["fields"].get("lat", "lat") if records else "lat"
 
 
 def _date_or_none(text):

@@ -211,3 +211,25 @@ def locate(points, municipalities, *, stated=None, tolerance=None):
     out["code"] = pd.Series(codes_col, index=points.index, dtype=object)
     out["problem"] = pd.Series(problems, index=points.index, dtype=object)
     return out
+
+
+def keep_located(records, municipalities, report, field):
+    """Check importer records (dicts: ``lat``, ``lon``, ``stated``, ``row``) with :func:`locate`.
+
+    Records whose point fails are rejected in ``report`` (under ``field``); the others get
+    ``municipality_code`` and are returned. Without municipalities every record is returned.
+    """
+    if not records or municipalities is None or not len(municipalities):
+        return records
+    pts = points_frame(
+        [r["lat"] for r in records], [r["lon"] for r in records], range(len(records))
+    )
+    where = locate(pts, municipalities, stated=[r.get("stated") for r in records])
+    kept = []
+    for r, code, problem in zip(records, where["code"], where["problem"], strict=True):
+        if problem:
+            report.reject(r["row"], field, f"{r['lat']},{r['lon']}", problem)
+        else:
+            r["municipality_code"] = code
+            kept.append(r)
+    return kept

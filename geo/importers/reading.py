@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -169,7 +170,11 @@ def read_features(path, report, *, polygons=False):
         return None
     enc = _shapefile_encoding(path)
     try:
-        meta, _, wkb, fields = pyogrio.raw.read(path, encoding=enc)
+        with warnings.catch_warnings():
+            # unclosed rings are repaired and reported below; GDAL's own warning adds nothing
+            warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+            warnings.filterwarnings("ignore", "Several features with id", RuntimeWarning)
+            meta, _, wkb, fields = pyogrio.raw.read(path, encoding=enc)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         report.error(f"{path.name} cannot be read as a vector file: {exc}")
         return None
@@ -177,7 +182,7 @@ def read_features(path, report, *, polygons=False):
         report.encoding = enc
     n = len(wkb) if wkb is not None else 0
     report.rows_read = n
-    data = {name: values for name, values in zip(meta["fields"], fields, strict=True)}
+    data = dict(zip(meta["fields"], fields, strict=True))
     frame = pd.DataFrame(data)
     frame = frame.astype(object).where(frame.notna(), None)
     geoms = np.empty(n, dtype=object)

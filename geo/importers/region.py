@@ -1,0 +1,272 @@
+"""Import a set of files into one workspace, atomically (what ``ikemap import`` runs).
+
+Each given source replaces its layers; layers not given stay as they are. Municipalities come
+from ``boundaries`` or, when none is given, from the workspace: they are needed to check points
+against their municipality and to build 圏域. Everything is read and checked first; the layers
+are then written in one :func:`geo.workspace.write_layers` call, so a failed import leaves the
+workspace unchanged. The reports (counts and every rejection) are stored in the workspace too,
+as the tables ``import_summary`` and ``import_rejections`` (for the app's データ page).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .. import settings, workspace
+from ..errors import IkemapError
+from . import addresses, areas, boundaries, children, facilities, hazards, roads, shelters
+from .report import ImportReport, records_frame, summary_frame, validate_workspace_schema
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RegionImport:
+    """Layers read from the files, and one report per file."""
+
+    layers: dict = field(default_factory=dict)
+    reports: list = field(default_factory=list)
+
+    @property
+    def failed(self):
+        """True when any file could not be imported (nothing must be written)."""
+        return any(r.failed for r in self.reports)
+
+
+def _drop_row(frame):
+    return frame.drop(columns=[c for c in ("row",) if c in frame.columns])
+
+
+def _concat(frames):
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return None
+    out = pd.concat(frames, ignore_index=True)
+    out = gpd.GeoDataFrame(out, geometry="geometry", crs=settings.storage_crs)
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].where(out[col].notna(), None)
+    return out
+
+
+def read_region(
+    *,
+    boundaries_path=None,
+    area_paths=(),
+    roads_path=None,
+    clip_roads=False,
+    facility_paths=(),
+    facility_formats=(),
+    capability_paths=(),
+    shelter_paths=(),
+    hazard_paths=(),
+    hazard_layouts=(),
+    children_path=None,
+    address_points=None,
+    municipalities=None,
+):
+    """Read every given file and return the layers and reports (nothing is written).
+
+    Parameters
+    ----------
+    boundaries_path, area_paths, roads_path, facility_paths, shelter_paths, hazard_paths,
+    children_path : path or list of path
+        The files, as ``ikemap import`` takes them.
+    clip_roads : bool
+        Clip the roads to the municipalities.
+    facility_formats, hazard_layouts : list of str
+        Format of each facility file and layout of each hazard file, in order (missing or
+        None entries are detected from the columns).
+    capability_paths : list of path
+        Capability tables joined on 事業所番号 to the facilities read.
+    address_points : path, optional
+        位置参照情報 points for addresses in the child register or generic facility files.
+    municipalities : geopandas.GeoDataFrame, optional
+        Used when ``boundaries_path`` is None (e.g. from the workspace).
+
+    Returns
+    -------
+    RegionImport
+    """
+    out = RegionImport()
+    if boundaries_path is not None:
+        munis, rep = boundaries.municipalities_from_file(boundaries_path)
+        out.reports.append(rep)
+        if not rep.failed:
+            out.layers["municipalities"] = munis
+            municipalities = munis
+    if area_paths:
+        if municipalities is None or not len(municipalities):
+            rep = ImportReport(file=str(area_paths[0]), kind="areas")
+            rep.error("圏域 tables need municipalities: give --boundaries (an N03 file) as well.")
+            out.reports.append(rep)
+        else:
+            layers, reps = areas.areas_from_files(list(area_paths), municipalities)
+            out.reports.extend(reps)
+            out.layers.update(layers)
+    if roads_path is not None:
+        layers, rep = roads.roads_from_file(roads_path, clip=municipalities if clip_roads else None)
+        out.reports.append(rep)
+        out.layers.update(layers)
+    points = None
+    if address_points is not None:
+        pts, rep = addresses.points_from_file(address_points)
+        if rep.failed:
+            out.reports.append(rep)
+        else:
+            points = addresses.load(pts)
+    if facility_paths:
+        formats = list(facility_formats) + [None] * (len(facility_paths) - len(facility_formats))
+        frames, reps = [], []
+        caps = list(capability_paths)
+        for path, fmt in zip(facility_paths, formats, strict=True):
+            if fmt == "capabilities":
+                caps.append(path)
+                continue
+            frame, rep = facilities.facilities_from_file(
+                path, fmt=fmt, municipalities=municipalities, address_points=points
+            )
+            frames.append(frame)
+            reps.append(rep)
+        out.reports.extend(reps)
+        merged = _unique_ids(frames, reps, "facility_id")
+        for path in caps:
+            table, rep = facilities.capabilities_from_file(path)
+            out.reports.append(rep)
+            if merged is not None and not rep.failed:
+                merged = facilities.join_capabilities(merged, table, rep)
+        if merged is not None:
+            out.layers["facilities"] = _drop_row(merged)
+    elif capability_paths:
+        rep = ImportReport(file=str(capability_paths[0]), kind="facilities", fmt="capabilities")
+        rep.error("capability tables need the facilities they describe: give --facilities too.")
+        out.reports.append(rep)
+    if shelter_paths:
+        frames, reps = [], []
+        for path in shelter_paths:
+            frame, rep = shelters.shelters_from_file(path, municipalities=municipalities)
+            frames.append(frame)
+            reps.append(rep)
+        out.reports.extend(reps)
+        merged = shelters.combine(frames, reps)
+        if len(merged):
+            out.layers["shelters"] = merged
+    if hazard_paths:
+        layouts = list(hazard_layouts) + [None] * (len(hazard_paths) - len(hazard_layouts))
+        frames = []
+        for path, layout in zip(hazard_paths, layouts, strict=True):
+            frame, rep = hazards.hazards_from_file(path, layout=layout)
+            frames.append(frame)
+            out.reports.append(rep)
+        merged = _concat(frames)
+        if merged is not None:
+            out.layers["hazards"] = merged
+    if children_path is not None:
+        frame, rep = children.children_from_register(
+            children_path, municipalities=municipalities, address_points=points
+        )
+        out.reports.append(rep)
+        if len(frame):
+            out.layers["children"] = frame
+        out.layers["children_unresolved"] = rep.tables["children_unresolved"]
+    for rep in out.reports:
+        rep.check_balance()
+    return out
+
+
+def _unique_ids(frames, reports, id_col):
+    """Concatenate frames, rejecting ids already imported from an earlier file."""
+    seen = {}
+    parts = []
+    for frame, rep in zip(frames, reports, strict=True):
+        if not len(frame):
+            continue
+        dup = frame[id_col].isin(seen)
+        for row, fid in zip(frame.loc[dup, "row"], frame.loc[dup, id_col], strict=True):
+            rep.reject(row, id_col, fid, f"id already imported from {seen[fid]}")
+        seen.update(dict.fromkeys(frame.loc[~dup, id_col], rep.name))
+        parts.append(frame[~dup])
+        rep.settle()
+    return _concat(parts)
+
+
+def import_region(path, **files):
+    """Read the given files and write their layers into the workspace at ``path`` atomically.
+
+    Keyword arguments are those of :func:`read_region` (without ``municipalities``, which comes
+    from the workspace when no boundaries are given).
+
+    Returns
+    -------
+    RegionImport
+        When ``failed`` is True nothing was written.
+
+    Examples
+    --------
+    >>> result = import_region("tama.gpkg", boundaries_path="N03-21_13_210101.geojson",
+    ...                        facility_paths=["houmon_kango_13.csv"])  # doctest: +SKIP
+    >>> result.failed  # doctest: +SKIP
+    False
+    """
+    path = Path(path)
+    municipalities = None
+    if files.get("boundaries_path") is None and "municipalities" in workspace.layers(path):
+        municipalities = workspace.read(path, "municipalities")
+    result = read_region(municipalities=municipalities, **files)
+    if result.failed:
+        logger.warning("Import failed; %s left unchanged", path)
+        return result
+    layers = dict(result.layers)
+    stamp = _dt.datetime.now().isoformat(timespec="seconds")
+    summary = summary_frame(result.reports)
+    summary["imported_at"] = stamp
+    layers["import_summary"] = summary.astype(object)
+    layers["import_rejections"] = records_frame(result.reports).astype(object)
+    meta = workspace.metadata(path) if path.exists() else {}
+    for rep in result.reports:
+        meta[f"import:{rep.kind}:{rep.name}"] = stamp
+    layers["metadata"] = pd.DataFrame({"key": list(meta), "value": list(meta.values())})
+    workspace.write_layers(path, layers)
+    return result
+
+
+def validate_one(path, *, kind, fmt=None, municipalities=None, address_points=None):
+    """Run one importer on one file without writing; return its report."""
+    path = Path(path)
+    if kind == "boundaries":
+        return boundaries.municipalities_from_file(path)[1]
+    if kind == "areas":
+        if municipalities is None:
+            frame, rep = areas.members_from_file(path)
+            rep.warn(
+                "no municipalities to reconcile against: give --workspace W.gpkg to check that "
+                "every municipality belongs to exactly one area of each kind"
+            )
+            return rep
+        return areas.areas_from_files([path], municipalities)[1][0]
+    if kind == "facilities":
+        if fmt == "capabilities":
+            return facilities.capabilities_from_file(path)[1]
+        points = addresses.load(address_points) if address_points is not None else None
+        return facilities.facilities_from_file(
+            path, fmt=fmt, municipalities=municipalities, address_points=points
+        )[1]
+    if kind == "shelters":
+        return shelters.shelters_from_file(path, municipalities=municipalities)[1]
+    if kind == "hazards":
+        return hazards.hazards_from_file(path, layout=fmt)[1]
+    if kind == "children":
+        points = addresses.load(address_points) if address_points is not None else None
+        return children.children_from_register(
+            path, municipalities=municipalities, address_points=points
+        )[1]
+    if kind in ("workspace",):
+        return validate_workspace_schema(path, kind=fmt)
+    msg = f"Unknown kind {kind!r}."
+    raise IkemapError(msg)
