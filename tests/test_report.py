@@ -45,3 +45,40 @@ def test_html_is_offline_and_has_no_child_points(ctx, tmp_path):
     assert "<10" in text or "&lt;10" in text  # the child count is suppressed
     with pytest.raises(ValueError, match="xlsx"):
         report.write(ctx, tmp_path / "r.pdf")
+
+
+def test_cli_commands_write_csv_and_layers(tmp_path):
+    import pandas as pd
+
+    from geo import workspace
+    from ikemap.cli import main
+
+    ws = tmp_path / "w.gpkg"
+    workspace.write_layers(ws, world())
+    assert main(["coverage", "-w", str(ws), "--out", str(tmp_path / "ca.csv")]) == 0
+    assert main(["gaps", "-w", str(ws), "--out", str(tmp_path / "g.csv")]) == 0
+    assert main(["evacuation", "-w", str(ws), "--out", str(tmp_path / "ev.csv")]) == 0
+    ca = pd.read_csv(tmp_path / "ca.csv", encoding="utf-8")
+    assert list(ca.columns[:3]) == ["child_id", "service", "rank"] and len(ca) == 12
+    ev = pd.read_csv(tmp_path / "ev.csv", encoding="utf-8")
+    assert ev["triage_rank"].tolist() == [1, 2, 3, 4]
+    assert {"child_access", "area_gaps", "evacuation"} <= set(workspace.layers(ws))
+    assert (
+        main(["gaps", "-w", str(ws), "--out", str(tmp_path / "x.csv"), "--area-kind", "nope"]) == 2
+    )
+    assert (
+        main(
+            [
+                "sites",
+                "-w",
+                str(ws),
+                "--service",
+                "nope",
+                "--k",
+                "1",
+                "--out",
+                str(tmp_path / "s.csv"),
+            ]
+        )
+        == 2
+    )
