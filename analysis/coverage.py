@@ -245,7 +245,7 @@ class ServicePass:
         self.__dict__.update(kw)
 
 
-def service_pass(ctx, service, *, k=None, threshold_s=None, ignore_care=False):
+def service_pass(ctx, service, *, k=None, threshold_s=None, ignore_care=False, ignore_age=False):
     """Run the travel engine for one service: k nearest and all pairs within the threshold.
 
     One multi-source search per group of children sharing the same compatible facilities
@@ -263,6 +263,8 @@ def service_pass(ctx, service, *, k=None, threshold_s=None, ignore_care=False):
     ignore_care : bool, default False
         Treat every facility of the service as compatible (to find children whose care alone
         keeps them out of reach).
+    ignore_age : bool, default False
+        Ignore the facilities' own age ranges (to measure what an age limit costs).
 
     Returns
     -------
@@ -274,7 +276,7 @@ def service_pass(ctx, service, *, k=None, threshold_s=None, ignore_care=False):
     k = int(k or _settings.k_nearest)
     if threshold_s is None:
         threshold_s = thresholds_s([service])[service]
-    key = ("pass", service, k, float(threshold_s), bool(ignore_care), id(ctx.facilities))
+    key = ("pass", service, k, float(threshold_s), ignore_care, ignore_age, id(ctx.facilities))
     if key in ctx._cache:
         return ctx._cache[key]
     kids = ctx.children
@@ -286,6 +288,8 @@ def service_pass(ctx, service, *, k=None, threshold_s=None, ignore_care=False):
     care = kids["care"].iloc[ch].tolist()
     if ignore_care:
         care = [[] for _ in care]
+    if ignore_age:
+        lo, hi = np.full(len(fac), np.nan), np.full(len(fac), np.nan)
     compat = compatibility(care, kids["age"].iloc[ch].tolist(), fac["accepts"].tolist(), lo, hi)
     n = len(ch)
     time_s = np.full((n, k), np.inf)

@@ -571,3 +571,56 @@ def call_list(evac, *, japanese=True):
         if c in out:
             out[c] = out[c].round(1)
     return out.rename(columns=CALL_LIST) if japanese else out
+
+
+def hazard_summary(ctx, *, by="municipality", area_kind=None, role="planner", threshold=None):
+    """Children inside each hazard type per municipality (ward) or area, with plan gaps.
+
+    Brief §8 scenario 2. Hazard types come from the workspace; where a type has no polygon over
+    a unit at all the cell is NA and ``<type>_mapped`` is False ("no map", not "nobody").
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit, name, children, <type>`` (children in a zone of that type) per type,
+        ``<type>_mapped``, ``no_plan`` (children without an individual evacuation plan) and
+        ``no_plan_exposed`` (of those, inside any zone). Counts suppressed for planners.
+    """
+    from . import exposure as _exposure
+
+    kids = ctx.children
+    ex = ctx.exposure("children")
+    types = _exposure.hazard_types(ctx.hazards)
+    if by == "municipality":
+        units = ctx.municipalities.rename(columns={"code": "unit"})
+        unit_of = ctx.municipality_of("children")
+    else:
+        kind = area_kind or ctx.default_area_kind()
+        units = ctx.areas[ctx.areas["kind"] == kind].rename(columns={"area_id": "unit"})
+        unit_of = ctx.area_of("children", kind=kind)
+    mapped = _exposure.mapped_types(units, ctx.hazards, key="unit")
+    plan = kids["has_evac_plan"] if "has_evac_plan" in kids else pd.Series([None] * len(kids))
+    no_plan = ~plan.fillna(False).astype(bool).to_numpy()
+    rows = []
+    for u in units.itertuples():
+        sel = (unit_of == u.unit).to_numpy()
+        row = {"unit": u.unit, "name": u.name, "children": int(sel.sum())}
+        for t in types:
+            row[t] = int((ex[f"{t}_level"].to_numpy()[sel] > 0).sum())
+            row[f"{t}_mapped"] = bool(mapped.loc[u.unit, t]) if t in mapped.columns else False
+        row["no_plan"] = int(no_plan[sel].sum())
+        row["no_plan_exposed"] = int((no_plan & ex["exposed"].to_numpy(dtype=bool))[sel].sum())
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for t in types:
+        out[t] = pd.array(out[t], dtype="Int64")
+        out.loc[~out[f"{t}_mapped"].astype(bool), t] = pd.NA
+    if role == "planner" and len(out):
+        from . import privacy
+
+        out = privacy.suppress(
+            out,
+            count_columns=["children", *types, "no_plan", "no_plan_exposed"],
+            threshold=threshold,
+        )
+    return out

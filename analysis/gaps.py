@@ -392,6 +392,75 @@ def breakdown(
     return out
 
 
+def age_filter_loss(
+    ctx,
+    *,
+    service,
+    age_min=0,
+    age_max=5,
+    area_kind=None,
+    role="planner",
+    threshold=None,
+    threshold_min=None,
+):
+    """Coverage of young children with providers that accept their age vs with all providers.
+
+    Brief §8 scenario 8 (0-5 respite gap): for the children aged ``age_min``-``age_max`` in each
+    area, ``covered_all_ages`` counts those a compatible provider would cover if age limits were
+    ignored, ``covered`` those covered by providers whose age range includes them; ``loss`` is
+    the difference (children the age limits leave out).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_id, area_name, children, covered_all_ages, covered, loss, coverage_pct,
+        coverage_all_ages_pct`` (counts suppressed for planners).
+    """
+    thr = coverage.thresholds_s([service], {service: threshold_min} if threshold_min else None)
+    sp = coverage.service_pass(ctx, service, threshold_s=thr[service])
+    loose = coverage.service_pass(ctx, service, threshold_s=thr[service], ignore_age=True)
+    a = coverage.summary(sp).set_index("child")["covered"]
+    b = coverage.summary(loose).set_index("child")["covered"]
+    ages = pd.to_numeric(ctx.children["age"], errors="coerce").to_numpy()
+    young = [i for i in b.index if age_min <= ages[i] <= age_max]
+    kind = area_kind or ctx.default_area_kind()
+    area = ctx.area_of("children", kind=kind).to_numpy()
+    areas = ctx.areas[ctx.areas["kind"] == kind]
+    rows = []
+    for r in areas.itertuples():
+        ids = [i for i in young if area[i] == r.area_id]
+        n = len(ids)
+        cov = int(sum(bool(a.get(i, False)) for i in ids))
+        cov_all = int(sum(bool(b.get(i, False)) for i in ids))
+        rows.append(
+            {
+                "area_id": r.area_id,
+                "area_name": r.name,
+                "children": n,
+                "covered_all_ages": cov_all,
+                "covered": cov,
+                "loss": cov_all - cov,
+                "coverage_pct": 100.0 * cov / n if n else np.nan,
+                "coverage_all_ages_pct": 100.0 * cov_all / n if n else np.nan,
+            }
+        )
+    out = pd.DataFrame(rows)
+    if role == "planner" and len(out):
+        from . import privacy
+
+        out = privacy.suppress(
+            out,
+            count_columns=["children", "covered_all_ages", "covered", "loss"],
+            threshold=threshold,
+            sums={"covered_all_ages": ["covered", "loss"]},
+            dependents={
+                "coverage_pct": ["covered", "children"],
+                "coverage_all_ages_pct": ["covered_all_ages", "children"],
+            },
+        )
+    return out
+
+
 def default_threshold():
     """The default suppression threshold (``geo.settings.suppression_threshold``)."""
     return settings.suppression_threshold
