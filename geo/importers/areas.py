@@ -84,7 +84,10 @@ def reconcile_code(text):
 def _same_name(given, name, city):
     g = columns.normalize(given)
     full = columns.normalize(name)
-    return g in (full, columns.normalize(city or "") + g) or (bool(g) and full.endswith(g))
+    if g == full:
+        return True
+    # a ward written without its designated city (中央区 for 熊本市中央区)
+    return bool(city) and full == columns.normalize(city) + g
 
 
 def members_from_file(path, *, municipalities=None, kind=None):

@@ -174,7 +174,8 @@ def read_region(
         out.reports.append(rep)
         if len(frame):
             out.layers["children"] = frame
-        out.layers["children_unresolved"] = rep.tables["children_unresolved"]
+        if "children_unresolved" in rep.tables:
+            out.layers["children_unresolved"] = rep.tables["children_unresolved"]
     for rep in out.reports:
         rep.check_balance()
     return out

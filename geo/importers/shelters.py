@@ -63,7 +63,8 @@ def hazards_from_text(text):
     >>> hazards_from_text("洪水・崖崩れ、土石流及び地滑り・地震")
     (['flood', 'landslide'], ['地震'])
     """
-    rest = columns.normalize(text)
+    text = columns.normalize(text)
+    rest = text
     found, other = [], []
     flags = _hazard_flags()
     labels = {columns.normalize(k): k for k in flags}
@@ -72,12 +73,13 @@ def hazards_from_text(text):
         if key and key in rest:
             label = labels[key]
             code = flags.get(label) or codes.label_to_code("hazard_types").get(label)
-            (found if code else other).append(code or label)
+            (found if code else other).append((text.find(key), code or label))
             rest = rest.replace(key, "・")
     for item in codes.split_list(rest) or []:
-        other.append(item)
-    uniq = list(dict.fromkeys(found))
-    return uniq, list(dict.fromkeys(other))
+        other.append((text.find(item), item))
+    found = [c for _, c in sorted(found)]
+    other = [c for _, c in sorted(other)]
+    return list(dict.fromkeys(found)), list(dict.fromkeys(other))
 
 
 def _kind_from_text(text):
