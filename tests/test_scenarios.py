@@ -13,6 +13,8 @@ import pytest
 from analysis import context, coverage, evacuation, gaps, nearby, report
 
 SS = "short_stay_medical"
+#: Suction and high flow, with the respiratory care that goes with them (data/triage.csv).
+RESPIRATORY = {"suction", "nasal_high_flow", "tracheostomy", "oxygen"}
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +125,7 @@ def test_s3_triage_call_list(ctx, disaster):
     tier = np.select(
         [
             care.map(lambda c: "ventilator" in c),
-            care.map(lambda c: bool({"suction", "nasal_high_flow"} & set(c))),
+            care.map(lambda c: bool(RESPIRATORY & set(c))),
         ],
         [0, 1],
         2,
