@@ -6,7 +6,9 @@ import streamlit as st
 
 from ui import common, labels
 
-st.set_page_config(page_title="ikemap", page_icon="🗾", layout="wide")
+st.set_page_config(
+    page_title="ikemap", page_icon=str(common.ROOT / "ui" / "static" / "ikemap.png"), layout="wide"
+)
 
 
 def _login():
@@ -37,10 +39,16 @@ st.session_state["ikemap_session"] = _login()
 st.sidebar.caption(f"{common.t('workspace')}: {common.workspace_path().name}")
 
 pages = [
-    st.Page("ui/pages/overview.py", title=common.t("page_overview"), icon="🗾", default=True),
-    st.Page("ui/pages/planner.py", title=common.t("page_planner"), icon="📊"),
-    st.Page("ui/pages/coordinator.py", title=common.t("page_coordinator"), icon="🧭"),
-    st.Page("ui/pages/disaster.py", title=common.t("page_disaster"), icon="🌊"),
-    st.Page("ui/pages/data.py", title=common.t("page_data"), icon="🗂️"),
+    st.Page(
+        "ui/pages/overview.py", title=common.t("page_overview"), icon=":material/map:", default=True
+    ),
+    st.Page("ui/pages/planner.py", title=common.t("page_planner"), icon=":material/bar_chart:"),
+    st.Page(
+        "ui/pages/coordinator.py",
+        title=common.t("page_coordinator"),
+        icon=":material/person_pin_circle:",
+    ),
+    st.Page("ui/pages/disaster.py", title=common.t("page_disaster"), icon=":material/flood:"),
+    st.Page("ui/pages/data.py", title=common.t("page_data"), icon=":material/folder_open:"),
 ]
 st.navigation(pages).run()

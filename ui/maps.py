@@ -370,8 +370,7 @@ def add_facilities(m, facilities, *, lang="ja", services=None, legend=True):
         folium.Marker(
             [row.geometry.y, row.geometry.x],
             icon=_symbol_icon(colour, sym),
-            tooltip=html.escape(str(row["name"])),
-            popup=folium.Popup(popup, max_width=260),
+            tooltip=folium.Tooltip(popup),
         ).add_to(g)
     if legend and present:
         order = [s for s in SERVICE_STYLE if s in present] + [
@@ -526,8 +525,7 @@ def add_shelters(m, shelters, *, lang="ja", highlight=None):
         folium.Marker(
             [row.geometry.y, row.geometry.x],
             icon=icon,
-            tooltip=html.escape(str(row["name"])),
-            popup=folium.Popup(popup, max_width=260),
+            tooltip=folium.Tooltip(popup),
         ).add_to(g)
     items = [
         (SHELTER_STYLE.get(k, _FALLBACK_STYLE), labels.code_label("shelter", k, lang))
