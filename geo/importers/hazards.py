@@ -145,8 +145,7 @@ def depth_from_text(text):
 
 def level_for_depth(hazard_type, depth):
     """The level of ``hazard_type`` whose depth band holds ``depth`` (None when none does)."""
-    table = codes.hazard_levels()
-    rows = table[table["hazard_type"] == hazard_type]
+    rows = _levels(hazard_type)
     for lvl, lo, hi in zip(rows["level"], rows["depth_min_m"], rows["depth_max_m"], strict=True):
         if pd.notna(lo) and depth >= lo and (pd.isna(hi) or depth < hi):
             return int(lvl)
@@ -155,9 +154,15 @@ def level_for_depth(hazard_type, depth):
     return None
 
 
+_LEVELS = {}
+
+
 def _levels(hazard_type):
-    table = codes.hazard_levels()
-    return table[table["hazard_type"] == hazard_type]
+    """Rows of ``data/hazard_levels.csv`` for one hazard type (read once per process)."""
+    if hazard_type not in _LEVELS:
+        table = codes.hazard_levels()
+        _LEVELS[hazard_type] = table[table["hazard_type"] == hazard_type].reset_index(drop=True)
+    return _LEVELS[hazard_type]
 
 
 def _level(layout, hazard_type, value):
@@ -187,6 +192,12 @@ def _level(layout, hazard_type, value):
     if lvl is None:
         return None, None, f"depth {depth} m falls in no level of {hazard_type}"
     return lvl, depth, None
+
+
+def _label(hazard_type, level):
+    hit = _levels(hazard_type)
+    hit = hit[hit["level"] == level]
+    return hit["label"].iloc[0] if len(hit) else None
 
 
 def _empty():
@@ -243,6 +254,7 @@ def hazards_from_file(path, *, layout=None):
             return _empty(), report
     label_field = next((f for f in lay.label_fields if f in gdf.columns), None)
     rows = []
+    labels = {}
     for pos, rec in enumerate(gdf.itertuples(index=False)):
         row = reading.row_number(pos, vector=True)
         d = rec._asdict()
@@ -282,8 +294,7 @@ def hazards_from_file(path, *, layout=None):
         if geom is None or geom.is_empty:
             report.reject(row, "geometry", None, "no polygon, or one that cannot be repaired")
             continue
-        hit = _levels(hazard_type)
-        hit = hit[hit["level"] == level]
+        label = labels.setdefault((hazard_type, level), _label(hazard_type, level))
         extra = {
             "phenomenon": d.get("genshoname") or d.get("A33_001"),
             "place": d.get(label_field) if label_field else None,
@@ -294,7 +305,7 @@ def hazards_from_file(path, *, layout=None):
                 "hazard_id": f"{path.stem}:{row}",
                 "hazard_type": hazard_type,
                 "level": level,
-                "label": hit["label"].iloc[0] if len(hit) else None,
+                "label": label,
                 "depth_m": depth,
                 "source": f"{name}: {path.name}",
                 **{k: (None if v is None else str(v)) for k, v in extra.items()},
