@@ -201,7 +201,7 @@ def _plain_frame(frame) -> pd.DataFrame:
     return out
 
 
-def export_bytes(frame, kind: str) -> bytes:
+def export_bytes(frame, kind: str, *, what=None) -> bytes:
     """Return ``frame`` as csv (UTF-8 with BOM), xlsx or gpkg bytes.
 
     Uses :mod:`analysis.export` when it is installed (formula neutralisation and all); the
@@ -211,10 +211,11 @@ def export_bytes(frame, kind: str) -> bytes:
         from analysis import export
     except ImportError:
         export = None
-    if export is not None:
-        fn = {"csv": "csv_bytes", "xlsx": "excel_bytes", "gpkg": "gpkg_bytes"}[kind]
-        if hasattr(export, fn):
-            return getattr(export, fn)(frame)
+    if export is not None and hasattr(export, "export_for"):
+        who = session() or role()
+        return export.export_for(
+            who, frame, fmt=kind, workspace=workspace_path(), what=what or "table"
+        )
     if kind == "csv":
         return _plain_frame(frame).to_csv(index=False).encode("utf-8-sig")
     if kind == "xlsx":
@@ -249,7 +250,7 @@ def downloads(frame, name: str, *, key: str):
     for col, (kind, label, mime) in zip(cols, specs, strict=True):
         col.download_button(
             t(label),
-            data=lambda kind=kind: export_bytes(frame, kind),
+            data=lambda kind=kind: export_bytes(frame, kind, what=name),
             file_name=f"{name}.{kind}",
             mime=mime,
             key=f"{key}_{kind}",

@@ -169,12 +169,12 @@ if run_cmp and ctx is not None and hasattr(nearby, "compare"):
     rows = [r.split(",") for r in text.strip().splitlines() if r.count(",") == 2]
     points = pd.DataFrame(
         {
-            "name": [r[0].strip() for r in rows],
+            "label": [r[0].strip() for r in rows],
             "lat": [float(r[1]) for r in rows],
             "lon": [float(r[2]) for r in rows],
         }
     )
     with st.spinner(common.t("computing")):
-        cmp = nearby.compare(ctx, points, service=cmp_service)
+        cmp = nearby.compare(ctx, points, services=[cmp_service]).reset_index()
     common.table(cmp)
     common.downloads(cmp, "compare", key="dl_compare")

@@ -10,7 +10,7 @@ import pyogrio
 import streamlit as st
 
 from geo import workspace
-from ui import common, labels
+from ui import common, labels, maps
 
 lang = common.lang()
 st.header(common.t("data_head"))
@@ -50,8 +50,12 @@ inv["label"] = [
 ]
 common.table(inv)
 
-st.subheader(common.t("sources"))
 lay = common.layers()
+m = maps.region_map(lay, role=common.role(), lang=lang, basemap=common.basemap(), children=False)
+maps.add_shelters(m, lay.get("shelters"), lang=lang)
+common.show_map(m, key="data_map", height=380)
+
+st.subheader(common.t("sources"))
 frames = []
 for name in ("facilities", "hazards"):
     f = lay.get(name)

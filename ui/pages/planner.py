@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -40,12 +39,20 @@ with st.form("planner_form"):
 
 gaps = common.analysis_module("gaps")
 ctx = common.context() if gaps is not None else None
+table = None
 if ctx is not None:
     thr = {service: float(threshold)} if threshold else None
     with st.spinner(common.t("computing")):
-        table = gaps.area_gaps(ctx, area_kind=kind, threshold=thr, role=common.role())
+        table = gaps.area_gaps(
+            ctx, area_kind=kind, services=[service], thresholds=thr, role=common.role()
+        )
     if "service" in table.columns:
         table = table[table["service"] == service]
+
+left, right = st.columns([3, 2])
+m = maps.base_map(bounds=areas.total_bounds, basemap=common.basemap())
+maps.add_boundaries(m, lay.get("municipalities"), areas, lang=lang, area_kind=kind)
+if table is not None:
     shown = privacy.display(table)
     numeric = [
         c
@@ -54,7 +61,6 @@ if ctx is not None:
         and c != "area_id"
         and not c.endswith("_suppressed")
     ]
-    left, right = st.columns([3, 2])
     with right:
         value = st.selectbox(
             common.t("choropleth_value"),
@@ -65,18 +71,17 @@ if ctx is not None:
         st.subheader(common.t("gap_table"))
         common.table(shown)
         common.downloads(shown, f"area_gaps_{service}", key="dl_gaps")
-    with left:
-        m = maps.base_map(bounds=areas.total_bounds, basemap=common.basemap())
-        maps.add_boundaries(m, lay.get("municipalities"), None, lang=lang)
-        if value and "area_id" in table.columns:
-            values = pd.to_numeric(table.set_index("area_id")[value], errors="coerce")
-            maps.add_choropleth(
-                m, areas[areas["kind"] == kind], values, title=labels.column(value, lang), lang=lang
-            )
-        maps.add_roads(m, lay.get("roads_edges"), lang=lang)
-        maps.add_facilities(m, lay["facilities"], lang=lang, services=[service])
-        common.show_map(maps.finish(m), key="planner_map", height=520)
+    if value and "area_id" in table.columns:
+        values = pd.to_numeric(table.set_index("area_id")[value], errors="coerce")
+        maps.add_choropleth(
+            m, areas[areas["kind"] == kind], values, title=labels.column(value, lang), lang=lang
+        )
+maps.add_roads(m, lay.get("roads_edges"), lang=lang)
+maps.add_facilities(m, lay["facilities"], lang=lang, services=[service])
+with left:
+    common.show_map(maps.finish(m), key="planner_map", height=520)
 
+if table is not None:
     flag_cols = [c for c in ("reason", "reasons", "flag", "flags") if c in table.columns]
     if flag_cols:
         st.subheader(common.t("flags"))
@@ -89,21 +94,17 @@ if ctx is not None:
     if hasattr(gaps, "breakdown"):
         st.subheader(common.t("breakdown"))
         tabs = st.tabs([common.t("by_age"), common.t("by_care")])
-        for tab, by in zip(tabs, ("age_band", "care"), strict=True):
+        for tab, by in zip(tabs, ("age", "care"), strict=True):
             with tab:
-                bd = gaps.breakdown(
-                    ctx, by=by, area_kind=kind, service=service, threshold=thr, role=common.role()
+                parts = gaps.breakdown(
+                    ctx, by=by, service=service, area_kind=kind, role=common.role(), thresholds=thr
                 )
-                bd_shown = privacy.display(bd)
-                common.table(bd_shown)
-                common.downloads(bd_shown, f"breakdown_{by}_{service}", key=f"dl_bd_{by}")
-                nums = [c for c in bd.columns if pd.api.types.is_numeric_dtype(bd[c])]
-                if nums and by in bd.columns:
-                    tab.altair_chart(
-                        alt.Chart(bd.reset_index(drop=True))
-                        .mark_bar()
-                        .encode(x=alt.X(f"{by}:N", title=None), y=alt.Y(f"{nums[0]}:Q")),
-                        use_container_width=True,
+                for part_name, bd in parts.items():
+                    st.caption(labels.column(part_name, lang))
+                    bd_shown = privacy.display(bd).reset_index()
+                    st.dataframe(bd_shown, hide_index=True)
+                    common.downloads(
+                        bd_shown, f"breakdown_{by}_{part_name}", key=f"dl_{by}_{part_name}"
                     )
 
 st.divider()
@@ -145,5 +146,14 @@ if sites is not None and hasattr(sites, "suggest"):
         common.downloads(result, f"site_suggestions_{s_service}", key="dl_sites")
         if click is not None and hasattr(sites, "what_if"):
             st.subheader(common.t("whatif_result"))
-            wi = sites.what_if(ctx, service=s_service, points=[(click[0], click[1])])
-            common.table(privacy.display(wi))
+            import geopandas as gpd
+            from shapely.geometry import Point
+
+            new = gpd.GeoDataFrame(
+                {"facility_id": ["whatif-1"], "name": ["仮想事業所"], "service": [s_service]},
+                geometry=[Point(click[1], click[0])],
+                crs="EPSG:4326",
+            )
+            with st.spinner(common.t("computing")):
+                wi = sites.what_if(ctx, new, role=common.role())
+            common.table(wi["summary"])
