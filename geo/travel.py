@@ -34,7 +34,15 @@ import numpy as np
 
 from . import _kernels, settings
 
-__all__ = ["Within", "nearest", "k_nearest", "within", "from_node", "DIRECTIONS"]
+__all__ = [
+    "DIRECTIONS",
+    "Within",
+    "from_node",
+    "k_nearest",
+    "k_nearest_within",
+    "nearest",
+    "within",
+]
 
 DIRECTIONS = ("to_facility", "to_home")
 
@@ -200,11 +208,16 @@ def k_nearest(net, sources, *, k, direction, targets=None, offsets_s=None, limit
     if k == 1:
         dist, who = _kernels.nearest_kernel(*adj, src, off, limit, is_target, n_t)
         return dist[tg][:, None], who[tg].astype(np.int64)[:, None]
-    lab_d, lab_s, _ = _kernels.klabel_kernel(*adj, src, off, k, limit, is_target, n_t)
+    uniq = np.flatnonzero(is_target) if n_t else np.zeros(0, dtype=np.int64)
+    lab_d, lab_s, _ = _kernels.klabel_kernel(*adj, src, off, k, 0, limit, uniq)
     return lab_d[tg], lab_s[tg].astype(np.int64)
 
 
-def within(net, sources, *, limit_s, direction, targets, offsets_s=None, k_max=None):
+#: Label cells (nodes x labels) above which :func:`within` switches to per-source searches.
+LABEL_CELLS_MAX = 40_000_000
+
+
+def within(net, sources, *, limit_s, direction, targets, offsets_s=None, k_max=None, method="auto"):
     """Sources within ``limit_s`` of each target, as sparse triples, capped at ``k_max``.
 
     One k-label pass with ``k = k_max + 1``: a target that holds ``k_max + 1`` sources within
@@ -224,6 +237,11 @@ def within(net, sources, *, limit_s, direction, targets, offsets_s=None, k_max=N
         Per-source access legs (seconds).
     k_max : int, optional
         Cap per target; defaults to ``geo.settings.k_max``.
+    method : {"auto", "labels", "per_source"}
+        ``labels``: one k-label pass (memory ``n_nodes x (k_max + 1)`` labels); ``per_source``:
+        one search bounded by ``limit_s`` per source (memory O(n_nodes), work = the sum of the
+        sources' catchments). ``auto`` takes ``labels`` unless that needs more than
+        :data:`LABEL_CELLS_MAX` label cells. Both give the same triples.
 
     Returns
     -------
@@ -254,20 +272,94 @@ def within(net, sources, *, limit_s, direction, targets, offsets_s=None, k_max=N
         empty_i = np.zeros(0, dtype=np.int64)
         return Within(empty_i, empty_i.copy(), np.zeros(0), 0, np.zeros(tg.size, dtype=bool))
     kk = min(kk, src.size + 1)  # never more labels than sources (+1 keeps the cap test exact)
-    lab_d, lab_s, cnt = _kernels.klabel_kernel(*adj, src, off, kk, limit, is_target, n_t)
-    cnt_t = cnt[tg]
-    capped = cnt_t > k_max
-    keep = np.minimum(cnt_t, k_max)
-    rows = np.repeat(np.arange(tg.size, dtype=np.int64), keep)
+    if method == "auto":
+        method = "labels" if kk * net.n_nodes <= LABEL_CELLS_MAX else "per_source"
+    if method == "labels":
+        lab_d, lab_s, _ = _kernels.klabel_kernel(
+            *adj, src, off, kk, 0, limit, np.flatnonzero(is_target)
+        )
+        return _within_from_labels(lab_d[tg], lab_s[tg], limit, k_max)
+    if method != "per_source":
+        msg = f"method is {method!r}; expected 'auto', 'labels' or 'per_source'."
+        raise ValueError(msg)
+    uniq = np.flatnonzero(is_target)
+    slot = np.full(net.n_nodes, -1, dtype=np.int64)
+    slot[uniq] = np.arange(uniq.size)
+    pt, ps, pd_ = _kernels.per_source_kernel(*adj, src, off, limit, slot)
+    # per unique target node: ascending time (ties by source row), first k_max + 1
+    order = np.lexsort((ps, pd_, pt))
+    pt, ps, pd_ = pt[order], ps[order], pd_[order]
+    start = np.searchsorted(pt, np.arange(uniq.size))
+    rank = np.arange(pt.size) - start[pt]
+    sel = rank < kk
+    lab_d = np.full((uniq.size, kk), np.inf)
+    lab_s = np.full((uniq.size, kk), -1, dtype=np.int64)
+    lab_d[pt[sel], rank[sel]] = pd_[sel]
+    lab_s[pt[sel], rank[sel]] = ps[sel]
+    row = np.searchsorted(uniq, tg)
+    return _within_from_labels(lab_d[row], lab_s[row], limit, k_max)
+
+
+def _within_from_labels(lab_d, lab_s, limit, k_max):
+    """Sparse triples from per-target label rows (ascending): those <= limit, first k_max."""
+    inside = lab_d <= limit
+    n_in = inside.sum(axis=1)
+    capped = n_in > k_max
+    keep = np.minimum(n_in, k_max)
+    rows = np.repeat(np.arange(lab_d.shape[0], dtype=np.int64), keep)
     cols = np.arange(rows.size) - np.repeat(np.cumsum(keep) - keep, keep)
-    nodes = tg[rows]
     return Within(
         rows,
-        lab_s[nodes, cols].astype(np.int64),
-        lab_d[nodes, cols],
+        lab_s[rows, cols].astype(np.int64),
+        lab_d[rows, cols],
         int(capped.sum()),
         capped,
     )
+
+
+def k_nearest_within(net, sources, *, k, limit_s, direction, targets, offsets_s=None, k_max=None):
+    """:func:`k_nearest` and :func:`within` for the same group in one pass.
+
+    The first ``k`` labels of a node are searched without a limit, further ones only within
+    ``limit_s``, up to ``max(k, k_max + 1)`` per node. Same results as calling both.
+
+    Returns
+    -------
+    time_s, source_pos : numpy.ndarray, shape (n_targets, k)
+        As :func:`k_nearest` (no limit).
+    within : Within
+        As :func:`within`.
+
+    Examples
+    --------
+    >>> from geo import network
+    >>> net = network.network_from_arrays(
+    ...     node_ids=[1, 2, 3], lon=[139.0, 139.001, 139.002], lat=[35.0, 35.0, 35.0],
+    ...     u=[0, 1, 1, 2], v=[1, 0, 2, 1], travel_time=[10.0, 10.0, 5.0, 5.0])
+    >>> t, s, w = k_nearest_within(net, [0, 2], k=1, limit_s=12, direction="to_home",
+    ...                            targets=[1])
+    >>> t.tolist(), w.source_pos.tolist(), w.time_s.tolist()
+    ([[5.0]], [1, 0], [5.0, 10.0])
+    """
+    k = int(k)
+    if k < 1:
+        msg = f"k is {k}; expected at least 1."
+        raise ValueError(msg)
+    k_max = settings.k_max if k_max is None else int(k_max)
+    if k_max < 1:
+        msg = f"k_max is {k_max}; expected at least 1."
+        raise ValueError(msg)
+    limit = _limit(limit_s)
+    adj = net.adjacency(direction)
+    src, off = _sources(net, sources, offsets_s)
+    tg, is_target, _ = _targets(net, targets)
+    kk = max(k, min(k_max + 1, src.size + 1))
+    lab_d, lab_s, _ = _kernels.klabel_kernel(
+        *adj, src, off, kk, k, limit, np.flatnonzero(is_target)
+    )
+    lab_d = lab_d[tg]
+    lab_s = lab_s[tg].astype(np.int64)
+    return lab_d[:, :k].copy(), lab_s[:, :k].copy(), _within_from_labels(lab_d, lab_s, limit, k_max)
 
 
 def from_node(net, node, *, direction, limit_s=math.inf):

@@ -173,6 +173,23 @@ def test_within_caps_and_reports(net):
     assert w.capped.tolist() == [False, True, True, True, False]
 
 
+@pytest.mark.parametrize("method", ["labels", "per_source"])
+def test_within_methods_on_hand_graph(net, method):
+    w = travel.within(
+        net,
+        SOURCES,
+        limit_s=20,
+        direction="to_home",
+        targets=[0, 2, 3, 4, 5, 2],
+        offsets_s=OFFSETS,
+        k_max=1,
+        method=method,
+    )
+    assert w.target_pos.tolist() == [0, 1, 2, 3, 5]
+    assert w.source_pos.tolist() == [0, 0, 1, 1, 0]
+    assert w.n_capped == 4
+
+
 def test_within_uncapped_lists_every_source(net):
     w = travel.within(
         net, SOURCES, limit_s=20, direction="to_home", targets=[2], offsets_s=OFFSETS, k_max=5
@@ -282,3 +299,95 @@ def test_tachikawa_multi_source_equals_networkx(tachikawa):
         np.testing.assert_allclose(kt[row], allt[:3], atol=1e-6)
         for j in range(3):
             assert per_source[int(ks[row, j])][nid] == pytest.approx(kt[row, j], abs=1e-6)
+
+
+def _random_world(seed, n=80, m=320, n_src=15):
+    rng = np.random.default_rng(seed)
+    u = rng.integers(0, n, m)
+    v = rng.integers(0, n, m)
+    w = rng.integers(1, 60, m).astype(float)  # integer times: many ties
+    net = network.network_from_arrays(
+        node_ids=np.arange(n),
+        lon=139 + rng.random(n) / 100,
+        lat=35 + rng.random(n) / 100,
+        u=u,
+        v=v,
+        travel_time=w,
+    )
+    sources = rng.integers(0, n, n_src)
+    offsets = rng.integers(0, 20, n_src).astype(float)
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(range(n))
+    G.add_weighted_edges_from(zip(u.tolist(), v.tolist(), w.tolist()))
+    full = np.full((n_src, n), np.inf)
+    for i, s in enumerate(sources):
+        for node, d in nx.single_source_dijkstra_path_length(G, int(s)).items():
+            full[i, node] = d + offsets[i]
+    return net, sources, offsets, full
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_within_and_combined_equal_brute_force(seed):
+    net, sources, offsets, full = _random_world(seed)
+    targets = np.arange(net.n_nodes)
+    limit, k_max = 70.0, 4
+    w = travel.within(
+        net,
+        sources,
+        limit_s=limit,
+        direction="to_home",
+        targets=targets,
+        offsets_s=offsets,
+        k_max=k_max,
+    )
+    for t in targets:
+        col = np.sort(full[:, t][full[:, t] <= limit])
+        got = w.time_s[w.target_pos == t]
+        np.testing.assert_allclose(got, col[:k_max])
+        assert bool(w.capped[t]) == (len(col) > k_max)
+        srcs = w.source_pos[w.target_pos == t]
+        np.testing.assert_allclose(full[srcs, t], got)
+        assert len(set(srcs.tolist())) == len(srcs)
+    assert w.n_capped == int(w.capped.sum())
+    wp = travel.within(
+        net,
+        sources,
+        limit_s=limit,
+        direction="to_home",
+        targets=targets,
+        offsets_s=offsets,
+        k_max=k_max,
+        method="per_source",
+    )
+    np.testing.assert_allclose(wp.time_s, w.time_s)
+    assert wp.target_pos.tolist() == w.target_pos.tolist()
+    assert wp.capped.tolist() == w.capped.tolist()
+    np.testing.assert_allclose(full[wp.source_pos, wp.target_pos], wp.time_s)
+    kt, ks, w2 = travel.k_nearest_within(
+        net,
+        sources,
+        k=3,
+        limit_s=limit,
+        direction="to_home",
+        targets=targets,
+        offsets_s=offsets,
+        k_max=k_max,
+    )
+    np.testing.assert_allclose(kt, np.sort(full, axis=0)[:3].T)
+    np.testing.assert_allclose(w2.time_s, w.time_s)
+    assert w2.target_pos.tolist() == w.target_pos.tolist()
+    assert w2.n_capped == w.n_capped
+    # early stop on a few targets gives the same rows
+    few = targets[::7]
+    kt3, _, w3 = travel.k_nearest_within(
+        net,
+        sources,
+        k=3,
+        limit_s=limit,
+        direction="to_home",
+        targets=few,
+        offsets_s=offsets,
+        k_max=k_max,
+    )
+    np.testing.assert_allclose(kt3, kt[few])
+    assert w3.n_capped == int(w.capped[few].sum())
