@@ -168,13 +168,14 @@ def _landslides(net, n):
 
 def _hazards(geo, net, params):
     levels = codes.hazard_levels()
+    labels = dict(zip(zip(levels["hazard_type"], levels["level"]), levels["label"], strict=True))
     rows = []
 
     def add(htype, level, depth, geom, source):
         for part in shapely.get_parts(geom):
             if part.area < 100:
                 continue
-            label = levels.loc[(htype, level), "label"]
+            label = labels[(htype, level)]
             rows.append((htype, level, label, depth, source, part))
 
     for level, depth, geom in geo.flood:
@@ -404,10 +405,12 @@ def _children(rng, geo, net, params, builtin):
             )
             x[mask], y[mask], code[mask] = px, py, pc
     mob = people.mobility(rng, care, age)
-    power = np.array([codes.power_dependent(c) for c in care])
+    ct = codes.care_types()
+    needs_power = set(ct.index[ct["power_dependent"]])
+    power = np.array([bool(needs_power.intersection(c)) for c in care])
     plan = rng.uniform(0, 1, n_rand) < np.where(vent, 0.55, np.where(power, 0.3, 0.15))
     taken = {b[0] for b in builtin}
-    pool = rng.choice(np.arange(100_000, 1_000_000), size=n_rand + len(taken), replace=False)
+    pool = 100_000 + rng.choice(900_000, size=n_rand + len(taken), replace=False)
     ids = [f"D{v:06d}" for v in pool if f"D{v:06d}" not in taken][:n_rand]
     bx = np.array([b[1] for b in builtin])
     by = np.array([b[2] for b in builtin])
@@ -448,7 +451,7 @@ def _facilities(rng, geo, net, params, builtin):
         if count == 0:
             continue
         x, y, _, code = people.place(rng, net, weights, count, geo.municipalities)
-        seq = rng.choice(np.arange(1, 10_000_000), size=count, replace=False)
+        seq = 1 + rng.choice(9_999_999, size=count, replace=False)
         medical = bool(types.loc[service, "medical"])
         for i in range(count):
             lo, hi = people.age_range(rng, service, types)
