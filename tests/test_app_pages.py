@@ -1,0 +1,102 @@
+"""Every page of the app driven through streamlit's AppTest on the demo workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo import workspace
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def app(demo_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("IKEMAP_WORKSPACE", str(demo_path))
+    monkeypatch.delenv("IKEMAP_USERS", raising=False)
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _as(at, role):
+    at.selectbox(key="ikemap_demo_role").set_value(role).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(at):
+    return " ".join(
+        [h.value for h in at.header]
+        + [s.value for s in at.subheader]
+        + [m.value for m in at.markdown]
+        + [c.value for c in at.caption]
+    )
+
+
+def test_overview_figures_and_language(app, demo_layers):
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["医療的ケア児"] == f"{len(demo_layers['children']):,}"
+    assert metrics["事業所"] == f"{len(demo_layers['facilities']):,}"
+    assert "地域の概要" in _texts(app)
+    app.radio(key="lang").set_value("en").run()
+    assert not app.exception
+    assert "The region at a glance" in _texts(app)
+    assert "Children" in {m.label for m in app.metric}
+
+
+def test_planner_gap_table_per_service_and_threshold(app):
+    app.switch_page("ui/pages/planner.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.selectbox(key="planner_service").set_value("short_stay_medical")
+    app.number_input(key="planner_thr").set_value(45)
+    app.button[0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    tables = [d.value for d in app.dataframe]
+    gap = tables[0]
+    assert "圏域" in " ".join(map(str, gap.columns)) or len(gap.columns) > 3
+    assert len(gap) >= 4  # one row per 圏域 of the demo's first kind
+    assert "不足の一覧" in _texts(app)
+
+
+def test_planner_never_sees_child_rows(app):
+    app.switch_page("ui/pages/disaster.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    for df in app.dataframe:
+        assert "child_id" not in df.value.columns and "児のID" not in df.value.columns
+
+
+def test_coordinator_latlon_search(app, demo_layers):
+    _as(app, "coordinator")
+    app.switch_page("ui/pages/coordinator.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    fac = demo_layers["facilities"]
+    pt = fac[fac["service"] == "visiting_nurse"].geometry.iloc[0]
+    app.number_input(key="coord_lat").set_value(round(pt.y, 5))
+    app.number_input(key="coord_lon").set_value(round(pt.x, 5))
+    app.selectbox(key="coord_service").set_value("visiting_nurse")
+    app.button[0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "結果" in _texts(app)
+    assert len(app.dataframe) >= 1 and len(app.dataframe[0].value) >= 1
+
+
+def test_disaster_call_list_for_disaster_officer(app):
+    _as(app, "disaster")
+    app.switch_page("ui/pages/disaster.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "安否確認の電話リスト（優先順）" in _texts(app)
+    calls = app.dataframe[0].value
+    assert len(calls) >= 1
+
+
+def test_data_page_lists_layers_and_validation(app, demo_path):
+    app.switch_page("ui/pages/data.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    inv = app.dataframe[0].value
+    assert set(workspace.layers(demo_path)) <= set(inv.iloc[:, 0])
+    assert app.success or app.warning
