@@ -45,7 +45,7 @@ def _problems(p: str, stamp: float) -> pd.DataFrame:
 stamp = path.stat().st_mtime
 inv = _inventory(str(path), stamp)
 inv["label"] = [
-    workspace.LAYERS[n].label_ja if n in workspace.LAYERS and lang == "ja" else n
+    (getattr(workspace.LAYERS.get(n), "label_ja", "") or n) if lang == "ja" else n
     for n in inv["layer"]
 ]
 common.table(inv)
