@@ -273,7 +273,7 @@ def within(net, sources, *, limit_s, direction, targets, offsets_s=None, k_max=N
         return Within(empty_i, empty_i.copy(), np.zeros(0), 0, np.zeros(tg.size, dtype=bool))
     kk = min(kk, src.size + 1)  # never more labels than sources (+1 keeps the cap test exact)
     if method == "auto":
-        method = "labels" if kk * net.n_nodes <= LABEL_CELLS_MAX else "per_source"
+        method = _within_method(kk, src.size, net.n_nodes)
     if method == "labels":
         lab_d, lab_s, _ = _kernels.klabel_kernel(
             *adj, src, off, kk, 0, limit, np.flatnonzero(is_target)
@@ -298,6 +298,18 @@ def within(net, sources, *, limit_s, direction, targets, offsets_s=None, k_max=N
     lab_s[pt[sel], rank[sel]] = ps[sel]
     row = np.searchsorted(uniq, tg)
     return _within_from_labels(lab_d[row], lab_s[row], limit, k_max)
+
+
+def _within_method(kk, n_src, n_nodes):
+    """Pick the cheaper within method (measured, see bench/README.md).
+
+    The label pass costs about ``n_nodes x kk`` labels, each checked against up to ``kk`` others;
+    per-source searches cost ``n_src`` catchments. Labels win only for small ``kk`` with many
+    sources, and their memory grows with ``n_nodes x kk``.
+    """
+    if kk * n_nodes > LABEL_CELLS_MAX:
+        return "per_source"
+    return "labels" if kk <= 8 and n_src > 4 * kk else "per_source"
 
 
 def _within_from_labels(lab_d, lab_s, limit, k_max):
@@ -353,7 +365,23 @@ def k_nearest_within(net, sources, *, k, limit_s, direction, targets, offsets_s=
     adj = net.adjacency(direction)
     src, off = _sources(net, sources, offsets_s)
     tg, is_target, _ = _targets(net, targets)
-    kk = max(k, min(k_max + 1, src.size + 1))
+    kw = min(k_max + 1, src.size + 1)
+    if _within_method(kw, src.size, net.n_nodes) == "per_source":
+        t, p = k_nearest(
+            net, sources, k=k, direction=direction, targets=targets, offsets_s=offsets_s
+        )
+        w = within(
+            net,
+            sources,
+            limit_s=limit_s,
+            direction=direction,
+            targets=targets,
+            offsets_s=offsets_s,
+            k_max=k_max,
+            method="per_source",
+        )
+        return t, p, w
+    kk = max(k, kw)
     lab_d, lab_s, _ = _kernels.klabel_kernel(
         *adj, src, off, kk, k, limit, np.flatnonzero(is_target)
     )
