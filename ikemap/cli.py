@@ -86,6 +86,7 @@ def build_parser():
     )
     p.add_argument("--format", help="source format for facilities (wam, kaigo, generic)")
     p.add_argument("--workspace", "-w", help="workspace with municipalities (for area checks)")
+    p.add_argument("--address-points", help="位置参照情報 CSV to resolve register addresses")
 
     p = sub.add_parser("coverage", help=_COMMANDS["coverage"], description=_COMMANDS["coverage"])
     _add_workspace(p)
