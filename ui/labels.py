@@ -205,6 +205,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "shelter_name": {"ja": "避難所", "en": "Shelter"},
     "minutes_normal": {"ja": "平常時（分）", "en": "Normal (min)"},
     "minutes_flooded": {"ja": "浸水時（分）", "en": "Flooded (min)"},
+    "minutes_hazard": {"ja": "浸水時（分）", "en": "Flooded (min)"},
     "has_evac_plan": {"ja": "個別避難計画", "en": "Evacuation plan"},
     "confirmed": {"ja": "受入確認済み", "en": "Confirmed"},
     "layer": {"ja": "レイヤ", "en": "Layer"},

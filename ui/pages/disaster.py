@@ -44,11 +44,16 @@ result = None
 if ctx is not None:
     with st.spinner(common.t("computing")):
         result = evacuation.evacuation(ctx, hazard_level=level, hazard_type=htype)
+    # the children to call: those in a zone, and those whose roads flood shut
+    keep = result["exposed"].fillna(False).astype(bool) | result["isolated"].fillna(False).astype(
+        bool
+    )
+    result = result[keep.to_numpy()]
 if result is not None:
     n_iso = int(result["isolated"].sum()) if "isolated" in result.columns else 0
     n_pow = int(result["power_dependent"].sum()) if "power_dependent" in result.columns else 0
     cols = st.columns(3)
-    cols[0].metric(common.t("in_zone"), len(result))
+    cols[0].metric(common.t("in_zone"), int(result["exposed"].fillna(False).astype(bool).sum()))
     cols[1].metric(common.t("power_dep"), n_pow)
     cols[2].metric(common.t("isolated_n"), n_iso)
     shelter_col = next((c for c in ("shelter_id", "best_shelter_id") if c in result.columns), None)
@@ -87,7 +92,7 @@ if shown is not None:
         shown = shown.sort_values("triage_rank")
     common.table(shown)
     common.downloads(shown, "call_list", key="dl_calls")
-    if {"minutes_normal", "minutes_flooded"} <= set(shown.columns):
+    if {"minutes_normal", "minutes_hazard"} <= set(shown.columns):
         import altair as alt
 
         st.altair_chart(
@@ -95,9 +100,9 @@ if shown is not None:
             .mark_circle(size=60)
             .encode(
                 x=alt.X("minutes_normal:Q", title=common.t("minutes_normal")),
-                y=alt.Y("minutes_flooded:Q", title=common.t("minutes_flooded")),
+                y=alt.Y("minutes_hazard:Q", title=common.t("minutes_flooded")),
                 color=alt.Color("isolated:N", title=common.t("isolated")),
-                tooltip=["child_id", "minutes_normal", "minutes_flooded"],
+                tooltip=["child_id", "minutes_normal", "minutes_hazard"],
             ),
             use_container_width=True,
         )
