@@ -463,11 +463,11 @@ def test_gsi_flags_welfare_and_linking(tmp_path, munis):
     )
     a, ra = shelters.shelters_from_file(sites, municipalities=munis)
     b, rb = shelters.shelters_from_file(halls, municipalities=munis)
-    assert a.loc[0, "hazards_ok"] == ["flood", "landslide"] and a.loc[0, "other_hazards"] == "地震"
+    assert a.loc[0, "hazards_ok"] == ["flood", "landslide", "earthquake"]
     assert rb.rows_rejected == 1 and "outside 乙市" in rb.rejections[0].reason
     out = shelters.combine([a, b], [ra, rb]).set_index("shelter_id")
     assert out.loc["E9910100001112", "kind"] == "designated_shelter"
-    assert out.loc["E9910100001112", "hazards_ok"] == ["flood", "landslide"]
+    assert out.loc["E9910100001112", "hazards_ok"] == ["flood", "landslide", "earthquake"]
     assert out.loc["E9910100001112", "hazards_from"] == "E9910100001201"
     assert out.loc["E9910200002112", "kind"] == "welfare_shelter"
     assert out.loc["E9910200002112", "hazards_ok"] == []
@@ -476,9 +476,10 @@ def test_gsi_flags_welfare_and_linking(tmp_path, munis):
 
 def test_hazard_list_keeps_multiword_labels_whole():
     assert shelters.hazards_from_text("洪水・崖崩れ、土石流及び地滑り・地震・内水氾濫") == (
-        ["flood", "landslide", "inland_flood"],
-        ["地震"],
+        ["flood", "landslide", "earthquake", "inland_flood"],
+        [],
     )
+    assert shelters.hazards_from_text("洪水・落雷") == (["flood"], ["落雷"])
 
 
 # --------------------------------------------------------------------------------------------

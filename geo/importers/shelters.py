@@ -2,9 +2,8 @@
 
 - 指定緊急避難場所 (emergency evacuation sites) carry one flag per hazard (洪水, 崖崩れ、土石流
   及び地滑り, 高潮, 地震, 津波, 大規模な火事, 内水氾濫, 火山現象; "1" = designated). The flags map
-  to
-  hazard codes through ``data/shelter_hazards.csv``; flags without a hazard code in
-  ``data/hazard_types.csv`` (地震, 大規模な火事, 火山現象) are kept in ``other_hazards``.
+  to hazard codes through ``data/shelter_hazards.csv``; a flag whose row there has no hazard
+  code is kept in ``other_hazards`` (none today: every GSI flag has a code).
 - 指定避難所 (designated shelters) have no flags; a shelter whose 受入対象者 is filled
   (要配慮者, 高齢者, 障害者 ...) is a ``welfare_shelter`` (福祉避難所-type). When the emergency
   sites of the same municipality are imported too, a shelter at the same facility (same
