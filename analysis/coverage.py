@@ -217,6 +217,28 @@ def in_scope(ages, service):
     return ok
 
 
+#: Above this many (facilities of a service x road nodes) the grouped multi-source passes are
+#: used instead of one single-source search per facility.
+MATRIX_MAX_CELLS = 50_000_000
+
+
+def _facility_times(ctx, node, direction_):
+    """Road seconds between every child's node and one facility node (service direction).
+
+    Only the values at the children's nodes are kept, so the cache stays n_children floats per
+    facility.
+    """
+    from geo import travel
+
+    cache = ctx._cache.setdefault(("sssp", id(ctx.net)), {})
+    key = (node, direction_)
+    if key not in cache:
+        t, _ = travel.nearest(ctx.net, np.array([node], dtype=np.int64), direction=direction_)
+        kids = ctx.snaps["children"]["node"].to_numpy().astype(np.int64)
+        cache[key] = np.asarray(t, dtype=float)[kids]
+    return cache[key]
+
+
 class ServicePass:
     """Engine results of one service for the children in its scope (arrays, positions).
 
@@ -245,7 +267,9 @@ class ServicePass:
         self.__dict__.update(kw)
 
 
-def service_pass(ctx, service, *, k=None, threshold_s=None, ignore_care=False, ignore_age=False):
+def service_pass(
+    ctx, service, *, k=None, threshold_s=None, ignore_care=False, ignore_age=False, method="auto"
+):
     """Run the travel engine for one service: k nearest and all pairs within the threshold.
 
     One multi-source search per group of children sharing the same compatible facilities
@@ -265,6 +289,11 @@ def service_pass(ctx, service, *, k=None, threshold_s=None, ignore_care=False, i
         keeps them out of reach).
     ignore_age : bool, default False
         Ignore the facilities' own age ranges (to measure what an age limit costs).
+    method : {"auto", "matrix", "groups"}
+        ``matrix``: one single-source search per facility (cached on the context) and an exact
+        children x facilities matrix; ``groups``: one multi-source k-nearest and one within
+        pass per group of children sharing compatible facilities (:func:`groups`). ``auto``
+        takes the matrix while facilities x nodes <= :data:`MATRIX_MAX_CELLS`.
 
     Returns
     -------
@@ -276,7 +305,16 @@ def service_pass(ctx, service, *, k=None, threshold_s=None, ignore_care=False, i
     k = int(k or _settings.k_nearest)
     if threshold_s is None:
         threshold_s = thresholds_s([service])[service]
-    key = ("pass", service, k, float(threshold_s), ignore_care, ignore_age, id(ctx.facilities))
+    key = (
+        "pass",
+        service,
+        k,
+        float(threshold_s),
+        ignore_care,
+        ignore_age,
+        method,
+        id(ctx.facilities),
+    )
     if key in ctx._cache:
         return ctx._cache[key]
     kids = ctx.children
@@ -303,11 +341,32 @@ def service_pass(ctx, service, *, k=None, threshold_s=None, ignore_care=False, i
     f_node = fsnap["node"].to_numpy()[fa] if len(fa) else np.zeros(0, np.int64)
     f_acc = fsnap["access_s"].to_numpy(dtype=float)[fa] if len(fa) else np.zeros(0)
     d = direction(service)
-    for gfac, gkids in groups(compat):
+    net = ctx.net
+    use_matrix = method == "matrix" or (
+        method == "auto" and len(fa) * len(net.node_ids) <= MATRIX_MAX_CELLS
+    )
+    if use_matrix and n and len(fa):
+        # one single-source search per facility (cached on the context, shared by services
+        # and what-ifs), then an exact (children x facilities) matrix filtered by compatibility
+        full = np.full((n, len(fa)), np.inf)
+        for j in range(len(fa)):
+            col = _facility_times(ctx, int(f_node[j]), d)
+            full[:, j] = col[ch] + f_acc[j]
+        full[compat == 0] = np.inf
+        order = np.argsort(full, axis=1, kind="stable")[:, :k]
+        tk = np.take_along_axis(full, order, axis=1)
+        kk = tk.shape[1]
+        ok = np.isfinite(tk)
+        time_s[:, :kk] = np.where(ok, tk + c_acc[:, None], np.inf)
+        fac_pos[:, :kk] = np.where(ok, order, -1)
+        door = full + c_acc[:, None]
+        ci, fj = np.nonzero(door <= threshold_s)
+        pc, pf, pt = [ci], [fj], [door[ci, fj]]
+    for gfac, gkids in [] if use_matrix else groups(compat):
         src = f_node[gfac].astype(np.int64)
         off = f_acc[gfac]
         tgt = c_node[gkids].astype(np.int64)
-        t, p = travel.k_nearest(net := ctx.net, src, k=k, direction=d, targets=tgt, offsets_s=off)
+        t, p = travel.k_nearest(net, src, k=k, direction=d, targets=tgt, offsets_s=off)
         t = np.asarray(t, dtype=float).reshape(len(gkids), -1)
         p = np.asarray(p).reshape(len(gkids), -1)
         kk = min(k, t.shape[1])
@@ -329,8 +388,6 @@ def service_pass(ctx, service, *, k=None, threshold_s=None, ignore_care=False, i
         pf.append(gfac[np.asarray(w.source_pos)[keep]])
         pt.append(wt[keep])
         n_capped += int(w.n_capped)
-    # a pair list may miss a facility within the threshold only when capped; the k nearest
-    # are exact, so add any of them within the threshold that the cap dropped
     res = ServicePass(
         service=service,
         threshold_s=float(threshold_s),

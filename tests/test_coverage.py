@@ -137,3 +137,13 @@ def test_coverage_never_falls_when_a_facility_is_added(ctx):
     a = after.groupby("child_id")["covered"].first()
     assert (a >= b).all()
     assert not b["c3"] and a["c3"]  # the new site (accepts unknown) sits on c3's node
+
+
+def test_matrix_and_grouped_passes_agree(ctx):
+    for s in ("short_stay_medical", "visiting_nurse"):
+        a = coverage.service_pass(ctx, s, threshold_s=720, method="matrix")
+        b = coverage.service_pass(ctx, s, threshold_s=720, method="groups")
+        assert np.array_equal(a.time_s, b.time_s) and np.array_equal(a.fac_pos, b.fac_pos)
+        pa = sorted(zip(a.pair_child, a.pair_fac, a.pair_time_s))
+        pb = sorted(zip(b.pair_child, b.pair_fac, b.pair_time_s))
+        assert pa == pb
