@@ -54,11 +54,13 @@ m = maps.base_map(bounds=areas.total_bounds, basemap=common.basemap())
 maps.add_boundaries(m, lay.get("municipalities"), areas, lang=lang, area_kind=kind)
 if table is not None:
     shown = privacy.display(table)
-    numeric = [
+    preferred = ["coverage_pct", "uncovered", "severity", "capacity_per_child", "e2sfca_mean"]
+    numeric = [c for c in preferred if c in table.columns] + [
         c
         for c in table.columns
         if pd.api.types.is_numeric_dtype(table[c])
-        and c != "area_id"
+        and c not in preferred
+        and c not in ("area_id", "threshold_min", "rank")
         and not c.endswith("_suppressed")
     ]
     with right:
