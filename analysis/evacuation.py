@@ -371,22 +371,37 @@ def evacuation(
             "unpowered",
         )
     }
+    masks = {}
+
+    def _masks(h, pw):
+        if (h, pw) not in masks:
+            if len(shel):
+                any_ok = suitable(shel, sh_exp, h, max_level=shelter_max_level)
+                fit = suitable(shel, sh_exp, h, power=pw, max_level=shelter_max_level)
+            else:
+                any_ok = fit = np.zeros(0, dtype=bool)
+            fit_w = np.asarray(fit, dtype=bool) & np.asarray(is_welfare, dtype=bool)
+            masks[(h, pw)] = (
+                near(net, fit, "n"),
+                near(hnet, fit, "h"),
+                near(net, fit_w, "n"),
+                near(hnet, fit_w, "h"),
+                near(net, any_ok, "n"),
+                near(net, np.asarray(any_ok, bool) & _power_mask(shel), "n"),
+            )
+        return masks[(h, pw)]
+
     for i in range(n):
         h = htype[i]
         node, acc = c_node[i], c_acc[i]
-        any_ok = suitable(shel, sh_exp, h, max_level=shelter_max_level) if len(shel) else []
-        fit = (
-            suitable(shel, sh_exp, h, power=bool(power[i]), max_level=shelter_max_level)
-            if len(shel)
-            else []
-        )
-        fit_w = np.asarray(fit, dtype=bool) & np.asarray(is_welfare, dtype=bool)
-        t_fit, p_fit = near(net, fit, "n")
-        t_fit_h, p_fit_h = near(hnet, fit, "h")
-        t_w, p_w = near(net, fit_w, "n")
-        t_w_h, _ = near(hnet, fit_w, "h")
-        t_any, p_any = near(net, any_ok, "n")
-        t_pow, _ = near(net, np.asarray(any_ok, bool) & _power_mask(shel), "n")
+        (
+            (t_fit, p_fit),
+            (t_fit_h, _),
+            (t_w, p_w),
+            (t_w_h, _),
+            (t_any, p_any),
+            (t_pow, _),
+        ) = _masks(h, bool(power[i]))
         tf, th = t_fit[node] + acc, t_fit_h[node] + acc
         tw, twh = t_w[node] + acc, t_w_h[node] + acc
         # recommended: welfare for high need when reachable in time (hazard network first)

@@ -398,19 +398,22 @@ def suggest(
         return gpd.GeoDataFrame(
             pd.DataFrame(columns=columns), geometry=gpd.GeoSeries([], crs="EPSG:4326")
         )
-    w = travel.within(
-        net,
-        cand["node"].to_numpy(dtype=np.int64),
-        limit_s=thr_s,
-        direction=coverage.direction(service),
-        targets=cs["node"].to_numpy()[unc].astype(np.int64),
-        offsets_s=cand["access_s"].to_numpy(dtype=float),
-        k_max=max(len(cand), 1),
-    )
-    t = np.asarray(w.time_s) + cs["access_s"].to_numpy(dtype=float)[unc][np.asarray(w.target_pos)]
-    keep = t <= thr_s
-    d_idx = np.asarray(w.target_pos)[keep]
-    c_idx = np.asarray(w.source_pos)[keep]
+    # one search bounded by the threshold from each uncovered child's home (they are few)
+    d = coverage.direction(service)
+    cnode = cand["node"].to_numpy(dtype=np.int64)
+    cacc = cand["access_s"].to_numpy(dtype=float)
+    u_node = cs["node"].to_numpy()[unc].astype(np.int64)
+    u_acc = cs["access_s"].to_numpy(dtype=float)[unc]
+    di, ci, tt = [], [], []
+    for r in range(len(unc)):
+        t = np.asarray(travel.from_node(net, int(u_node[r]), direction=d, limit_s=thr_s))
+        door = t[cnode] + cacc + u_acc[r]
+        hit = np.flatnonzero(door <= thr_s)
+        di.append(np.full(len(hit), r, dtype=np.int64))
+        ci.append(hit)
+        tt.append(door[hit])
+    d_idx = np.concatenate(di) if di else np.zeros(0, np.int64)
+    c_idx = np.concatenate(ci) if ci else np.zeros(0, np.int64)
     # a new site takes the service's default age range
     scope = coverage.in_scope(kids["age"].iloc[unc].tolist(), service)
     ok = scope[d_idx]
