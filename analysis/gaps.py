@@ -308,22 +308,72 @@ def _flags(r, min_cov, max_else):
 
 
 def _suppress(out, threshold):
+    """Suppress the planner table so that no hidden count is recomputable.
+
+    ``covered + uncovered = children`` holds in every row, and services with the same age scope
+    share the same ``children`` per area, so they are solved together as breakdowns of the same
+    rows with shared row totals (:func:`analysis.privacy.suppress_breakdowns`); the other counts
+    (subsets without an exact relation) are suppressed per service with public column totals.
+    """
+    from geo import codes
+
     from . import privacy
 
-    return privacy.suppress(
-        out,
-        count_columns=COUNT_COLUMNS,
-        threshold=threshold,
-        by="service",
-        sums={"children": ["covered", "uncovered"]},
-        dependents={
-            "coverage_pct": ["covered", "children"],
-            "capacity_per_child": ["children"],
-            "share_elsewhere_pct": ["nearest_elsewhere", "children"],
-            "e2sfca_mean": ["children"],
-            "reasons": ["children", "covered", "unmet_care", "nearest_elsewhere"],
-        },
+    st = codes.service_types()
+    out = out.copy()
+    scope = out["service"].map(
+        lambda s: (str(st["age_min"].get(s)), str(st["age_max"].get(s))) if s in st.index else s
     )
+    for col in ("children", "covered", "uncovered"):
+        out[col] = pd.array(out[col], dtype="Int64")
+        out[f"{col}_suppressed"] = False
+    for _, grp in out.groupby(scope, sort=False):
+        tables, totals = {}, None
+        for svc, rows in grp.groupby("service", sort=False):
+            t = rows.set_index("area_id")[["covered", "uncovered"]].astype(int)
+            tables[svc] = t
+            totals = rows.set_index("area_id")["children"].astype(int)
+        index = next(iter(tables.values())).index
+        tables = {k: v.reindex(index, fill_value=0) for k, v in tables.items()}
+        res = privacy.suppress_breakdowns(tables, threshold=threshold, row_totals=totals)
+        for svc, frame in res.items():
+            rows = grp[grp["service"] == svc]
+            for idx, area in zip(rows.index, rows["area_id"]):
+                for col, src in (
+                    ("covered", "covered"),
+                    ("uncovered", "uncovered"),
+                    ("children", "計"),
+                ):
+                    v = frame.loc[area, src]
+                    out.loc[idx, col] = v
+                    out.loc[idx, f"{col}_suppressed"] = bool(pd.isna(v))
+    rest = ["covered_confirmed", "unmet_care", "nearest_elsewhere"]
+    sup = privacy.suppress(
+        out[["service", *rest]], count_columns=rest, threshold=threshold, by="service"
+    )
+    for col in rest:
+        out[col] = sup[col]
+        out[f"{col}_suppressed"] = sup[f"{col}{privacy.FLAG_SUFFIX}"]
+    dependents = {
+        "coverage_pct": ["covered", "children"],
+        "capacity_per_child": ["children"],
+        "share_elsewhere_pct": ["nearest_elsewhere", "children"],
+        "e2sfca_mean": ["children"],
+        "reasons": ["children", "covered", "unmet_care", "nearest_elsewhere"],
+    }
+    for col, srcs in dependents.items():
+        hidden = np.zeros(len(out), dtype=bool)
+        for c in srcs:
+            hidden |= out[f"{c}_suppressed"].to_numpy(dtype=bool)
+        out[col] = out[col].astype(object).where(~hidden, None)
+    order = []
+    for c in out.columns:
+        if c.endswith("_suppressed"):
+            continue
+        order.append(c)
+        if f"{c}_suppressed" in out.columns:
+            order.append(f"{c}_suppressed")
+    return out[order]
 
 
 def breakdown(

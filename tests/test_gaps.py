@@ -88,3 +88,14 @@ def test_breakdown_by_age(ctx):
     assert ch.loc["計", "計"] == 4
     hidden = gaps.breakdown(ctx, service="short_stay_medical", by="care")
     assert pd.isna(hidden["children"].loc["E", "ventilator"])
+
+
+def test_children_hidden_in_one_service_is_hidden_in_every_service_of_the_same_scope(ctx):
+    # short stay and visiting nursing both count every age: the same children per area
+    g = gaps.area_gaps(ctx, threshold=3, thresholds={"short_stay_medical": 12})
+    for _, rows in g.groupby("area_id"):
+        flags = rows["children_suppressed"].tolist()
+        assert all(flags) or not any(flags)
+        # children = covered + uncovered cannot give a hidden cell back
+        shown = rows[~rows["children_suppressed"]]
+        assert not (shown["covered_suppressed"] ^ shown["uncovered_suppressed"]).any()
