@@ -141,8 +141,8 @@ def _areas(geo):
 def _landslides(net, n):
     """Landslide warning zones (level 1) with special zones (level 2) on slopes near roads."""
     rng = np.random.default_rng(99_7)
-    h = elevation(net.x, net.y)
-    cand = np.nonzero(h > 150)[0]
+    west = np.nonzero(net.x < 15_000)[0]  # the hills and mountains lie west of x = 15 km
+    cand = west[elevation(net.x[west], net.y[west]) > 150]
     pick = np.sort(rng.choice(cand, size=min(n, cand.size), replace=False))
     x, y = net.x[pick], net.y[pick]
     # uphill direction from the terrain gradient
@@ -166,14 +166,16 @@ def _landslides(net, n):
     return polys
 
 
-def _hazards(geo, net, params):
+def _hazards(geo, slides):
     levels = codes.hazard_levels()
     labels = dict(zip(zip(levels["hazard_type"], levels["level"]), levels["label"], strict=True))
     rows = []
 
     def add(htype, level, depth, geom, source):
+        # mesh speckle (a cell or two) is dropped, as map makers do; slide zones are small
+        min_area = 100.0 if htype == "landslide" else 20_000.0
         for part in shapely.get_parts(geom):
-            if part.area < 100:
+            if part.area < min_area:
                 continue
             label = labels[(htype, level)]
             rows.append((htype, level, label, depth, source, part))
@@ -182,8 +184,7 @@ def _hazards(geo, net, params):
         add("flood", level, depth, geom, "デモ県 洪水浸水想定区域（架空, A31形式）")
     for level, depth, geom in geo.tsunami:
         add("tsunami", level, depth, geom, "デモ県 津波浸水想定（架空, A40形式）")
-    n = int(120 * (1 + 2 * (params.name != "small")))
-    for level, geom in _landslides(net, n):
+    for level, geom in slides:
         add("landslide", level, None, geom, "デモ県 土砂災害警戒区域（架空, A33形式）")
     df = pd.DataFrame(rows, columns=["hazard_type", "level", "label", "depth_m", "source", "g"])
     df.insert(0, "hazard_id", [f"H{i + 1:05d}" for i in range(len(df))])
@@ -310,7 +311,11 @@ def _builtin(geo, net):
             )
         )
     # the welfare shelter without power, in かわべ市 on dry ground
-    ok = kaw & ~shapely.contains_xy(flood.buffer(150), net.x, net.y)
+    ok = (
+        (net.settlement >= 0)
+        & shapely.contains_xy(munis["99201"], net.x, net.y)
+        & ~shapely.contains_xy(flood.buffer(150), net.x, net.y)
+    )
     k = _nearest_node(net, 8500, -3200, ok)
     out["shelters"].append(
         (
@@ -586,8 +591,9 @@ def build(*, seed=42, size="small"):
     b = _builtin(geo, net)
     munis = _municipalities(geo)
     areas, members = _areas(geo)
-    hazards = _hazards(geo, net, params)
-    slides_local = [g for lv, g in _landslides(net, int(120 * (1 + 2 * (params.name != "small"))))]
+    slides = _landslides(net, 120 if params.name == "small" else 360)
+    hazards = _hazards(geo, slides)
+    slides_local = [g for _, g in slides]
     children = _children(rng, geo, net, params, b["children"])
     facilities = _facilities(rng, geo, net, params, b["facilities"])
     cut = next(c for c in b["children"] if c[0] == SITUATIONS["cut_off_child"])

@@ -75,7 +75,7 @@ class Params:
 #: The sizes of ``ikemap demo --size``.
 SIZES = {
     "small": Params("small", 1.0, 1.0, 140, 250.0, 300, 1.0, 1.0),
-    "prefecture": Params("prefecture", 0.34, 1.45, 1800, 100.0, 10_000, 8.0, 5.0),
+    "prefecture": Params("prefecture", 0.4, 1.45, 1800, 100.0, 10_000, 8.0, 5.0),
 }
 
 
@@ -93,18 +93,18 @@ class Settlement:
 
 
 SETTLEMENTS = (
-    Settlement("demo", 30.5, 1.8, 6.0, 100, 9000, "core"),
+    Settlement("demo", 30.5, 1.8, 6.0, 100, 6000, "core"),
     Settlement("kawabe", 8.0, 0.5, 2.8, 120, 4000, "city"),
     Settlement("minato", 31.5, 20.0, 2.6, 120, 4000, "city"),
     Settlement("shiosai", 24.0, -19.5, 2.5, 120, 4000, "city"),
     Settlement("kitano", 10.0, 22.0, 2.4, 120, 3500, "city"),
     Settlement("nishiyama", -15.0, 4.5, 2.2, 130, 3000, "city"),
     Settlement("minamino", 5.0, -19.0, 2.4, 120, 3500, "city"),
-    Settlement("higashihama", 35.5, -12.0, 1.3, 150, 1500, "town"),
-    Settlement("nakagawa", -3.0, 8.0, 1.3, 150, 1500, "town"),
-    Settlement("kitayama", -8.0, 25.0, 1.2, 150, 1200, "town"),
-    Settlement("minamiyama", -15.0, -18.0, 1.2, 150, 1200, "town"),
-    Settlement("sakura", 19.0, 11.0, 1.5, 150, 1800, "town"),
+    Settlement("higashihama", 35.5, -12.0, 1.3, 150, 2500, "town"),
+    Settlement("nakagawa", -3.0, 8.0, 1.3, 150, 2500, "town"),
+    Settlement("kitayama", -8.0, 25.0, 1.2, 150, 2000, "town"),
+    Settlement("minamiyama", -15.0, -18.0, 1.2, 150, 2000, "town"),
+    Settlement("sakura", 19.0, 11.0, 1.5, 150, 2800, "town"),
     Settlement("okuyama", -40.0, 9.5, 0.6, 170, 400, "village"),
     Settlement("okuyama2", -43.0, 5.5, 0.45, 170, 300, "village"),
     Settlement("nishitani", -31.0, -11.0, 0.6, 170, 400, "village"),
@@ -152,7 +152,7 @@ EXPRESSWAY = (
 ONEWAY_CENTRE_KM = (31.2, 3.6)
 ONEWAY_HALF = (7, 10)  # rows, columns
 
-_HAMLET_DENSITY = 250.0
+_HAMLET_DENSITY = 400.0
 
 
 @dataclass(frozen=True)
@@ -290,7 +290,7 @@ def _grid(b, s, land, river, levee_span, params, rng, *, sid, oneway=False):
     tkey = np.minimum(tree.row, tree.col).astype(np.int64) * nloc + np.maximum(tree.row, tree.col)
     ekey = np.minimum(lu, lv) * nloc + np.maximum(lu, lv)
     in_tree = np.isin(ekey, tkey)
-    keep_p = 0.78 if s.kind in ("core", "city") else 0.6
+    keep_p = 0.62 if s.kind in ("core", "city") else 0.45
     keep = is_major | in_box | in_tree | (rng.uniform(0, 1, eu.size) < keep_p)
     hw = np.where(is_main, "secondary", np.where(is_major, "tertiary", "residential"))
     if s.kind in ("village", "hamlet"):

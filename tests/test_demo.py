@@ -377,3 +377,15 @@ def test_situations_are_documented():
         values = value if isinstance(value, tuple) else (value,)
         for v in values:
             assert str(v) in readme, (key, v)
+
+
+def test_a_scaled_parameter_path_keeps_the_situations(metric):
+    # the prefecture size runs the same code with denser streets and more sprawl; this smaller,
+    # coarser variant checks that the situations do not depend on the small size's numbers
+    params = demo.Params("coarse", 1.6, 0.8, 30, 400.0, 150, 0.5, 0.5)
+    coarse = demo.build(seed=3, size=params)
+    assert len(coarse["children"]) == 150
+    assert len(coarse["roads_nodes"]) < 20_000
+    for name, frame in coarse.items():
+        assert workspace.validate(name, frame) == [], name
+    _situation_checks(coarse, metric)
