@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _push(hk, hp, size, key, payload):
     """Push (key, payload) on the 4-ary min-heap; return the new size."""
     i = size
@@ -34,7 +34,7 @@ def _push(hk, hp, size, key, payload):
     return size + 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _pop(hk, hp, size):
     """Remove the root of the 4-ary heap (caller read it first); return the new size."""
     size -= 1
@@ -62,7 +62,7 @@ def _pop(hk, hp, size):
     return size
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _grow(hk, hp):
     m = len(hk) * 2
     a = np.empty(m, np.float64)
@@ -72,7 +72,7 @@ def _grow(hk, hp):
     return a, b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def nearest_kernel(indptr, indices, weights, src_node, src_off, limit, is_target, n_targets):
     """Multi-source Dijkstra: (time, source index) of the nearest source for every node.
 
@@ -126,7 +126,7 @@ def nearest_kernel(indptr, indices, weights, src_node, src_off, limit, is_target
     return dist, src
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def klabel_kernel(indptr, indices, weights, src_node, src_off, k, k_free, limit, targets):
     """k-label multi-source Dijkstra: up to k nearest distinct sources of every node.
 
@@ -213,7 +213,7 @@ def klabel_kernel(indptr, indices, weights, src_node, src_off, k, k_free, limit,
     return td, ts, cnt
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _offer(td, ts, tc, cnt, k, k_free, limit, hk, hp, size, w, s, nd):
     """Offer label (w, s, nd): update w's tentative list and push when it improves it."""
     c = cnt[w]
@@ -248,7 +248,7 @@ def _offer(td, ts, tc, cnt, k, k_free, limit, hk, hp, size, w, s, nd):
     return size, hk, hp
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def per_source_kernel(indptr, indices, weights, src_node, src_off, limit, target_slot):
     """One bounded Dijkstra per source; collect (target slot, source, time) for target nodes.
 
