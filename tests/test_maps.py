@@ -110,7 +110,7 @@ def test_planner_sees_counts_not_children(world):
     agg = maps.layer(m, "医療的ケア児（圏域別集計）")
     assert maps.feature_count(agg) == 2  # one count label per area
     html = m.get_root().render()
-    texts = [maps.marker_html(mk) for mk in agg._children.values() if hasattr(mk, "location")]
+    texts = [p["html"] for p in maps.points(agg)]
     # 3 children in 西圏域 and 1 in 東圏域: both below the suppression threshold of 10
     assert ["&lt;10人" in t for t in texts] == [True, True]
     assert "kid-00" not in html  # no child id leaves for the planner
@@ -120,7 +120,7 @@ def test_coordinator_sees_children_with_power_colour(world):
     m = maps.region_map(world, role="coordinator")
     g = maps.layer(m, "医療的ケア児（個人）")
     assert maps.feature_count(g) == 4
-    fills = [c.options["fillColor"] for c in g._children.values()]
+    fills = [p["style"]["fillColor"] for p in maps.points(g)]
     # c1 ventilator and c3 suction are power-dependent (red), c2 and c4 are not
     assert fills == ["#d32f2f", "#1976d2", "#d32f2f", "#1976d2"]
 

@@ -15,6 +15,8 @@ Examples
 # ruff: noqa: E501  (a table of sentences; wrapping them would hurt more than it helps)
 from __future__ import annotations
 
+from functools import cache
+
 from geo import codes
 
 LANGS = ("ja", "en")
@@ -288,11 +290,15 @@ def code_label(kind: str, code, lang: str = "ja") -> str:
     >>> code_label("service", "visiting_nurse", "en")
     'Visiting nursing'
     """
+    return _code_labels(kind, "label_ja" if lang == "ja" else "label_en").get(code, str(code))
+
+
+@cache
+def _code_labels(kind, col):
     table = codes.table(_CODE_TABLES[kind])
-    col = "label_ja" if lang == "ja" else "label_en"
-    if code in table.index and col in table.columns:
-        return str(table.loc[code, col])
-    return str(code)
+    if col not in table.columns:
+        return {}
+    return {k: str(v) for k, v in zip(table.index, table[col], strict=True)}
 
 
 def code_options(kind: str) -> list[str]:

@@ -244,6 +244,57 @@ class Legend(folium.MacroElement):
         self.inner = f"<b>{html.escape(title)}</b><br>" + "<br>".join(rows)
 
 
+class Points(folium.MacroElement):
+    """Many point markers drawn by one script (DivIcon symbols or circles, with tooltips).
+
+    One element instead of three per marker keeps a map of hundreds of points fast to build
+    and to send (folium compiles a template per element).
+    ``points``: list of dicts with ``lat``, ``lon``, ``tip`` and either ``html`` (+ ``size``)
+    for a symbol or ``style`` (Leaflet circleMarker options) for a circle.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(){
+          var layer = {{ this._parent.get_name() }};
+          {{ this.points|tojson }}.forEach(function (p) {
+            var mk;
+            if (p.html) {
+              mk = L.marker([p.lat, p.lon], {icon: L.divIcon({html: p.html,
+                className: 'ikemap-icon', iconSize: p.size,
+                iconAnchor: [p.size[0] / 2, p.size[1] / 2]})});
+            } else {
+              mk = L.circleMarker([p.lat, p.lon], p.style);
+            }
+            if (p.tip) { mk.bindTooltip(p.tip); }
+            mk.addTo(layer);
+          });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, points):
+        super().__init__()
+        self._name = "Points"
+        self.points = list(points)
+
+
+def _symbol(colour, sym, *, square=False, extra=""):
+    cls = "ikemap-sym sq" if square else "ikemap-sym"
+    return f'<div class="{cls}" style="background:{colour};{extra}">{html.escape(sym)}</div>'
+
+
+def points(group) -> list[dict]:
+    """The points drawn in a feature group by :class:`Points` (for tests and checks)."""
+    out = []
+    for child in group._children.values():
+        if isinstance(child, Points):
+            out.extend(child.points)
+    return out
+
+
 def legends(m: folium.Map) -> list[Legend]:
     """Return the legends on ``m`` (for tests and checks)."""
     return [c for c in m._children.values() if isinstance(c, Legend)]
@@ -265,6 +316,8 @@ def feature_count(group: folium.FeatureGroup) -> int:
             n += len(child.data.get("features", []))
         elif isinstance(child, folium.Marker | folium.CircleMarker | folium.Circle):
             n += 1
+        elif isinstance(child, Points):
+            n += len(child.points)
     return n
 
 
@@ -332,15 +385,6 @@ def add_roads(m, edges, *, lang="ja", classes=MAIN_ROADS):
     return m
 
 
-def _symbol_icon(colour, sym, *, square=False):
-    cls = "ikemap-sym sq" if square else "ikemap-sym"
-    return folium.DivIcon(
-        html=f'<div class="{cls}" style="background:{colour}">{html.escape(sym)}</div>',
-        icon_size=(20, 20),
-        icon_anchor=(10, 10),
-    )
-
-
 def add_facilities(m, facilities, *, lang="ja", services=None, legend=True):
     """Draw facilities with one colour and symbol per service type, and a legend.
 
@@ -351,6 +395,7 @@ def add_facilities(m, facilities, *, lang="ja", services=None, legend=True):
     fac = facilities if services is None else facilities[facilities["service"].isin(services)]
     g = _group(m, labels.t("layer_facilities", lang))
     present = []
+    pts = []
     for _, row in fac.iterrows():
         colour, sym = SERVICE_STYLE.get(row["service"], _FALLBACK_STYLE)
         if row["service"] not in present:
@@ -367,11 +412,16 @@ def add_facilities(m, facilities, *, lang="ja", services=None, legend=True):
             f"{labels.column('care', lang)}: {html.escape(acc)}"
             + (f"<br>定員: {int(cap)}" if cap is not None and not pd.isna(cap) else "")
         )
-        folium.Marker(
-            [row.geometry.y, row.geometry.x],
-            icon=_symbol_icon(colour, sym),
-            tooltip=folium.Tooltip(popup),
-        ).add_to(g)
+        pts.append(
+            {
+                "lat": row.geometry.y,
+                "lon": row.geometry.x,
+                "html": _symbol(colour, sym),
+                "size": [20, 20],
+                "tip": popup,
+            }
+        )
+    g.add_child(Points(pts))
     if legend and present:
         order = [s for s in SERVICE_STYLE if s in present] + [
             s for s in present if s not in SERVICE_STYLE
@@ -499,6 +549,7 @@ def add_shelters(m, shelters, *, lang="ja", highlight=None):
     g = _group(m, labels.t("layer_shelters", lang))
     highlight = set(highlight or ())
     kinds = []
+    pts = []
     for _, row in shelters.iterrows():
         colour, sym = SHELTER_STYLE.get(row["kind"], _FALLBACK_STYLE)
         if row["kind"] not in kinds:
@@ -512,21 +563,17 @@ def add_shelters(m, shelters, *, lang="ja", highlight=None):
             f"{html.escape(labels.code_label('shelter', row['kind'], lang))}<br>"
             f"非常用電源: {power_txt}"
         )
-        icon = _symbol_icon(colour, sym, square=True)
-        if row["shelter_id"] in highlight:
-            icon = folium.DivIcon(
-                html=(
-                    f'<div class="ikemap-sym sq" style="background:{colour};'
-                    f'outline:3px solid #ffeb3b">{html.escape(sym)}</div>'
-                ),
-                icon_size=(20, 20),
-                icon_anchor=(10, 10),
-            )
-        folium.Marker(
-            [row.geometry.y, row.geometry.x],
-            icon=icon,
-            tooltip=folium.Tooltip(popup),
-        ).add_to(g)
+        extra = "outline:3px solid #ffeb3b" if row["shelter_id"] in highlight else ""
+        pts.append(
+            {
+                "lat": row.geometry.y,
+                "lon": row.geometry.x,
+                "html": _symbol(colour, sym, square=True, extra=extra),
+                "size": [20, 20],
+                "tip": popup,
+            }
+        )
+    g.add_child(Points(pts))
     items = [
         (SHELTER_STYLE.get(k, _FALLBACK_STYLE), labels.code_label("shelter", k, lang))
         for k in kinds
@@ -598,6 +645,17 @@ def add_candidates(m, sites, *, lang="ja", label_column=None):
     return m
 
 
+@cache
+def _power_codes() -> frozenset:
+    table = codes.care_types()
+    return frozenset(table.index[table["power_dependent"]])
+
+
+def is_power_dependent(care) -> bool:
+    """Same answer as :func:`geo.codes.power_dependent`, from a cached set (fast per child)."""
+    return care is not None and not _power_codes().isdisjoint(care)
+
+
 def can_see_children(role) -> bool:
     """Return True when ``role`` may see individual children on a map."""
     return role in CHILD_ROLES
@@ -636,7 +694,8 @@ def add_children(
         g = _group(m, labels.t("layer_children", lang))
         highlight = set(highlight or ())
         colour_by = colour_by or {}
-        power = [codes.power_dependent(c) for c in children["care"]] if "care" in children else []
+        power = [is_power_dependent(c) for c in children["care"]] if "care" in children else []
+        pts = []
         for i, (_, row) in enumerate(children.iterrows()):
             hot = row["child_id"] in highlight
             care = row.get("care") or []
@@ -644,16 +703,16 @@ def add_children(
                 labels.code_label("care", c, lang) for c in care
             )
             default = "#d32f2f" if power and power[i] else "#1976d2"
-            folium.CircleMarker(
-                [row.geometry.y, row.geometry.x],
-                radius=7 if hot else 4,
-                color="#b71c1c" if hot else "#ffffff",
-                weight=3 if hot else 1,
-                fill=True,
-                fill_color=colour_by.get(row["child_id"], default),
-                fill_opacity=0.9,
-                tooltip=tip,
-            ).add_to(g)
+            style = {
+                "radius": 7 if hot else 4,
+                "color": "#b71c1c" if hot else "#ffffff",
+                "weight": 3 if hot else 1,
+                "fill": True,
+                "fillColor": colour_by.get(row["child_id"], default),
+                "fillOpacity": 0.9,
+            }
+            pts.append({"lat": row.geometry.y, "lon": row.geometry.x, "style": style, "tip": tip})
+        g.add_child(Points(pts))
         return m
     if areas is None or not len(areas):
         return m
@@ -668,18 +727,20 @@ def add_children(
         privacy.suppress(counts, count_columns=["children"], threshold=suppress_below)
     )
     g = _group(m, labels.t("layer_children_agg", lang))
+    pts = []
     for idx, row in a.iterrows():
         text = shown.loc[idx, "children"]
         pt = row.geometry.representative_point()
-        folium.Marker(
-            [pt.y, pt.x],
-            icon=folium.DivIcon(
-                html=f'<div class="ikemap-count">{html.escape(text)}人</div>',
-                icon_size=(48, 20),
-                icon_anchor=(24, 10),
-            ),
-            tooltip=f"{html.escape(str(row['name']))}: {html.escape(text)}",
-        ).add_to(g)
+        pts.append(
+            {
+                "lat": pt.y,
+                "lon": pt.x,
+                "html": f'<div class="ikemap-count">{html.escape(text)}人</div>',
+                "size": [48, 20],
+                "tip": f"{html.escape(str(row['name']))}: {html.escape(text)}",
+            }
+        )
+    g.add_child(Points(pts))
     return m
 
 

@@ -6,7 +6,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo import codes
 from ui import common, labels, maps
 
 lang = common.lang()
@@ -24,7 +23,7 @@ kinds = list(dict.fromkeys(areas["kind"])) if areas is not None and len(areas) e
 kind = st.selectbox(common.t("area_kind"), kinds, key="overview_kind") if kinds else None
 
 cols = st.columns(6)
-n_power = int(sum(codes.power_dependent(c) for c in kids["care"])) if kids is not None else 0
+n_power = int(sum(maps.is_power_dependent(c) for c in kids["care"])) if kids is not None else 0
 figures = [
     ("n_children", 0 if kids is None else len(kids)),
     ("n_power", n_power),
