@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -541,7 +542,7 @@ def read(path, layer, *, validate_schema=False):
         msg = f"Workspace {path} has no layer {layer!r} (it has: {', '.join(present) or 'none'})."
         raise WorkspaceError(msg)
     schema = LAYERS.get(layer)
-    frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=False)
+    frame = _read_with_retry(path, layer)
     if "fid" in frame.columns and (schema is None or "fid" not in [c.name for c in schema.columns]):
         frame = frame.drop(columns="fid")
     frame = _decode(layer, frame)
@@ -552,6 +553,30 @@ def read(path, layer, *, validate_schema=False):
     if validate_schema:
         check(layer, frame, context=f"{path} layer {layer}")
     return frame
+
+
+#: SQLite messages that mean "another connection is writing right now" (an audit append, an
+#: import): the read is retried instead of failing the page.
+_TRANSIENT = ("database is locked", "readonly database", "disk i/o error", "database is busy")
+
+
+def _read_with_retry(path, layer, *, attempts=8, pause_s=0.05):
+    """Read a layer, retrying briefly while another connection holds a write transaction.
+
+    A GeoPackage is SQLite: while a writer commits, a read-only reader that meets its journal can
+    fail with 'attempt to write a readonly database' or 'database is locked'. Those are transient;
+    any other error is raised at once.
+    """
+    for attempt in range(attempts):
+        try:
+            return pyogrio.read_dataframe(path, layer=layer, use_arrow=False)
+        except Exception as exc:  # pyogrio wraps sqlite errors in several types
+            text = str(exc).lower()
+            if attempt == attempts - 1 or not any(t in text for t in _TRANSIENT):
+                raise
+            logger.debug("Retrying read of %s layer %s after: %s", path, layer, exc)
+            time.sleep(pause_s * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
 def read_all(path, *, names=INPUT_LAYERS):
