@@ -176,8 +176,15 @@ def elevation(x, y):
 def _land():
     rng = np.random.default_rng(GEO_SEED + 1)
     pts = _chaikin(np.array(_COAST_KM) * 1000.0, rounds=4)
-    nrm = _Noise(rng, lo_km=3.0, hi_km=9.0)
-    pts = pts + np.stack([nrm(pts[:, 0], pts[:, 1]), nrm(pts[:, 1], pts[:, 0])], 1) * 700.0
+    # coastline: capes and coves at two scales, pushed along the outward normal
+    big = _Noise(rng, lo_km=12.0, hi_km=30.0)
+    small = _Noise(rng, lo_km=2.5, hi_km=7.0)
+    tangent = np.roll(pts, -1, axis=0) - np.roll(pts, 1, axis=0)
+    normal = np.stack([tangent[:, 1], -tangent[:, 0]], 1)
+    normal /= np.hypot(*normal.T)[:, None]
+    shift = 2200.0 * np.clip(big(pts[:, 0], pts[:, 1]), -1.6, 1.6)
+    shift += 600.0 * np.clip(small(pts[:, 0], pts[:, 1]), -1.6, 1.6)
+    pts = pts + normal * shift[:, None]
     return shapely.make_valid(shapely.Polygon(pts)).buffer(0)
 
 

@@ -341,9 +341,12 @@ def _meander(pts_km, amp, wavelength_km, rng, step=50.0):
         t = np.linspace(0, 1, m)
         base = a + t[:, None] * (c - a)
         nrm = np.array([-(c - a)[1], (c - a)[0]]) / max(length, 1.0)
-        ph = rng.uniform(0, 2 * math.pi)
+        ph = rng.uniform(0, 2 * math.pi, 3)
         bend = rng.uniform(-0.08, 0.08) * length
-        off = amp * np.sin(2 * math.pi * t * length / (wavelength_km * 1000) + ph)
+        # hairpins of uneven size: two detuned waves under a slow swell
+        w = 2 * math.pi * t * length / (wavelength_km * 1000)
+        swell = 0.65 + 0.35 * np.sin(0.23 * w + ph[2])
+        off = amp * swell * (0.7 * np.sin(w + ph[0]) + 0.3 * np.sin(1.9 * w + ph[1]))
         off = off * np.minimum(1, np.minimum(t, 1 - t) * length / 600.0) + bend * np.sin(
             math.pi * t
         )
