@@ -106,6 +106,12 @@ def build_parser():
     p.add_argument("--out", required=True, help="CSV to write (evacuation call list)")
     p.add_argument("--hazard-level", type=int, default=None, help="level that closes roads")
     p.add_argument("--hazard-type", default=None, help="hazard type of the road scenario")
+    p.add_argument(
+        "--disaster",
+        default=None,
+        help="triage rows of data/triage.csv to use (default, hazard, earthquake_power_outage, "
+        "earthquake_power_water_outage, or a hazard type)",
+    )
 
     p = sub.add_parser("sites", help=_COMMANDS["sites"], description=_COMMANDS["sites"])
     _add_workspace(p)
@@ -124,6 +130,12 @@ def build_parser():
     p.add_argument("--care", help="care codes, comma separated")
     p.add_argument("--age", type=int)
     p.add_argument("--minutes", type=float, help="limit in minutes (default: per service)")
+    p.add_argument(
+        "--compare",
+        action="append",
+        metavar="LABEL:LAT,LON",
+        help="a candidate address to compare side by side (give two or more; repeatable)",
+    )
     p.add_argument("--out", help="CSV to write instead of printing")
 
     p = sub.add_parser("report", help=_COMMANDS["report"], description=_COMMANDS["report"])
@@ -166,7 +178,7 @@ def main(argv=None):
     )
     try:
         return int(module.run(args) or 0)
-    except (IkemapError, FileNotFoundError, PermissionError, KeyError) as exc:
+    except (IkemapError, FileNotFoundError, PermissionError, KeyError, ValueError) as exc:
         if args.debug:
             raise
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)

@@ -73,3 +73,56 @@ def test_version(argv):
     out = _run(*argv)
     assert out.returncode == 0
     assert "ikemap" in out.stdout
+
+
+@pytest.fixture(scope="module")
+def world_workspace(tmp_path_factory):
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from analysis_world import world
+
+    from geo import workspace
+
+    path = tmp_path_factory.mktemp("cli") / "w.gpkg"
+    workspace.write_layers(path, world())
+    return path
+
+
+def test_nearby_compares_candidate_addresses(world_workspace, tmp_path, capsys):
+    # A sits on node 2 (5 min from F1), B on node 6 (inside the flood square).
+    argv = ["nearby", "-w", str(world_workspace), "--service", "short_stay_medical"]
+    argv += ["--care", "ventilator", "--age", "3"]
+    argv += ["--compare", "A:35.00,139.01", "--compare", "B:35.01,139.02"]
+    out = tmp_path / "cmp.csv"
+    assert cli.main([*argv, "--out", str(out)]) == 0
+    table = __import__("pandas").read_csv(out, index_col="item")
+    assert list(table.columns) == ["A", "B"]
+    fastest = table.loc[[i for i in table.index if "最短" in i][0]]
+    assert float(fastest["A"]) == 5.0
+    assert float(fastest["B"]) == 10.0
+    flood = table.loc[[i for i in table.index if "洪水" in i][0]]
+    assert flood["A"] == "区域外"
+    assert "レベル3" in flood["B"]
+
+
+@pytest.mark.parametrize("bad", [["A:35.00"], ["A:35.0,139.0"]])
+def test_nearby_compare_errors_are_readable(world_workspace, bad, capsys):
+    argv = ["nearby", "-w", str(world_workspace)]
+    for b in bad:
+        argv += ["--compare", b]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "LABEL:LAT,LON" in err
+    assert "Traceback" not in err
+
+
+def test_evacuation_disaster_triage_rows(world_workspace, tmp_path, capsys):
+    out = tmp_path / "ev.csv"
+    argv = ["evacuation", "-w", str(world_workspace), "--out", str(out)]
+    assert cli.main([*argv, "--disaster", "earthquake_power_outage"]) == 0
+    ev = __import__("pandas").read_csv(out)
+    assert ev["triage_rank"].tolist() == sorted(ev["triage_rank"])
+    assert ev.iloc[0]["child_id"] == "c1"  # the ventilator child is called first
+    assert cli.main([*argv, "--disaster", "alien"]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown disaster type 'alien'" in err
+    assert "data/triage.csv" in err

@@ -9,6 +9,8 @@ def run(args):
 
     from ._results import load, write_csv
 
+    if args.compare:
+        return _compare(args)
     if args.child is None and (args.lat is None or args.lon is None):
         msg = "give --lat and --lon of the address, or --child with a child id (管理番号)."
         raise KeyError(msg)
@@ -36,4 +38,46 @@ def run(args):
     else:
         print(r.to_csv(index=False), end="")
     print(f"# hazard zones at this address: {', '.join(hz) if hz else 'none'}")
+    return 0
+
+
+def _parse_point(text):
+    """Parse ``LABEL:LAT,LON`` (label optional) into ``(label, (lat, lon))``."""
+    label, _, coords = text.rpartition(":")
+    try:
+        lat, lon = (float(v) for v in coords.split(","))
+    except ValueError:
+        msg = (
+            f"--compare {text!r}: expected LABEL:LAT,LON with decimal degrees, "
+            "e.g. --compare A:35.70,139.41"
+        )
+        raise KeyError(msg) from None
+    return (label or coords), (lat, lon)
+
+
+def _compare(args):
+    """Compare two or more candidate addresses side by side (services + hazard exposure)."""
+    from analysis import nearby
+
+    from ._results import load, write_csv
+
+    points = dict(_parse_point(t) for t in args.compare)
+    if len(points) < 2:
+        msg = "--compare needs two or more candidate addresses (LABEL:LAT,LON), each once."
+        raise KeyError(msg)
+    care = [c.strip() for c in args.care.split(",") if c.strip()] if args.care else None
+    ctx = load(args)
+    table = nearby.compare(
+        ctx,
+        points,
+        services=[args.service] if args.service else None,
+        care=care,
+        age=args.age,
+        minutes=args.minutes,
+    )
+    if args.out:
+        out = write_csv(table.rename_axis("item").reset_index(), args.out)
+        print(f"Wrote the comparison of {len(points)} addresses to {out}.")
+    else:
+        print(table.to_csv(), end="")
     return 0
