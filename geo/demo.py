@@ -4,9 +4,9 @@
 about 700 km east of the Izu islands, where it overlays no real place; its municipality codes use
 the prefecture code 99, which does not exist. It has 19 municipalities (the designated city デモ市
 with five wards kept as units, six cities, five towns, three villages), two kinds of 圏域 that group
-them differently (五 障害保健福祉圏域, four 二次医療圏), a hierarchical road network, facilities of
-every service type, shelters of every kind, flood, landslide and tsunami zones, and a register of
-pseudonymous children. ``data/README.md`` describes it for users.
+them differently (five 障害保健福祉圏域, four 二次医療圏), a hierarchical road network,
+facilities of every service type, shelters of every kind, flood, landslide and tsunami zones, and
+a register of pseudonymous children. ``data/README.md`` describes it for users.
 
 The geography (land, municipalities, areas, hazards, roads) is fixed for a size; the seed draws the
 people (children, most facilities and shelters). The built-in situations of :data:`SITUATIONS`
@@ -532,7 +532,7 @@ def _shelters(rng, geo, net, params, builtin, hazards_local, avoid_xy):
             rows.append(
                 (
                     f"{code[i]}-{letter[kind]}{i + 1:03d}",
-                    f"{names_m[code[i]]} {_FLAV(rng)}{nm}",
+                    f"{names_m[code[i]]} {_flavour(rng)}{nm}",
                     kind,
                     hz,
                     bool(power),
@@ -551,7 +551,7 @@ def _shelters(rng, geo, net, params, builtin, hazards_local, avoid_xy):
     return _gdf(df, _points(x, y))
 
 
-def _FLAV(rng):
+def _flavour(rng):
     return ("第一", "第二", "中央", "東", "西", "南", "北", "市立", "みどり", "さくら")[
         rng.integers(10)
     ]

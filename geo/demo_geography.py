@@ -330,8 +330,8 @@ def _tsunami_depth(x, y, coast):
     d, _, _ = near_line(coast, x, y)
     n1, n2 = _noises()
     height = 8.0 * (1 + 0.2 * np.clip(n1(x, y), -1.5, 1.5))
-    width = 1800.0 * (1 + 0.3 * np.clip(n2(x, y), -1.5, 1.5))
-    return height * np.clip(1 - d / width, 0, None)
+    width = 2200.0 * (1 + 0.3 * np.clip(n2(x, y), -1.5, 1.5))
+    return height * np.clip(1 - d / width, 0, None) ** 2  # a long shallow run-out inland
 
 
 def _hazard_polygons(land, river):
