@@ -197,7 +197,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "severity": {"ja": "深刻度", "en": "Severity"},
     "flags": {"ja": "フラグ", "en": "Flags"},
     "reasons": {"ja": "理由", "en": "Reasons"},
-    "care_ja": {"ja": "医療的ケア", "en": "Care (ja)"},
+    "care_ja": {"ja": "医療的ケア（日本語）", "en": "Care (ja)"},
     "mobility": {"ja": "移動", "en": "Mobility"},
     "exposed": {"ja": "区域内", "en": "In zone"},
     "minutes_hazard": {"ja": "浸水時（分）", "en": "Flooded (min)"},
@@ -277,7 +277,12 @@ def column(name: str, lang: str = "ja") -> str:
 
 def columns(frame, lang: str = "ja"):
     """Return ``frame`` with its columns renamed to labels (for display only)."""
-    return frame.rename(columns={c: column(c, lang) for c in frame.columns})
+    names, used = {}, set()
+    for c in frame.columns:
+        label = column(c, lang)
+        names[c] = label if label not in used else c  # never two columns with one header
+        used.add(names[c])
+    return frame.rename(columns=names)
 
 
 def code_label(kind: str, code, lang: str = "ja") -> str:
