@@ -203,7 +203,6 @@ def _road_layers(net):
     )
     speeds = codes.road_speeds()
     length = np.hypot(net.x[net.u] - net.x[net.v], net.y[net.u] - net.y[net.v])
-    speed = np.array([speeds[h] for h in net.highway], float) if False else None
     hw_codes, inv = np.unique(net.highway, return_inverse=True)
     speed = np.array([speeds[h] for h in hw_codes], float)[inv]
     line = np.stack(
@@ -331,19 +330,29 @@ def _builtin(geo, net):
         )
     )
     # short_stay_medical: all built in, none in the western mountain 圏域 (K05)
+    # (id, name, settlement, target km, capacity, accepts (None = unknown; "all" = every code;
+    # else every code but these), age_min, age_max): a 0-5 gap at one 重心 facility, one unknown
+    every = "all"
     stays = [
-        ("9910000001", "デモ県立こども医療センター", "demo", (31.8, 3.0)),
-        ("9910000002", "デモ市北療育医療センター", "demo", (30.5, 7.0)),
-        ("9910000003", "みなと市民病院 医療型短期入所", "minato", (31.5, 20.5)),
-        ("9910000004", "しおさい療育園", "shiosai", (24.5, -19.0)),
-        ("9910000005", "かわべ総合病院 医療型短期入所", "kawabe", (8.5, -2.4)),
-        ("9910000006", "きたの こども療育センター", "kitano", (10.0, 21.5)),
-    ]
-    for fid, name, key, (tx, ty) in stays:
+        ("9910000001", "デモ県立こども医療センター", "demo", (31.8, 3.0), 10, every, 0, 18),
+        ("9910000002", "デモ市北療育医療センター", "demo", (30.5, 7.0), 12, ("dialysis",), 0, None),
+        ("9910000003", "みなと市民病院 医療型短期入所", "minato", (31.5, 20.5), 4,
+         ("dialysis", "central_venous"), 0, 18),
+        ("9910000004", "しおさい療育園", "shiosai", (24.5, -19.0), 6,
+         ("ventilator", "nasal_high_flow", "dialysis"), 6, None),
+        ("9910000005", "かわべ総合病院 医療型短期入所", "kawabe", (8.5, -2.4), 4, None, 0, None),
+        ("9910000006", "きたの こども療育センター", "kitano", (10.0, 21.5), 8,
+         ("dialysis",), 0, 18),
+    ]  # fmt: skip
+    all_care = sorted(codes.valid("care_types"))
+    for fid, name, key, (tx, ty), cap, acc, amin, amax in stays:
         k = _nearest_node(net, tx * 1000, ty * 1000, net.settlement == sett[key])
+        if acc is not None:
+            acc = all_care if acc == every else [c for c in all_care if c not in acc]
         out["facilities"].append(
-            (fid, name, "short_stay_medical", 8, None, 0, None, True, net.x[k] + 25, net.y[k] + 15)
-        )
+            (fid, name, "short_stay_medical", cap, acc, amin, amax, True, net.x[k] + 25,
+             net.y[k] + 15)
+        )  # fmt: skip
     # the border facility: in なかがわ町 (K03), just across the border of にしやま市 (K05)
     nak, nis = munis["99302"], munis["99205"]
     band = nis.buffer(1400).difference(nis.buffer(500))
@@ -356,7 +365,7 @@ def _builtin(geo, net):
             "なかがわ療育医療センター",
             "short_stay_medical",
             6,
-            None,
+            sorted(codes.valid("care_types")),
             0,
             None,
             True,
@@ -439,16 +448,7 @@ def _children(rng, geo, net, params, builtin):
 
 def _facilities(rng, geo, net, params, builtin):
     types = codes.service_types()
-    rows = []
-    for fid, name, service, cap, acc, amin, amax, power, x, y in builtin:
-        rows.append(
-            (fid, name, service, cap, None if acc is None else acc, amin, amax, power, x, y)
-        )
-    # built-in short stays accept every care and any age
-    rows = [
-        (r[0], r[1], r[2], r[3], sorted(codes.valid("care_types")), r[5], r[6], r[7], r[8], r[9])
-        for r in rows
-    ]
+    rows = [tuple(b) for b in builtin]
     services = list(types.index)
     weights = net.weight**1.2
     for s_idx, service in enumerate(services, start=1):
