@@ -163,6 +163,11 @@ def elevation(x, y):
 
     Mountains rise to the west (about 1,500 m), hills in the north and south, a coastal plain in
     the east.
+
+    Examples
+    --------
+    >>> bool(elevation(-40_000, 0) > 500 > elevation(30_000, 0))
+    True
     """
     n1, n2 = _noises()
     xk, yk = np.asarray(x) / 1000.0, np.asarray(y) / 1000.0
@@ -305,6 +310,13 @@ def near_line(line, x, y, *, step=20.0, max_m=np.inf):
     """Distance (m, to within ``step / 2``) from points to a line and the nearest vertex's x, y.
 
     A KD-tree over the densified line: much faster than exact distances for raster grids.
+
+    Examples
+    --------
+    >>> line = shapely.LineString([(0, 0), (1000, 0)])
+    >>> d, x, y = near_line(line, np.array([500.0]), np.array([30.0]))
+    >>> float(d[0]), float(x[0])
+    (30.0, 500.0)
     """
     coords = shapely.get_coordinates(shapely.segmentize(line, step))
     d, i = cKDTree(coords).query(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .demo_geography import MUNICIPALITIES, elevation
+from .demo_geography import MUNICIPALITIES
 
 #: Reference date of the fictional register (last_verified dates lie before it).
 REFERENCE_DATE = _dt.date(2025, 3, 31)
@@ -88,7 +88,14 @@ _MID_CARE = [*_LIGHT_CARE, "suction", "tracheostomy", "nasal_high_flow"]
 
 
 def municipality_of(munis, x, y):
-    """Municipality code of each point (``None`` outside every polygon)."""
+    """Municipality code of each point (``None`` outside every polygon).
+
+    Examples
+    --------
+    >>> munis = {"99999": shapely.box(0, 0, 10, 10)}
+    >>> municipality_of(munis, np.array([5.0, 50.0]), np.array([5.0, 5.0])).tolist()
+    ['99999', None]
+    """
     out = np.full(len(x), None, object)
     for code, poly in munis.items():
         inside = shapely.contains_xy(poly, x, y)
@@ -136,7 +143,14 @@ def place(rng, net, weights, count, munis, *, max_offset=80.0, avoid=None):
 
 
 def care_lists(rng, n):
-    """Draw ``n`` care lists from :data:`CARE_PROFILES` (oxygen added to some ventilators)."""
+    """Draw ``n`` care lists from :data:`CARE_PROFILES` (oxygen added to some ventilators).
+
+    Examples
+    --------
+    >>> lists = care_lists(np.random.default_rng(0), 500)
+    >>> all("suction" in c for c in lists if "tracheostomy" in c)
+    True
+    """
     probs = np.array([p for p, _ in CARE_PROFILES])
     pick = rng.choice(len(CARE_PROFILES), size=n, p=probs / probs.sum())
     extra = rng.uniform(0, 1, n)
@@ -238,8 +252,3 @@ def age_range(rng, service, defaults):
     if service in ("short_stay_welfare", "daytime_care") and rng.uniform() < 0.3:
         hi = 18
     return lo, hi
-
-
-def slope_ok(x, y):
-    """True where the terrain is low enough for a shelter or village (below 900 m)."""
-    return elevation(x, y) < 900
