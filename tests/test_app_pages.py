@@ -85,6 +85,38 @@ def test_coordinator_latlon_search(app, demo_layers):
     assert len(app.dataframe) >= 1 and len(app.dataframe[0].value) >= 1
 
 
+def test_coordinator_compare_candidate_addresses(app, demo_layers):
+    _as(app, "coordinator")
+    app.switch_page("ui/pages/coordinator.py").run()
+    compare = next(b for b in app.button if b.label == "比較する")
+    app.text_area(key="compare_text").set_value("A, 31.0, not-a-number")
+    compare.click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("2地点以上" in w.value for w in app.warning)
+    kids = demo_layers["children"]
+    a, b = kids.geometry.iloc[0], kids.geometry.iloc[1]
+    app.text_area(key="compare_text").set_value(f"A, {a.y}, {a.x}\nB, {b.y}, {b.x}")
+    next(b for b in app.button if b.label == "比較する").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = app.dataframe[-1].value
+    assert {"A", "B"} <= set(table.columns)
+
+
+def test_coordinator_child_search_lists_only_children(app, demo_layers):
+    _as(app, "coordinator")
+    app.switch_page("ui/pages/coordinator.py").run()
+    app.radio(key="coord_mode").set_value("child").run()
+    picker = app.selectbox(key="coord_child")
+    assert set(picker.options) == set(demo_layers["children"]["child_id"])  # demo: no scope
+    from ui import labels
+
+    by_child = labels.t("by_child", "ja")
+    assert by_child in app.radio(key="coord_mode").options
+    _as(app, "planner")
+    app.switch_page("ui/pages/coordinator.py").run()
+    assert by_child not in app.radio(key="coord_mode").options
+
+
 def test_disaster_call_list_for_disaster_officer(app):
     _as(app, "disaster")
     app.switch_page("ui/pages/disaster.py").run()

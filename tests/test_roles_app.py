@@ -156,7 +156,17 @@ def test_coordinator_sees_only_children_of_their_scope(env):
             for mc in muni_cols & set(frame.columns):
                 assert set(frame[mc]) <= {"99001"}
             assert "氏名" not in frame.columns
-    assert rows_seen >= 1  # c3 (99001, in no hazard? still listed somewhere) was shown
+    # the coordinator page lists exactly the children of the scope (c3 lives in 西町 99001)
+    at.switch_page("ui/pages/coordinator.py").run()
+    at.radio(key="coord_mode").set_value("child").run()
+    picker = at.selectbox(key="coord_child")
+    assert list(picker.options) == ["c3"]
+    rows_seen += len(picker.options)
+    submit = next(b for b in at.button if b.label == "検索する")
+    submit.click().run()
+    assert not at.exception
+    assert at.dataframe, "the services in reach of c3 are listed"
+    assert rows_seen >= 1
     log = audit.read(env["workspace"])
     views = log[(log["user"] == "c") & (log["action"] == "view")]
     assert len(views) >= 1 and (views["rows"] <= 1).all()

@@ -138,6 +138,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Candidate points (one per line: name, lat, lon)",
     },
     "compare_run": {"ja": "比較する", "en": "Compare"},
+    "compare_need_two": {
+        "ja": "比較には2地点以上が必要です（読めた地点: {n}）。読めなかった行: {bad}",
+        "en": "Comparing needs two or more points (read: {n}). Lines not understood: {bad}",
+    },
     "isochrone_of": {"ja": "{m}分で届く範囲", "en": "Reachable within {m} min"},
     # disaster
     "disaster_head": {

@@ -19,9 +19,22 @@ services = labels.code_options("service")
 care_codes = labels.code_options("care")
 center = areas.union_all().representative_point()
 
+# children this session may look up: its own scope, through the library's privacy gate
+if maps.can_see_children(common.role()):
+    my_children = sorted(
+        common.for_role(
+            pd.DataFrame(lay["children"][["child_id", "municipality_code"]]),
+            what="coordinator child list",
+        )["child_id"]
+    )
+    modes = ["latlon", "address", "child", "click"]
+else:  # aggregate roles never search by child
+    my_children = []
+    modes = ["latlon", "address", "click"]
+
 mode = st.radio(
     common.t("search_by"),
-    ["latlon", "address", "child", "click"],
+    modes,
     format_func=lambda v: common.t(
         {"latlon": "by_latlon", "address": "by_address", "child": "by_child", "click": "by_click"}[
             v
@@ -43,7 +56,7 @@ with st.form("coord_form"):
     elif mode == "address":
         address = c1.text_input(common.t("address"), key="coord_address")
     elif mode == "child":
-        child_id = c1.text_input(common.t("child_id"), key="coord_child")
+        child_id = c1.selectbox(common.t("child_id"), my_children, key="coord_child")
     else:
         c1.caption(common.t("click_hint"))
     service = c2.selectbox(
@@ -98,7 +111,8 @@ if submitted:
         else:
             query.update(lat=float(hit[0]), lon=float(hit[1]))
     elif mode == "child":
-        query = {"child_id": child_id.strip(), "service": service, "minutes": minutes}
+        ok = child_id is not None and child_id in my_children
+        query = {"child_id": child_id, "service": service, "minutes": minutes} if ok else None
     else:
         clicked = st.session_state.get("coord_click")
         query = None if clicked is None else {**query, "lat": clicked[0], "lon": clicked[1]}
@@ -166,15 +180,19 @@ with st.form("compare_form"):
     )
     run_cmp = st.form_submit_button(common.t("compare_run"))
 if run_cmp and ctx is not None and hasattr(nearby, "compare"):
-    rows = [r.split(",") for r in text.strip().splitlines() if r.count(",") == 2]
-    points = pd.DataFrame(
-        {
-            "label": [r[0].strip() for r in rows],
-            "lat": [float(r[1]) for r in rows],
-            "lon": [float(r[2]) for r in rows],
-        }
-    )
-    with st.spinner(common.t("computing")):
-        cmp = nearby.compare(ctx, points, services=[cmp_service]).reset_index()
-    common.table(cmp)
-    common.downloads(cmp, "compare", key="dl_compare")
+    rows, bad = [], []
+    for line in (x.strip() for x in text.strip().splitlines()):
+        parts = [p.strip() for p in line.split(",")]
+        try:
+            rows.append((parts[0], float(parts[1]), float(parts[2])))
+        except (IndexError, ValueError):
+            if line:
+                bad.append(line)
+    if len(rows) < 2 or bad:
+        st.warning(common.t("compare_need_two", n=len(rows), bad="; ".join(bad) or "-"))
+    else:
+        points = pd.DataFrame(rows, columns=["label", "lat", "lon"])
+        with st.spinner(common.t("computing")):
+            cmp = nearby.compare(ctx, points, services=[cmp_service]).reset_index()
+        common.table(cmp)
+        common.downloads(cmp, "compare", key="dl_compare")

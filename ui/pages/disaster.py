@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from analysis import privacy
 from ui import common, labels, maps
 
 lang = common.lang()
@@ -50,15 +52,26 @@ if ctx is not None:
     )
     result = result[keep.to_numpy()]
 if result is not None:
-    n_iso = int(result["isolated"].sum()) if "isolated" in result.columns else 0
-    n_pow = int(result["power_dependent"].sum()) if "power_dependent" in result.columns else 0
-    cols = st.columns(3)
-    cols[0].metric(common.t("in_zone"), int(result["exposed"].fillna(False).astype(bool).sum()))
-    cols[1].metric(common.t("power_dep"), n_pow)
-    cols[2].metric(common.t("isolated_n"), n_iso)
+    # Figures come from what this role may see: its own scope for individual roles, suppressed
+    # counts (「<10」) for the others. The library gate decides, not this page.
+    individual = maps.can_see_children(common.role())
+    base = common.for_role(result, what="evacuation list") if individual else result
+    figures = pd.DataFrame(
+        {
+            "in_zone": [int(base["exposed"].fillna(False).astype(bool).sum())],
+            "power_dep": [int(base["power_dependent"].fillna(False).astype(bool).sum())],
+            "isolated_n": [int(base["isolated"].fillna(False).astype(bool).sum())],
+        }
+    )
+    if not individual:
+        figures = privacy.display(
+            common.for_role(figures, what="evacuation figures", count_columns=list(figures))
+        )
+    for col, key in zip(st.columns(3), figures.columns, strict=True):
+        col.metric(common.t(key), figures[key].iloc[0])
     shelter_col = next((c for c in ("shelter_id", "best_shelter_id") if c in result.columns), None)
-    if maps.can_see_children(common.role()):
-        shown = common.for_role(result, what="evacuation list")
+    if individual:
+        shown = base
         isolated = (
             shown.loc[shown["isolated"].astype(bool), "child_id"] if "isolated" in shown else []
         )

@@ -6,7 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui import common, labels, maps
+from analysis import privacy
+from ui import auth, common, labels, maps
 
 lang = common.lang()
 st.header(common.t("overview_head"))
@@ -14,6 +15,9 @@ lay = common.layers()
 muni = lay.get("municipalities")
 areas = lay.get("areas")
 kids = lay.get("children")
+if kids is not None:  # a scoped user counts and sees only the children of their scope
+    kids = auth.scope_filter(kids, common.session())
+    lay = {**lay, "children": kids}
 fac = lay.get("facilities")
 
 if muni is not None and len(muni) and muni["pref"].astype(str).str.contains("デモ").any():
@@ -75,7 +79,6 @@ if kids is not None and areas is not None and kind is not None:
         )
         shown = common.for_role(counts, what="children per area", count_columns=["n_children"])
         right.subheader(common.t("children_by_area"))
-        from analysis import privacy
 
         right.dataframe(
             labels.columns(privacy.display(shown), lang), hide_index=True, use_container_width=True
