@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-$(DEMO): $(STAMP) geo/demo.py
+$(DEMO): $(STAMP) $(wildcard geo/demo*.py)
 	$(VENV)/bin/ikemap demo --out $(DEMO) --seed 42 --size small
 
 demo: $(DEMO)
