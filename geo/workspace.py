@@ -348,8 +348,10 @@ def validate(layer, frame):
     for col in schema.columns:
         if col.name in missing:
             continue
-        values = frame[col.name].tolist()
-        for rid, value in zip(row_ids, values, strict=True):
+        series = frame[col.name]
+        values = series.tolist()
+        for pos in _suspect_positions(col, series):
+            rid, value = row_ids[pos], values[pos]
             if _is_null(value):
                 if col.required:
                     problems.append(Problem(layer, rid, col.name, None, "a value (required)"))
@@ -378,12 +380,44 @@ def validate(layer, frame):
     return problems
 
 
+def _suspect_positions(col, series):
+    """Positions of the rows that may break ``col``; the rest are valid for sure.
+
+    Numeric columns with a numeric dtype are screened with vectorised comparisons (a road layer
+    has hundreds of thousands of rows); every other column is checked value by value.
+    """
+    n = len(series)
+    numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+        series.dtype
+    )
+    if col.kind not in ("int", "float") or not numeric:
+        return range(n)
+    vals = series.to_numpy(dtype="float64", na_value=np.nan)
+    null = np.isnan(vals)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(vals)
+        if col.kind == "int":
+            ok &= vals == np.round(vals)
+        if col.lo is not None:
+            ok &= vals >= col.lo
+        if col.hi is not None:
+            ok &= vals <= col.hi
+    bad = ~ok & ~null
+    if col.required:
+        bad |= null
+    return np.flatnonzero(bad).tolist()
+
+
 def _validate_geometry(layer, frame, row_ids, allowed):
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
         return [Problem(layer, "-", "geometry", "(none)", f"{' or '.join(allowed)} geometries")]
     problems = []
     geoms = frame.geometry
-    for rid, geom in zip(row_ids, geoms, strict=True):
+    missing = geoms.isna().to_numpy()
+    empty = missing | geoms.is_empty.to_numpy()
+    wrong = ~empty & ~geoms.geom_type.isin(allowed).to_numpy()
+    for pos in np.flatnonzero(empty | wrong):
+        rid, geom = row_ids[pos], geoms.iloc[pos]
         if geom is None or geom.is_empty:
             problems.append(Problem(layer, rid, "geometry", "empty", f"a {allowed[0]}"))
         elif geom.geom_type not in allowed:
