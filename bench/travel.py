@@ -358,6 +358,8 @@ def main(argv=None):
     # compile (cached on disk) outside the timing
     travel.k_nearest_within(net, [0, 1], k=2, limit_s=60, direction="to_home", targets=[2], k_max=2)
     travel.nearest(net, [0], direction="to_home", limit_s=1)
+    for m in ("labels", "per_source"):
+        travel.within(net, [0, 1], limit_s=60, direction="to_home", targets=[2], method=m)
 
     ik = run_ikemap(net, fac, kids, groups, services, a.k, k_max, a.threads)
     ik_peak = peak_mb()

@@ -159,7 +159,9 @@ def klabel_kernel(indptr, indices, weights, src_node, src_off, k, k_free, limit,
         node = src_node[i]
         if not np.isfinite(d) or (d > limit and k_free == 0):
             continue
-        size, hk, hp = _offer(td, ts, tc, cnt, k, k_free, limit, hk, hp, size, node, i, d)
+        if size >= len(hk):
+            hk, hp = _grow(hk, hp)
+        size = _offer(td, ts, tc, cnt, k, hk, hp, size, node, i, d)
     while size > 0:
         d = hk[0]
         pay = hp[0]
@@ -198,6 +200,8 @@ def klabel_kernel(indptr, indices, weights, src_node, src_off, k, k_free, limit,
             remaining -= 1
             if remaining == 0:
                 break
+        while size + (indptr[node + 1] - indptr[node]) >= len(hk):
+            hk, hp = _grow(hk, hp)
         for e in range(indptr[node], indptr[node + 1]):
             w = indices[e]
             if cnt[w] >= k:
@@ -205,7 +209,7 @@ def klabel_kernel(indptr, indices, weights, src_node, src_off, k, k_free, limit,
             nd = d + weights[e]
             if nd > limit and cnt[w] >= k_free:
                 continue
-            size, hk, hp = _offer(td, ts, tc, cnt, k, k_free, limit, hk, hp, size, w, s, nd)
+            size = _offer(td, ts, tc, cnt, k, hk, hp, size, w, s, nd)
     for i in range(n):
         for q in range(cnt[i], k):
             td[i, q] = np.inf
@@ -214,19 +218,19 @@ def klabel_kernel(indptr, indices, weights, src_node, src_off, k, k_free, limit,
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _offer(td, ts, tc, cnt, k, k_free, limit, hk, hp, size, w, s, nd):
-    """Offer label (w, s, nd): update w's tentative list and push when it improves it."""
+def _offer(td, ts, tc, cnt, k, hk, hp, size, w, s, nd):
+    """Offer label (w, s, nd): update w's tentative list and push when it improves it.
+
+    The caller guarantees room on the heap.
+    """
     c = cnt[w]
     m = tc[w]
     for q in range(m):
         if ts[w, q] == s:
             if q < c or nd >= td[w, q]:
-                return size, hk, hp
+                return size
             td[w, q] = nd
-            if size >= len(hk):
-                hk, hp = _grow(hk, hp)
-            size = _push(hk, hp, size, nd, (np.int64(w) << 32) | s)
-            return size, hk, hp
+            return _push(hk, hp, size, nd, (np.int64(w) << 32) | s)
     if m < k:
         td[w, m] = nd
         ts[w, m] = s
@@ -239,13 +243,10 @@ def _offer(td, ts, tc, cnt, k, k_free, limit, hk, hp, size, w, s, nd):
                 wd = td[w, q]
                 worst = q
         if worst < 0:
-            return size, hk, hp
+            return size
         td[w, worst] = nd
         ts[w, worst] = s
-    if size >= len(hk):
-        hk, hp = _grow(hk, hp)
-    size = _push(hk, hp, size, nd, (np.int64(w) << 32) | s)
-    return size, hk, hp
+    return _push(hk, hp, size, nd, (np.int64(w) << 32) | s)
 
 
 @njit(cache=True, nogil=True)
