@@ -62,20 +62,29 @@ def table(name):
     return df.set_index(_TABLES[name], drop=False)
 
 
+@cache
 def valid(name):
     """Return the set of valid codes of a table."""
     return frozenset(table(name).index)
 
 
-def care_types():
-    """Care types with ``label_ja``, ``power_dependent`` and ``triage_group``."""
+@cache
+def _care_types():
     df = table("care_types")
     df["triage_group"] = df["triage_group"].astype(int)
     return df
 
 
-def service_types():
-    """Service types with ``threshold_min`` (float), ``direction`` and default age range."""
+def care_types():
+    """Care types with ``label_ja``, ``power_dependent`` and ``triage_group``.
+
+    The tables are parsed once per process; every call returns a fresh copy.
+    """
+    return _care_types().copy()
+
+
+@cache
+def _service_types():
     df = table("service_types")
     df["threshold_min"] = df["threshold_min"].astype(float)
     for col in ("age_min", "age_max"):
@@ -83,13 +92,23 @@ def service_types():
     return df
 
 
-def hazard_levels():
-    """Hazard levels per hazard type (A31 flood ranks, A33 landslide classes, A40 tsunami bands)."""
+def service_types():
+    """Service types with ``threshold_min`` (float), ``direction`` and default age range."""
+    return _service_types().copy()
+
+
+@cache
+def _hazard_levels():
     df = _load("hazard_levels").copy()
     df["level"] = df["level"].astype(int)
     for col in ("depth_min_m", "depth_max_m"):
         df[col] = pd.to_numeric(df[col].replace("", None), errors="coerce")
     return df.set_index(["hazard_type", "level"], drop=False)
+
+
+def hazard_levels():
+    """Hazard levels per hazard type (A31 flood ranks, A33 landslide classes, A40 tsunami bands)."""
+    return _hazard_levels().copy()
 
 
 def road_speeds():
@@ -102,7 +121,7 @@ def power_dependent(care):
     """Return True when any care code in ``care`` needs power (from the care table)."""
     if care is None:
         return False
-    flags = care_types()["power_dependent"]
+    flags = _care_types()["power_dependent"]
     return any(bool(flags.get(c, False)) for c in care)
 
 
