@@ -18,6 +18,7 @@ import streamlit as st
 
 from analysis import privacy, users
 from analysis.privacy import Access
+from ui.control import halt
 
 SESSION_KEY = "ikemap_session"
 FAILS_KEY = "ikemap_login_failures"
@@ -85,7 +86,7 @@ def _login_form(path, workspace):
             "ログインに続けて失敗したため、このセッションでは入力できません。管理者に連絡してください。"
             " / Too many failed logins in this session."
         )
-        st.stop()
+        halt()
     with st.form("ikemap_login"):
         name = st.text_input("ユーザー名 / User name")
         password = st.text_input("パスワード / Password", type="password")
@@ -102,7 +103,7 @@ def _login_form(path, workspace):
             st.session_state[FAILS_KEY] = 0
             _audit(workspace, user=user.name, role=user.role, action="login", what="app", rows=0)
             st.rerun()
-    st.stop()
+    halt()
 
 
 def _sidebar(session, workspace):
@@ -138,8 +139,10 @@ def login_gate(workspace=None, *, users_path=None):
     session = current_session()
     if session is None or session.demo:
         st.session_state.pop(SESSION_KEY, None)
-        _login_form(path, workspace)
+        _login_form(path, workspace)  # halts the run until someone logs in
         session = current_session()
+        if session is None:  # _login_form halts first; never run on without a session
+            halt()
     _sidebar(session, workspace)
     return session
 

@@ -20,6 +20,7 @@ import streamlit as st
 
 from geo import settings, workspace
 from ui import labels, maps
+from ui.control import halt
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,7 +71,7 @@ def layers() -> dict:
     path = workspace_path()
     if not path.exists():
         st.error(labels.t("workspace_missing", lang(), path=path))
-        st.stop()
+        halt()
     out = dict(_layers(str(path), _stamp(path)))
     roads = _main_roads(str(path), _stamp(path))
     if roads is not None:

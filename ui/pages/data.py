@@ -11,6 +11,7 @@ import streamlit as st
 
 from geo import workspace
 from ui import common, labels, maps
+from ui.control import halt
 
 lang = common.lang()
 st.header(common.t("data_head"))
@@ -18,7 +19,7 @@ path = common.workspace_path()
 st.markdown(f"**{common.t('workspace')}**: `{path}`")
 if not path.exists():
     st.error(common.t("workspace_missing", path=path))
-    st.stop()
+    halt()
 
 
 @st.cache_data(show_spinner=False)
