@@ -3,7 +3,8 @@
 Starts ``streamlit run app.py`` on a free loopback port against a demo workspace built in the
 test's tmp dir, opens each page in Debian's headless Chromium (playwright-python), waits for the
 Leaflet map inside the streamlit-folium iframe, records every request the browser makes and
-saves a screenshot per page to ``docs/screenshots/``. Skips (with the reason) when
+saves a screenshot per page (to a temporary folder; set ``IKEMAP_SCREENSHOTS=docs/screenshots``
+to refresh the README's screenshots). Skips (with the reason) when
 /usr/bin/chromium is absent, except under CI=true, where that is a failure.
 """
 
@@ -23,7 +24,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "docs" / "screenshots"
 PAGES = ("overview", "planner", "coordinator", "disaster", "data")
 FLAGS = [
     "--headless",
@@ -118,8 +118,17 @@ def _wait_for_map(page, timeout_s=60):
     return False
 
 
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    """Where screenshots go: $IKEMAP_SCREENSHOTS (e.g. docs/screenshots) or a temporary folder."""
+    target = os.environ.get("IKEMAP_SCREENSHOTS")
+    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.mark.parametrize("name", PAGES)
-def test_page_renders_offline(browser, server, name):
+def test_page_renders_offline(browser, server, name, shots):
     requests = []
 
     def record(request):
@@ -133,8 +142,7 @@ def test_page_renders_offline(browser, server, name):
     page.goto(f"{server}/{path}", wait_until="domcontentloaded")
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
     if not _wait_for_map(page):
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS.parent / f"failed_{name}.png"), full_page=True)
+        page.screenshot(path=str(shots / f"failed_{name}.png"), full_page=True)
         text = page.locator('[data-testid="stMain"]').inner_text()[:1500]
         pytest.fail(f"the map of page {name} did not render; the page shows:\n{text}")
     # let the rest of the page (tables, charts) settle before the screenshot
@@ -144,8 +152,7 @@ def test_page_renders_offline(browser, server, name):
         page.wait_for_timeout(500)
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     outside = [
         u
         for u in requests
