@@ -23,31 +23,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import settings
+from geo import settings, workspace
 from geo.errors import WorkspaceError
 
 logger = logging.getLogger(__name__)
 
 #: Layers a context reads (results are not read back).
-LAYERS = (
-    "municipalities",
-    "areas",
-    "area_members",
-    "facilities",
-    "shelters",
-    "hazards",
-    "children",
-    "roads_nodes",
-    "roads_edges",
-)
+LAYERS = workspace.INPUT_LAYERS
 
 _POINT_LAYERS = ("children", "facilities", "shelters")
 
 
 def _empty(layer):
     """An empty frame with the contract columns of ``layer``."""
-    from geo import workspace
-
     schema = workspace.LAYERS[layer]
     cols = [c.name for c in schema.columns]
     if schema.geometry is None:

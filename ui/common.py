@@ -25,15 +25,7 @@ from ui.control import halt
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Layers the pages read (roads are read separately: only the main roads are drawn).
-MAP_LAYERS = (
-    "municipalities",
-    "areas",
-    "area_members",
-    "facilities",
-    "shelters",
-    "hazards",
-    "children",
-)
+MAP_LAYERS = tuple(name for name in workspace.INPUT_LAYERS if not name.startswith("roads_"))
 
 
 # ---------------------------------------------------------------------------------------------
