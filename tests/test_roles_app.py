@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import types
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -200,9 +201,16 @@ def _session_in_process(name, workspace_path, users_path):
 def _concurrent(names, env):
     ctx = multiprocessing.get_context("spawn")
     args = [(n, str(env["workspace"]), str(env["users"])) for n in names]
-    with ProcessPoolExecutor(max_workers=len(names), mp_context=ctx) as pool:
-        futures = [pool.submit(_session_in_process, *a) for a in args]
-        return [f.result(timeout=600) for f in futures]
+    # An earlier AppTest leaves Streamlit's script module (app.py) as __main__, and spawn re-runs
+    # the parent's __main__ in every child: give the children a neutral one instead.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        with ProcessPoolExecutor(max_workers=len(names), mp_context=ctx) as pool:
+            futures = [pool.submit(_session_in_process, *a) for a in args]
+            return [f.result(timeout=600) for f in futures]
+    finally:
+        sys.modules["__main__"] = main
 
 
 NAMES = ["p", "c", "d"] * 3 + ["p"]
