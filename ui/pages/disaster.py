@@ -117,7 +117,7 @@ if shown is not None:
                 color=alt.Color("isolated:N", title=common.t("isolated")),
                 tooltip=["child_id", "minutes_normal", "minutes_hazard"],
             ),
-            use_container_width=True,
+            width="stretch",
         )
 elif result is not None:
     st.info(common.t("layer_children_agg"))

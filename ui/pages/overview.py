@@ -57,7 +57,7 @@ if fac is not None and len(fac):
             color=alt.Color("colour:N", scale=None),
             tooltip=["label", "n"],
         ),
-        use_container_width=True,
+        width="stretch",
     )
 if kids is not None and areas is not None and kind is not None:
     members = lay.get("area_members")
@@ -81,5 +81,5 @@ if kids is not None and areas is not None and kind is not None:
         right.subheader(common.t("children_by_area"))
 
         right.dataframe(
-            labels.columns(privacy.display(shown), lang), hide_index=True, use_container_width=True
+            labels.columns(privacy.display(shown), lang), hide_index=True, width="stretch"
         )
