@@ -18,23 +18,12 @@ import pandas as pd
 import shapely
 
 from .. import settings
-from . import reading
+from . import columns, reading
 from .report import ImportReport
 
 logger = logging.getLogger(__name__)
 
 COLUMNS = ["code", "name", "pref", "city", "county", "subprefecture"]
-
-
-def _text(value):
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
 
 
 def municipalities_from_file(path):
@@ -84,8 +73,8 @@ def municipalities_from_file(path):
     for i, rec in enumerate(gdf.itertuples(index=False)):
         row = reading.row_number(i, vector=True)
         d = rec._asdict()
-        code = _text(d[pick["code"]])
-        name = _text(d[pick["muni"]])
+        code = columns.text(d[pick["code"]])
+        name = columns.text(d[pick["muni"]])
         geom = d["geometry"]
         if not code:
             report.reject(
@@ -104,21 +93,21 @@ def municipalities_from_file(path):
         if geom is None or geom.is_empty:
             report.reject(row, "geometry", None, "no polygon (or one that cannot be repaired)")
             continue
-        gun_or_city = _text(d.get("N03_003")) if pick["code"] == "N03_007" else ""
+        gun_or_city = columns.text(d.get("N03_003")) if pick["code"] == "N03_007" else ""
         city = gun_or_city if gun_or_city.endswith("市") else ""
         county = gun_or_city if gun_or_city.endswith("郡") else ""
         if report.fmt == "workspace":
-            city = _text(d.get("city"))
-            county = _text(d.get("county"))
+            city = columns.text(d.get("city"))
+            county = columns.text(d.get("county"))
         full = f"{city}{name}" if city and not name.startswith(city) else name
         rows.append(
             {
                 "code": code,
                 "name": full,
-                "pref": _text(d[pick["pref"]]),
+                "pref": columns.text(d[pick["pref"]]),
                 "city": city or None,
                 "county": county or None,
-                "subprefecture": _text(d.get("N03_002")) or None,
+                "subprefecture": columns.text(d.get("N03_002")) or None,
                 "geometry": geom,
             }
         )

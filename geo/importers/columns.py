@@ -68,12 +68,14 @@ def resolve(headers, kind):
     return out
 
 
-def cell(row, mapping, name):
-    """The stripped text of canonical column ``name`` in ``row`` ('' when absent)."""
-    header = mapping.get(name)
-    if header is None:
-        return ""
-    value = row[header]
+def text(value):
+    """The stripped text of a cell value; '' for None and NaN/NA.
+
+    Examples
+    --------
+    >>> text("  立川市 "), text(None), text(float("nan"))
+    ('立川市', '', '')
+    """
     if value is None:
         return ""
     try:
@@ -82,6 +84,14 @@ def cell(row, mapping, name):
     except (TypeError, ValueError):
         pass
     return str(value).strip()
+
+
+def cell(row, mapping, name):
+    """The stripped text of canonical column ``name`` in ``row`` ('' when absent)."""
+    header = mapping.get(name)
+    if header is None:
+        return ""
+    return text(row[header])
 
 
 def parse_float(text):
