@@ -102,6 +102,24 @@ def _targets(net, targets):
     return tg, is_target, int(is_target.sum())
 
 
+def _k(k):
+    """How many nearest sources to keep: a whole number, at least 1."""
+    k = int(k)
+    if k < 1:
+        msg = f"k is {k}; expected at least 1."
+        raise ValueError(msg)
+    return k
+
+
+def _k_max(k_max):
+    """The cap of the within lists: ``k_max`` or ``settings.k_max``, at least 1."""
+    k_max = settings.k_max if k_max is None else int(k_max)
+    if k_max < 1:
+        msg = f"k_max is {k_max}; expected at least 1."
+        raise ValueError(msg)
+    return k_max
+
+
 def _limit(limit_s):
     limit = math.inf if limit_s is None else float(limit_s)
     if math.isnan(limit) or limit < 0:
@@ -190,10 +208,7 @@ def k_nearest(net, sources, *, k, direction, targets=None, offsets_s=None, limit
     >>> t.tolist(), s.tolist()
     ([[5.0, 6.0]], [[1, 2]])
     """
-    k = int(k)
-    if k < 1:
-        msg = f"k is {k}; expected at least 1."
-        raise ValueError(msg)
+    k = _k(k)
     adj = net.adjacency(direction)
     src, off = _sources(net, sources, offsets_s)
     limit = _limit(limit_s)
@@ -259,10 +274,7 @@ def within(net, sources, *, limit_s, direction, targets, offsets_s=None, k_max=N
     >>> w.target_pos.tolist(), w.source_pos.tolist(), w.time_s.tolist(), w.n_capped
     ([0, 1], [1, 0], [5.0, 0.0], 0)
     """
-    k_max = settings.k_max if k_max is None else int(k_max)
-    if k_max < 1:
-        msg = f"k_max is {k_max}; expected at least 1."
-        raise ValueError(msg)
+    k_max = _k_max(k_max)
     limit = _limit(limit_s)
     adj = net.adjacency(direction)
     src, off = _sources(net, sources, offsets_s)
@@ -353,14 +365,8 @@ def k_nearest_within(net, sources, *, k, limit_s, direction, targets, offsets_s=
     >>> t.tolist(), w.source_pos.tolist(), w.time_s.tolist()
     ([[5.0]], [1, 0], [5.0, 10.0])
     """
-    k = int(k)
-    if k < 1:
-        msg = f"k is {k}; expected at least 1."
-        raise ValueError(msg)
-    k_max = settings.k_max if k_max is None else int(k_max)
-    if k_max < 1:
-        msg = f"k_max is {k_max}; expected at least 1."
-        raise ValueError(msg)
+    k = _k(k)
+    k_max = _k_max(k_max)
     limit = _limit(limit_s)
     adj = net.adjacency(direction)
     src, off = _sources(net, sources, offsets_s)
