@@ -158,7 +158,7 @@ LAYERS = {
         (
             _C("hazard_id", "str"),
             _C("hazard_type", "str", table="hazard_types"),
-            _C("level", "int", lo=1, hi=99),
+            _C("level", "int", lo=0, hi=99, hint="0 only for a zone without a depth band"),
             _C("label", "str", required=False),
             _C("depth_m", "float", required=False, lo=0),
             _C("source", "str", required=False),
