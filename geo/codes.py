@@ -28,6 +28,7 @@ _TABLES = {
     "shelter_kinds": "code",
     "mobility": "code",
     "road_speeds": "highway",
+    "capabilities": "code",
 }
 
 _BOOL_COLUMNS = {"power_dependent", "medical"}
@@ -95,6 +96,71 @@ def _service_types():
 def service_types():
     """Service types with ``threshold_min`` (float), ``direction`` and default age range."""
     return _service_types().copy()
+
+
+#: Categories of ``data/service_types.csv``: analysed services, other places families need,
+#: contacts (windows, coordinators, centres) and power points.
+CATEGORIES = ("service", "place", "contact", "power")
+
+
+def service_codes(category="service"):
+    """Codes of the service types of one category (or several), in table order.
+
+    Coverage, gaps and sites mean the ``service`` category: nurseries, schools, contacts and
+    power points are places of the directory, not services whose reach is measured per child.
+
+    Parameters
+    ----------
+    category : str or iterable of str, default "service"
+        One or more of :data:`CATEGORIES`.
+
+    Examples
+    --------
+    >>> "nursery_medical" in service_codes("place")
+    True
+    >>> "nursery_medical" in service_codes()
+    False
+    """
+    cats = {category} if isinstance(category, str) else set(category)
+    bad = cats - set(CATEGORIES)
+    if bad:
+        msg = f"Unknown service category {sorted(bad)}; expected one of {list(CATEGORIES)}."
+        raise ValueError(msg)
+    st = _service_types()
+    return [c for c, k in zip(st.index, st["category"], strict=True) if k in cats]
+
+
+def analysed(services):
+    """Keep the codes of ``services`` (any iterable) whose category is ``service``, in order.
+
+    Examples
+    --------
+    >>> analysed(["life_care", "special_school", "life_care", "power_point"])
+    ['life_care']
+    """
+    keep = set(service_codes("service"))
+    return [s for s in dict.fromkeys(services) if s in keep]
+
+
+@cache
+def _capabilities():
+    df = table("capabilities")
+    df["aliases"] = [[a for a in v.split("|") if a] for v in df["aliases"]]
+    return df
+
+
+def capabilities():
+    """Facility capabilities (``data/capabilities.csv``): code, labels, ``type`` and aliases.
+
+    ``type`` is ``bool``, ``int``, ``text`` or ``hours`` (opening hours of one day class:
+    weekday, Saturday, Sunday/holiday). ``aliases`` is a list of header names.
+
+    Examples
+    --------
+    >>> capabilities().loc["nurse_on_site", "type"]
+    'bool'
+    """
+    return _capabilities().copy()
 
 
 @cache

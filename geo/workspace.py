@@ -16,12 +16,13 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import fcntl
 import logging
 import os
 import re
-import shutil
-import tempfile
+import sqlite3
 import time
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,6 +203,41 @@ LAYERS = {
         ),
         ("LineString", "MultiLineString"),
         "道路リンク",
+    ),
+    "address_points": Layer(
+        "address_points",
+        None,
+        (
+            _C("pref", "str"),
+            _C("city", "str"),
+            _C("town", "str"),
+            _C("municipality_code", "str", required=False, pattern=_MUNI),
+        ),
+        ("Point",),
+        "位置参照（町丁目の代表点）",
+    ),
+    "facility_capabilities": Layer(
+        "facility_capabilities",
+        None,
+        (
+            _C("facility_id", "str"),
+            _C("capability", "str", table="capabilities"),
+            _C("value", "str", hint="true/false, a whole number, HH:MM-HH:MM or closed, or text"),
+            _C("source", "str", required=False),
+            _C("source_date", "date", required=False),
+        ),
+        None,
+        "事業所の機能（看護職員・送迎・入浴・営業時間など）",
+    ),
+    "place_coverage": Layer(
+        "place_coverage",
+        None,
+        (
+            _C("facility_id", "str"),
+            _C("municipality_code", "str", pattern=_MUNI, hint="use the 5-digit N03 code"),
+        ),
+        None,
+        "窓口・コーディネーターの担当市区町村",
     ),
 }
 
@@ -543,7 +579,8 @@ def layers(path):
     path = Path(path)
     if not path.exists():
         return []
-    return [str(name) for name, _ in pyogrio.list_layers(path)]
+    names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    return [n for n in names if not n.startswith(STAGING_PREFIX)]
 
 
 def read(path, layer, *, validate_schema=False):
@@ -619,12 +656,14 @@ def read_all(path, *, names=INPUT_LAYERS):
     return {name: read(path, name) for name in names if name in present}
 
 
-def _write_one(path, layer, frame):
+def _write_one(path, layer, frame, *, table=None):
+    """Write ``frame`` (encoded with ``layer``'s schema) as GeoPackage table ``table or layer``."""
     frame = _encode(layer, frame)
+    name = table or layer
     if isinstance(frame, gpd.GeoDataFrame):
-        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", promote_to_multi=False)
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=False)
     else:
-        pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=layer, driver="GPKG")
+        pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG")
 
 
 def write(path, layer, frame, *, validate_schema=True):
@@ -632,12 +671,26 @@ def write(path, layer, frame, *, validate_schema=True):
     write_layers(path, {layer: frame}, validate_schema=validate_schema)
 
 
-def write_layers(path, frames, *, validate_schema=True):
-    """Write several layers into a workspace atomically.
+#: Prefix of the tables a writer stages inside the GeoPackage before swapping them in.
+STAGING_PREFIX = "ikemap_staging_"
 
-    Every layer is validated first (all problems reported at once); the file is then copied to a
-    temporary file beside it, the layers are written there and the copy replaces the original.
-    A failure at any point leaves the workspace as it was.
+#: Seconds a writer waits for another writer (or an audit append) before giving up.
+WRITE_TIMEOUT_S = 120.0
+
+
+def write_layers(path, frames, *, validate_schema=True):
+    """Write several layers into a workspace atomically, in place.
+
+    Every layer is validated first (all problems reported at once). Each new layer is then
+    written *inside the GeoPackage* under a staging name (``ikemap_staging_<layer>``), and one
+    SQLite transaction drops the old tables and renames the staged ones. Readers see the old
+    layers or the new ones, never a half-written file; other writers (an audit append with
+    plain SQL, another import) wait for the transaction. No copy of the workspace is made, so
+    nothing with child data is left beside it after a crash: staged tables a crashed writer
+    left inside the file are dropped by the next write.
+
+    A new workspace is written to ``.<name>.ikemap-new-<pid>`` beside it and renamed; such a
+    file left by a killed process is removed by the next write (its process is gone).
 
     Parameters
     ----------
@@ -647,6 +700,15 @@ def write_layers(path, frames, *, validate_schema=True):
         Layer name to frame. Spatial layers must be in EPSG:4326.
     validate_schema : bool, default True
         Check each layer against its schema before writing.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> ws = pathlib.Path(tempfile.mkdtemp()) / "w.gpkg"
+    >>> write_layers(ws, {"metadata": pd.DataFrame({"key": ["a"], "value": ["1"]})})
+    >>> write_layers(ws, {"metadata": pd.DataFrame({"key": ["a"], "value": ["2"]})})
+    >>> metadata(ws), layers(ws)
+    ({'a': '2'}, ['metadata'])
     """
     path = Path(path)
     problems = []
@@ -660,21 +722,213 @@ def write_layers(path, frames, *, validate_schema=True):
     if problems:
         raise ValidationError(problems, f"writing {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".gpkg", prefix=f".{path.stem}-", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
-        if path.exists():
-            shutil.copyfile(path, tmp)
+    with _writer_lock(path):
+        remove_stale_copies(path)
+        if not path.exists():
+            _create(path, frames)
         else:
-            tmp.unlink()
+            _replace_in_place(path, frames)
+    logger.info("Wrote %d layer(s) to %s", len(frames), path)
+
+
+def _create(path, frames):
+    tmp = path.with_name(f".{path.name}.ikemap-new-{os.getpid()}")
+    try:
         for layer, frame in frames.items():
             _write_one(tmp, layer, frame)
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
-    logger.info("Wrote %d layer(s) to %s", len(frames), path)
+        for p in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            p.unlink(missing_ok=True)
+
+
+def _replace_in_place(path, frames):
+    with closing(_connect(path)) as con:
+        _drop_staging(con)
+    staged = {}
+    try:
+        for layer, frame in frames.items():
+            table = f"{STAGING_PREFIX}{layer}"
+            _retry_locked(lambda t=table, la=layer, f=frame: _write_one(path, la, f, table=t))
+            staged[layer] = table
+        with closing(_connect(path)) as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for layer, table in staged.items():
+                    _drop_table(con, layer)
+                    _rename_table(con, table, layer)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+    except BaseException:
+        with closing(_connect(path)) as con:
+            _drop_staging(con)
+        raise
+
+
+def _connect(path):
+    return sqlite3.connect(path, timeout=WRITE_TIMEOUT_S, isolation_level=None)
+
+
+def _retry_locked(fn, *, attempts=40, pause_s=0.1):
+    """Run a GDAL write, retrying while another connection holds the database lock."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except Exception as exc:  # pyogrio wraps sqlite errors in several types
+            if attempt == attempts - 1 or "locked" not in str(exc).lower():
+                raise
+            time.sleep(pause_s)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _tables(con):
+    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+_GPKG_META = (
+    "gpkg_contents",
+    "gpkg_geometry_columns",
+    "gpkg_extensions",
+    "gpkg_ogr_contents",
+    "gpkg_data_columns",
+    "gpkg_metadata_reference",
+)
+
+
+def _geometry_column(con, table):
+    if "gpkg_geometry_columns" not in _tables(con):
+        return None
+    row = con.execute(
+        "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _drop_table(con, table):
+    """Drop a GeoPackage table with its spatial index and registry rows (inside a transaction)."""
+    present = _tables(con)
+    geom = _geometry_column(con, table)
+    if geom and f"rtree_{table}_{geom}" in present:
+        con.execute(f'DROP TABLE "rtree_{table}_{geom}"')
+    if table in present:
+        con.execute(f'DROP TABLE "{table}"')
+    for meta in _GPKG_META:
+        if meta in present:
+            con.execute(f'DELETE FROM "{meta}" WHERE table_name = ?', (table,))
+
+
+def _rename_table(con, old, new):
+    """Rename GeoPackage table ``old`` to ``new`` with its index, triggers and registry rows."""
+    geom = _geometry_column(con, old)
+    triggers = con.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name = ?", (old,)
+    ).fetchall()
+    for name, _ in triggers:
+        con.execute(f'DROP TRIGGER "{name}"')
+    con.execute(f'ALTER TABLE "{old}" RENAME TO "{new}"')
+    if geom and f"rtree_{old}_{geom}" in _tables(con):
+        con.execute(f'ALTER TABLE "rtree_{old}_{geom}" RENAME TO "rtree_{new}_{geom}"')
+    present = _tables(con)
+    for meta in _GPKG_META:
+        if meta in present:
+            con.execute(f'UPDATE "{meta}" SET table_name = ? WHERE table_name = ?', (new, old))
+    if "gpkg_contents" in present:
+        con.execute("UPDATE gpkg_contents SET identifier = ? WHERE identifier = ?", (new, old))
+    for _, sql in triggers:
+        con.execute(sql.replace(old, new))
+
+
+def _drop_staging(con):
+    """Drop tables a crashed writer staged (caller holds the writer lock)."""
+    present = _tables(con)
+    stale = sorted(t for t in present if t.startswith(STAGING_PREFIX))
+    if not stale:
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        for table in stale:
+            if table in _tables(con):
+                _drop_table(con, table)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    logger.warning("Dropped %d staged table(s) a crashed write left: %s", len(stale), stale)
+
+
+_LEGACY_COPY = re.compile(r"^\.(?P<stem>.+)-[a-z0-9_]{8}\.gpkg(-journal)?$")
+
+
+def remove_stale_copies(path):
+    """Remove temporary files a killed writer left beside workspace ``path``; return them.
+
+    ``.<name>.ikemap-new-<pid>`` files whose process is gone, and the hidden full copies
+    (``.<stem>-XXXXXXXX.gpkg``) that versions before in-place writes made and left after a
+    ``kill -9`` (older than a minute).
+    """
+    path = Path(path)
+    removed = []
+    if not path.parent.exists():
+        return removed
+    prefix = f".{path.name}.ikemap-new-"
+    for p in path.parent.iterdir():
+        name = p.name
+        if name.startswith(prefix):
+            pid = name[len(prefix) :].split("-")[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                p.unlink(missing_ok=True)
+                removed.append(p)
+            continue
+        m = _LEGACY_COPY.match(name)
+        if m and m.group("stem") == path.stem and "-demo-" not in name:
+            try:
+                old = time.time() - p.stat().st_mtime > 60
+            except FileNotFoundError:
+                continue
+            if old:
+                p.unlink(missing_ok=True)
+                removed.append(p)
+    if removed:
+        logger.warning("Removed %d temporary file(s) of a crashed write: %s", len(removed), removed)
+    return removed
+
+
+def _alive(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _writer_lock(path):
+    """One writer per workspace at a time, across threads and processes (``flock``).
+
+    The lock file ``.<name>.lock`` beside the workspace holds no data. SQLite's own locks are
+    POSIX locks on the database file, which closing a second descriptor on that file would
+    drop, so the lock is never taken on the workspace file itself. Each call opens the lock
+    file anew, so threads of one process exclude each other too.
+    """
+    lock = path.with_name(f".{path.name}.lock")
+    deadline = time.monotonic() + WRITE_TIMEOUT_S
+    with open(lock, "a+b") as fh:
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    msg = f"{path} is being written by another process; try again later."
+                    raise WorkspaceError(msg) from None
+                time.sleep(0.05)
+        yield
 
 
 def metadata(path):
