@@ -35,7 +35,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import codes, settings, workspace
+from . import codes, demo_addresses, settings, workspace
 from . import demo_people as people
 from .demo_geography import AREAS, LOCAL_CRS, MUNICIPALITIES, PREF_NAME, elevation, geography
 from .demo_roads import SIZES, Params, roads
@@ -610,6 +610,7 @@ def build(*, seed=42, size="small"):
         "roads_nodes": nodes,
         "roads_edges": edges,
     }
+    layers["address_points"] = demo_addresses.layer(seed, net, geo.municipalities, _lonlat)
     logger.info(
         "Built demo デモ県 (seed %d, size %s): %d children, %d facilities, %d shelters, "
         "%d hazard zones, %s road nodes",
