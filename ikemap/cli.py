@@ -15,6 +15,7 @@ import sys
 import textwrap
 
 from . import __version__
+from .commands import planner_args
 
 EXIT_USAGE = 2
 
@@ -30,6 +31,10 @@ _COMMANDS = {
     "report": "Excel workbook or HTML summary of every analysis.",
     "user": "Manage app users (add, remove, list).",
     "audit": "Print the audit log of individual-data views and exports.",
+    "transition": "Children turning 18 per area vs adult day places (生活介護) by year.",
+    "subsidy": "Subsidy a planned or suggested site would receive (rules from a data file).",
+    "reconcile": "Reconcile child lists from several sources; per-municipality return files.",
+    "consultations": "Import a consultation log; counts per area x month x category.",
 }
 
 
@@ -153,6 +158,7 @@ def build_parser():
     p = sub.add_parser("audit", help=_COMMANDS["audit"], description=_COMMANDS["audit"])
     _add_workspace(p)
     p.add_argument("--limit", type=int, default=None)
+    planner_args.add(sub, _COMMANDS, _add_workspace)
     return parser
 
 

@@ -1,0 +1,45 @@
+"""Arguments of the planner-tool subcommands: transition, subsidy, reconcile, consultations.
+
+Kept apart from ``ikemap/cli.py`` so the four commands are added there with one line; the
+logic of each is in ``ikemap/commands/<name>.py``.
+"""
+
+from __future__ import annotations
+
+ROLES = ("planner", "coordinator", "disaster", "admin")
+
+
+def _add_who(p, *, default_role):
+    p.add_argument("--user", help="act as this app user (role and scope from the users file)")
+    p.add_argument(
+        "--role",
+        choices=ROLES,
+        default=None,
+        help=f"act with this role when no --user is given (default {default_role})",
+    )
+    p.add_argument("--scope", help="municipality codes the role is limited to, comma separated")
+    p.add_argument("--users", help="users file (default: users.toml beside the workspace)")
+    p.set_defaults(default_role=default_role)
+
+
+def add(sub, commands, add_workspace):
+    """Add the four planner-tool subparsers to ``sub`` (the ikemap subparsers)."""
+    p = sub.add_parser("subsidy", help=commands["subsidy"], description=commands["subsidy"])
+    p.add_argument("--rules", help="rules CSV (default data/subsidy_rules.csv: Kumamoto 2024)")
+    p.add_argument("--programme", help="programme id in the rules file (default: the first)")
+    p.add_argument("--service", help="service code of the site, e.g. short_stay_medical")
+    p.add_argument(
+        "--equipment-cost",
+        default="0",
+        help="equipment purchase cost in yen (2000000, 2,000k, 2000千円, 200万)",
+    )
+    p.add_argument("--vehicle", action="store_true", help="the purchase includes a vehicle")
+    p.add_argument("--helper-days", type=int, default=0, help="helper-days within the limit")
+    p.add_argument("--months-open", type=int, default=0, help="whole months since opening")
+    p.add_argument(
+        "--not-new",
+        action="store_true",
+        help="the provider does not newly accept children with medical care this year",
+    )
+    p.add_argument("--sites", help="CSV of sites (e.g. from `ikemap sites`): one row per site")
+    p.add_argument("--out", help="CSV to write instead of printing")
