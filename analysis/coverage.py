@@ -475,9 +475,8 @@ def child_access(ctx, *, k=3, services=None, thresholds=None):
     >>> ca.groupby("service")["covered"].mean()  # doctest: +SKIP
     """
     if services is None:
-        services = (
-            list(dict.fromkeys(ctx.facilities["service"].tolist())) if len(ctx.facilities) else []
-        )
+        # services only: nurseries, schools, contacts and power points are directory places
+        services = codes.analysed(ctx.facilities["service"].tolist()) if len(ctx.facilities) else []
     thr = thresholds_s(services, thresholds)
     kids = ctx.children
     fac = ctx.facilities

@@ -36,7 +36,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from geo import settings
+from geo import codes, settings
 
 from . import coverage, e2sfca
 
@@ -65,38 +65,91 @@ COUNT_COLUMNS = [
 ]
 
 
-def _capacity_filled(fac):
+def capacity_filled(fac):
+    """Capacity per facility for E2SFCA, unknown values filled per service.
+
+    An unknown capacity counts as the median known capacity of facilities of the **same
+    service** (1 when none of that service is known), as documented in docs/analyses.md.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        One value per row of ``fac``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"service": ["a", "a", "a", "b", "b"],
+    ...                   "capacity": [4, 8, None, 30, None]})
+    >>> capacity_filled(f).tolist()
+    [4.0, 8.0, 6.0, 30.0, 30.0]
+    """
     cap = pd.to_numeric(fac["capacity"], errors="coerce").astype(float)
-    med = cap.median()
-    return cap.fillna(1.0 if np.isnan(med) else float(med)).to_numpy()
+    med = cap.groupby(fac["service"].to_numpy()).transform("median")
+    return cap.fillna(med).fillna(1.0).to_numpy(dtype=float)
 
 
-def child_table(ctx, *, area_kind=None, services=None, thresholds=None, decay="gaussian"):
-    """Per child x service: area, coverage and E2SFCA accessibility (before aggregation).
+def child_table(
+    ctx,
+    *,
+    area_kind=None,
+    services=None,
+    thresholds=None,
+    decay="gaussian",
+    order="travel_time",
+    children_per_place=1.0,
+    exact=False,
+):
+    """Per child x service: area, coverage, capacity status and E2SFCA (before aggregation).
+
+    Parameters
+    ----------
+    order, children_per_place
+        Capacity assignment (:func:`analysis.capacity.assign`).
+    exact : bool, default False
+        Exact within lists (``coverage.service_pass(method="matrix")``) even where the engine
+        would cap them at ``settings.k_max``; otherwise ``n_capped`` says how many children's
+        lists were capped (their E2SFCA and assignment miss the farther facilities).
 
     Returns
     -------
     pandas.DataFrame
-        ``child`` (iloc), ``child_id``, ``area_id``, ``service``, ``age``, ``covered``,
-        ``covered_confirmed``, ``unmet_care``, ``nearest_area``, ``access`` (E2SFCA).
+        ``child`` (iloc), ``child_id``, ``area_id``, ``service``, ``age``, ``care``,
+        ``covered``, ``covered_confirmed``, ``unmet_care``, ``covered_any_age`` (covered if
+        facilities' own age limits were ignored), ``nearest_area``, ``access`` (E2SFCA),
+        ``status`` (:data:`analysis.capacity.STATUSES`), ``placed_facility_id``,
+        ``placed_minutes``, ``n_capped`` (per service).
+
+    Examples
+    --------
+    >>> t = child_table(ctx, services=["short_stay_medical"])  # doctest: +SKIP
     """
+    from . import capacity as capacity_
+
     fac = ctx.facilities
     if services is None:
-        services = list(dict.fromkeys(fac["service"].tolist())) if len(fac) else []
+        services = codes.analysed(fac["service"].tolist()) if len(fac) else []
     thr = coverage.thresholds_s(services, thresholds)
     kids = ctx.children
     area_c = ctx.area_of("children", kind=area_kind).to_numpy()
     area_f = ctx.area_of("facilities", kind=area_kind).to_numpy() if len(fac) else np.array([])
-    cap_all = _capacity_filled(fac) if len(fac) else np.zeros(0)
+    cap_all = capacity_filled(fac) if len(fac) else np.zeros(0)
+    method = "matrix" if exact else "auto"
     frames = []
     for s in services:
-        sp = coverage.service_pass(ctx, s, threshold_s=thr[s])
+        sp = coverage.service_pass(ctx, s, threshold_s=thr[s], method=method)
         if len(sp.children) == 0:
             continue
         summ = coverage.summary(sp)
         loose = coverage.summary(
-            coverage.service_pass(ctx, s, threshold_s=thr[s], ignore_care=True)
+            coverage.service_pass(ctx, s, threshold_s=thr[s], ignore_care=True, method=method)
         )
+        any_age = coverage.summary(
+            coverage.service_pass(ctx, s, threshold_s=thr[s], ignore_age=True, method=method)
+        )
+        asg = capacity_.for_pass(ctx, sp, order=order, children_per_place=children_per_place)
+        placed = asg.facility >= 0
+        placed_fac = sp.facilities[np.clip(asg.facility, 0, None)] if len(asg.facility) else []
         access, _ = e2sfca.e2sfca(
             sp.pair_child,
             sp.pair_fac,
@@ -126,6 +179,13 @@ def child_table(ctx, *, area_kind=None, services=None, thresholds=None, decay="g
                         None,
                     ),
                     "access": access,
+                    "covered_any_age": any_age["covered"].to_numpy(),
+                    "status": asg.status,
+                    "placed_facility_id": np.where(
+                        placed, fac["facility_id"].to_numpy()[placed_fac], None
+                    ),
+                    "placed_minutes": asg.time_s / 60.0,
+                    "n_capped": int(sp.n_capped),
                 }
             )
         )
@@ -143,6 +203,11 @@ def child_table(ctx, *, area_kind=None, services=None, thresholds=None, decay="g
                 "unmet_care",
                 "nearest_area",
                 "access",
+                "covered_any_age",
+                "status",
+                "placed_facility_id",
+                "placed_minutes",
+                "n_capped",
             ]
         )
     return pd.concat(frames, ignore_index=True)
@@ -201,7 +266,7 @@ def area_gaps(
     )
     fac = ctx.facilities
     if services is None:
-        services = list(dict.fromkeys(fac["service"].tolist())) if len(fac) else []
+        services = codes.analysed(fac["service"].tolist()) if len(fac) else []
     thr = coverage.thresholds_s(services, thresholds)
     area_f = ctx.area_of("facilities", kind=area_kind) if len(fac) else pd.Series([], dtype=object)
     cap = pd.to_numeric(fac["capacity"], errors="coerce") if len(fac) else pd.Series([])
