@@ -131,6 +131,7 @@ def build_parser():
     p.add_argument("--lat", type=float)
     p.add_argument("--lon", type=float)
     p.add_argument("--child", help="child id instead of --lat/--lon")
+    p.add_argument("--address", help="住所 resolved offline against the address_points layer")
     p.add_argument("--service", help="service code (default: all)")
     p.add_argument("--care", help="care codes, comma separated")
     p.add_argument("--age", type=int)

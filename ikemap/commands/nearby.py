@@ -11,8 +11,12 @@ def run(args):
 
     if args.compare:
         return _compare(args)
+    if getattr(args, "address", None):
+        args.lat, args.lon = _resolve(args.address, args.workspace)
     if args.child is None and (args.lat is None or args.lon is None):
-        msg = "give --lat and --lon of the address, or --child with a child id (管理番号)."
+        msg = (
+            "give --address, --lat and --lon of the address, or --child with a child id (管理番号)."
+        )
         raise KeyError(msg)
     care = [c.strip() for c in args.care.split(",") if c.strip()] if args.care else None
     ctx = load(args)
@@ -41,17 +45,41 @@ def run(args):
     return 0
 
 
-def _parse_point(text):
-    """Parse ``LABEL:LAT,LON`` (label optional) into ``(label, (lat, lon))``."""
+def _resolve(address, workspace):
+    """Resolve a 住所 offline (geo.geocode); a clear error when ambiguous or not found."""
+    from geo import geocode
+
+    hit = geocode.geocode(address, workspace=workspace)
+    if hit.status == "ambiguous":
+        names = ", ".join(hit.candidates["label"].head(10))
+        msg = f"address {address!r} is ambiguous ({hit.reason}): {names}. Write it out in full."
+        raise KeyError(msg)
+    if hit.status != "found":
+        msg = f"address {address!r} not found: {hit.reason}."
+        raise KeyError(msg)
+    if hit.note:
+        print(f"# {hit.note}")
+    print(f"# address resolved to {hit.label} ({hit.lat:.5f}, {hit.lon:.5f}; {hit.level})")
+    return hit.lat, hit.lon
+
+
+def _parse_point(text, workspace=None):
+    """Parse ``LABEL:LAT,LON`` or ``LABEL:住所`` (label optional) into ``(label, (lat, lon))``."""
     label, _, coords = text.rpartition(":")
     try:
         lat, lon = (float(v) for v in coords.split(","))
     except ValueError:
-        msg = (
-            f"--compare {text!r}: expected LABEL:LAT,LON with decimal degrees, "
-            "e.g. --compare A:35.70,139.41"
-        )
-        raise KeyError(msg) from None
+        if (
+            workspace is None
+            or not coords.strip()
+            or coords.replace(",", "").replace(".", "").strip().isdigit()
+        ):
+            msg = (
+                f"--compare {text!r}: expected LABEL:LAT,LON with decimal degrees "
+                "(e.g. --compare A:35.70,139.41) or LABEL:住所"
+            )
+            raise KeyError(msg) from None
+        lat, lon = _resolve(coords, workspace)
     return (label or coords), (lat, lon)
 
 
@@ -61,7 +89,7 @@ def _compare(args):
 
     from ._results import load, write_csv
 
-    points = dict(_parse_point(t) for t in args.compare)
+    points = dict(_parse_point(t, args.workspace) for t in args.compare)
     if len(points) < 2:
         msg = "--compare needs two or more candidate addresses (LABEL:LAT,LON), each once."
         raise KeyError(msg)
