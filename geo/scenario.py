@@ -1,8 +1,10 @@
 """Hazard scenarios: the road network with the edges that cross hazard zones removed or slowed.
 
-Edges are matched to hazard polygons with a shapely ``STRtree`` over the edge shapes (in the
-network's metric CRS). Node positions never change, so points snapped on the base network keep
-their ``node`` on every scenario network and the same engine runs on it.
+Only zones of level 1 and above of a hazard type that closes roads (``closes_roads`` in
+``data/hazard_types.csv``; not e.g. ``power_restoration``) count. Edges are matched to hazard
+polygons with a shapely ``STRtree`` over the edge shapes (in the network's metric CRS). Node
+positions never change, so points snapped on the base network keep their ``node`` on every
+scenario network and the same engine runs on it.
 
 Examples
 --------
@@ -15,13 +17,23 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 
+from . import codes
 from .errors import CRSError, IkemapError
 from .network import edge_geometries
 
 logger = logging.getLogger(__name__)
+
+
+def _no_road_types():
+    """Hazard types whose zones never close roads (``closes_roads`` false in the code table)."""
+    t = codes.table("hazard_types")
+    if "closes_roads" not in t.columns:
+        return []
+    return list(t.index[t["closes_roads"].str.lower().eq("false")])
 
 
 def _zones(net, hazards, min_level, hazard_types):
@@ -35,8 +47,11 @@ def _zones(net, hazards, min_level, hazard_types):
     if missing:
         msg = f"hazards lack column(s) {missing}; expected the workspace 'hazards' layer."
         raise IkemapError(msg)
-    level = np.asarray(hazards["level"], dtype=float)
-    keep = np.nan_to_num(level, nan=-np.inf) >= float(min_level)
+    level = np.asarray(pd.to_numeric(hazards["level"], errors="coerce"), dtype=float)
+    # level 0 = a zone without a depth band (an inundation-duration polygon): never closes roads
+    keep = np.nan_to_num(level, nan=-np.inf) >= max(float(min_level), 1.0)
+    if "hazard_type" in hazards.columns:
+        keep &= ~np.asarray(hazards["hazard_type"].isin(_no_road_types()), dtype=bool)
     if hazard_types is not None:
         types = [hazard_types] if isinstance(hazard_types, str) else list(hazard_types)
         keep &= np.asarray(hazards["hazard_type"].isin(types), dtype=bool)
