@@ -423,7 +423,9 @@ def _text(value):
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, list | tuple | set):
-        return ";".join(str(v) for v in value)
+        # merged ways carry their tags as lists built from sets: sort so the text does not
+        # depend on PYTHONHASHSEED (same file -> same workspace)
+        return ";".join(sorted(dict.fromkeys(str(v) for v in value)))
     return str(value)
 
 

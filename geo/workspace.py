@@ -20,10 +20,10 @@ import fcntl
 import logging
 import os
 import re
-import sqlite3
 import time
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -689,7 +689,7 @@ def write_layers(path, frames, *, validate_schema=True):
     nothing with child data is left beside it after a crash: staged tables a crashed writer
     left inside the file are dropped by the next write.
 
-    A new workspace is written to ``.<name>.ikemap-new-<pid>`` beside it and renamed; such a
+    A new workspace is written to ``.<name>.ikemap-new-<pid>.gpkg`` beside it and renamed; such a
     file left by a killed process is removed by the next write (its process is gone).
 
     Parameters
@@ -732,7 +732,7 @@ def write_layers(path, frames, *, validate_schema=True):
 
 
 def _create(path, frames):
-    tmp = path.with_name(f".{path.name}.ikemap-new-{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.ikemap-new-{os.getpid()}.gpkg")
     try:
         for layer, frame in frames.items():
             _write_one(tmp, layer, frame)
@@ -743,118 +743,142 @@ def _create(path, frames):
 
 
 def _replace_in_place(path, frames):
-    with closing(_connect(path)) as con:
-        _drop_staging(con)
+    _drop_staging(path)
     staged = {}
     try:
         for layer, frame in frames.items():
             table = f"{STAGING_PREFIX}{layer}"
             _retry_locked(lambda t=table, la=layer, f=frame: _write_one(path, la, f, table=t))
             staged[layer] = table
-        with closing(_connect(path)) as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                for layer, table in staged.items():
-                    _drop_table(con, layer)
-                    _rename_table(con, table, layer)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        _retry_locked(lambda: _swap(path, staged))
     except BaseException:
-        with closing(_connect(path)) as con:
-            _drop_staging(con)
+        _drop_staging(path)
         raise
 
 
-def _connect(path):
-    return sqlite3.connect(path, timeout=WRITE_TIMEOUT_S, isolation_level=None)
-
-
-def _retry_locked(fn, *, attempts=40, pause_s=0.1):
+def _retry_locked(fn, *, attempts=100, pause_s=0.1):
     """Run a GDAL write, retrying while another connection holds the database lock."""
     for attempt in range(attempts):
         try:
             return fn()
         except Exception as exc:  # pyogrio wraps sqlite errors in several types
-            if attempt == attempts - 1 or "locked" not in str(exc).lower():
+            text = str(exc).lower()
+            if attempt == attempts - 1 or not ("locked" in text or "busy" in text):
                 raise
             time.sleep(pause_s)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _tables(con):
-    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+# Layer swaps go through GDAL's own SQLite (the one pyogrio reads with). Python's sqlite3 is a
+# second copy of SQLite in the process: two copies do not see each other's POSIX locks, and a
+# connection closed by one drops the locks the other holds (https://sqlite.org/howtocorrupt.html
+# section 2.2.1). Writing with both at once from threads of one process corrupts readers' views.
+
+_GDAL_OF_UPDATE_VECTOR = 0x01 | 0x04
 
 
-_GPKG_META = (
-    "gpkg_contents",
-    "gpkg_geometry_columns",
-    "gpkg_extensions",
-    "gpkg_ogr_contents",
-    "gpkg_data_columns",
-    "gpkg_metadata_reference",
-)
+@cache
+def _gdal():
+    """The GDAL library pyogrio uses, through ctypes (same process copy, same SQLite)."""
+    import ctypes
+    import ctypes.util
+
+    here = Path(pyogrio.__file__).resolve().parent.parent / "pyogrio.libs"
+    found = sorted(here.glob("libgdal*")) if here.exists() else []
+    name = str(found[0]) if found else ctypes.util.find_library("gdal")
+    if not name:
+        msg = "GDAL library of pyogrio not found; cannot replace workspace layers in place."
+        raise WorkspaceError(msg)
+    lib = ctypes.CDLL(name)
+    vp, cp, ci = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
+    sigs = {
+        "GDALOpenEx": (vp, [cp, ctypes.c_uint, vp, vp, vp]),
+        "GDALClose": (None, [vp]),
+        "GDALDatasetStartTransaction": (ci, [vp, ci]),
+        "GDALDatasetCommitTransaction": (ci, [vp]),
+        "GDALDatasetRollbackTransaction": (ci, [vp]),
+        "GDALDatasetGetLayerCount": (ci, [vp]),
+        "GDALDatasetGetLayer": (vp, [vp, ci]),
+        "GDALDatasetDeleteLayer": (ci, [vp, ci]),
+        "OGR_L_GetName": (cp, [vp]),
+        "OGR_L_Rename": (ci, [vp, cp]),
+        "CPLGetLastErrorMsg": (cp, []),
+        "CPLErrorReset": (None, []),
+    }
+    for fn, (res, args) in sigs.items():
+        getattr(lib, fn).restype = res
+        getattr(lib, fn).argtypes = args
+    return lib
 
 
-def _geometry_column(con, table):
-    if "gpkg_geometry_columns" not in _tables(con):
-        return None
-    row = con.execute(
-        "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)
-    ).fetchone()
-    return row[0] if row else None
+def _gdal_fail(lib, path, what):
+    detail = (lib.CPLGetLastErrorMsg() or b"").decode("utf-8", "replace")
+    msg = f"{path}: could not {what}: {detail or 'GDAL gave no reason'}"
+    raise WorkspaceError(msg)
 
 
-def _drop_table(con, table):
-    """Drop a GeoPackage table with its spatial index and registry rows (inside a transaction)."""
-    present = _tables(con)
-    geom = _geometry_column(con, table)
-    if geom and f"rtree_{table}_{geom}" in present:
-        con.execute(f'DROP TABLE "rtree_{table}_{geom}"')
-    if table in present:
-        con.execute(f'DROP TABLE "{table}"')
-    for meta in _GPKG_META:
-        if meta in present:
-            con.execute(f'DELETE FROM "{meta}" WHERE table_name = ?', (table,))
+def _layer_index(lib, ds):
+    return {
+        lib.OGR_L_GetName(lib.GDALDatasetGetLayer(ds, i)).decode("utf-8"): i
+        for i in range(lib.GDALDatasetGetLayerCount(ds))
+    }
 
 
-def _rename_table(con, old, new):
-    """Rename GeoPackage table ``old`` to ``new`` with its index, triggers and registry rows."""
-    geom = _geometry_column(con, old)
-    triggers = con.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name = ?", (old,)
-    ).fetchall()
-    for name, _ in triggers:
-        con.execute(f'DROP TRIGGER "{name}"')
-    con.execute(f'ALTER TABLE "{old}" RENAME TO "{new}"')
-    if geom and f"rtree_{old}_{geom}" in _tables(con):
-        con.execute(f'ALTER TABLE "rtree_{old}_{geom}" RENAME TO "rtree_{new}_{geom}"')
-    present = _tables(con)
-    for meta in _GPKG_META:
-        if meta in present:
-            con.execute(f'UPDATE "{meta}" SET table_name = ? WHERE table_name = ?', (new, old))
-    if "gpkg_contents" in present:
-        con.execute("UPDATE gpkg_contents SET identifier = ? WHERE identifier = ?", (new, old))
-    for _, sql in triggers:
-        con.execute(sql.replace(old, new))
+@contextmanager
+def _gdal_update(path):
+    lib = _gdal()
+    lib.CPLErrorReset()
+    ds = lib.GDALOpenEx(str(path).encode("utf-8"), _GDAL_OF_UPDATE_VECTOR, None, None, None)
+    if not ds:
+        _gdal_fail(lib, path, "open the workspace for writing")
+    try:
+        yield lib, ds
+    finally:
+        lib.GDALClose(ds)
 
 
-def _drop_staging(con):
-    """Drop tables a crashed writer staged (caller holds the writer lock)."""
-    present = _tables(con)
-    stale = sorted(t for t in present if t.startswith(STAGING_PREFIX))
+def _transaction(lib, ds, path, steps):
+    if lib.GDALDatasetStartTransaction(ds, 0) != 0:
+        _gdal_fail(lib, path, "start a transaction")
+    try:
+        steps()
+    except BaseException:
+        lib.GDALDatasetRollbackTransaction(ds)
+        raise
+    if lib.GDALDatasetCommitTransaction(ds) != 0:
+        _gdal_fail(lib, path, "commit the layer swap")
+
+
+def _swap(path, staged):
+    """In one transaction: drop each old layer, rename its staged table to the layer's name."""
+    with _gdal_update(path) as (lib, ds):
+
+        def steps():
+            for layer, table in staged.items():
+                index = _layer_index(lib, ds)
+                if layer in index and lib.GDALDatasetDeleteLayer(ds, index[layer]) != 0:
+                    _gdal_fail(lib, path, f"drop the old layer {layer}")
+                new = lib.GDALDatasetGetLayer(ds, _layer_index(lib, ds)[table])
+                if lib.OGR_L_Rename(new, layer.encode("utf-8")) != 0:
+                    _gdal_fail(lib, path, f"rename the new layer {layer} into place")
+
+        _transaction(lib, ds, path, steps)
+
+
+def _drop_staging(path):
+    """Drop tables a crashed writer staged inside the file (the caller holds the write lock)."""
+    stale = [n for n, _ in pyogrio.list_layers(path) if str(n).startswith(STAGING_PREFIX)]
     if not stale:
         return
-    con.execute("BEGIN IMMEDIATE")
-    try:
-        for table in stale:
-            if table in _tables(con):
-                _drop_table(con, table)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    with _gdal_update(path) as (lib, ds):
+
+        def steps():
+            for table in stale:
+                index = _layer_index(lib, ds)
+                if table in index and lib.GDALDatasetDeleteLayer(ds, index[table]) != 0:
+                    _gdal_fail(lib, path, f"drop the staged table {table}")
+
+        _transaction(lib, ds, path, steps)
     logger.warning("Dropped %d staged table(s) a crashed write left: %s", len(stale), stale)
 
 
@@ -864,7 +888,7 @@ _LEGACY_COPY = re.compile(r"^\.(?P<stem>.+)-[a-z0-9_]{8}\.gpkg(-journal)?$")
 def remove_stale_copies(path):
     """Remove temporary files a killed writer left beside workspace ``path``; return them.
 
-    ``.<name>.ikemap-new-<pid>`` files whose process is gone, and the hidden full copies
+    ``.<name>.ikemap-new-<pid>.gpkg`` files whose process is gone, and the hidden full copies
     (``.<stem>-XXXXXXXX.gpkg``) that versions before in-place writes made and left after a
     ``kill -9`` (older than a minute).
     """
@@ -876,7 +900,7 @@ def remove_stale_copies(path):
     for p in path.parent.iterdir():
         name = p.name
         if name.startswith(prefix):
-            pid = name[len(prefix) :].split("-")[0]
+            pid = name[len(prefix) :].split(".")[0]
             if pid.isdigit() and not _alive(int(pid)):
                 p.unlink(missing_ok=True)
                 removed.append(p)
@@ -911,12 +935,18 @@ def _alive(pid):
 def _writer_lock(path):
     """One writer per workspace at a time, across threads and processes (``flock``).
 
-    The lock file ``.<name>.lock`` beside the workspace holds no data. SQLite's own locks are
-    POSIX locks on the database file, which closing a second descriptor on that file would
-    drop, so the lock is never taken on the workspace file itself. Each call opens the lock
-    file anew, so threads of one process exclude each other too.
+    The lock file (``ikemap-locks/<hash of the path>.lock`` in the temp folder) holds no data.
+    SQLite's own locks are POSIX locks on the database file, which closing a second
+    descriptor on that file would drop, so the lock is never taken on the workspace itself.
+    Each call opens the lock file anew, so threads of one process exclude each other too.
     """
-    lock = path.with_name(f".{path.name}.lock")
+    import hashlib
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / "ikemap-locks"
+    folder.mkdir(exist_ok=True)
+    key = hashlib.sha1(str(path.resolve()).encode(), usedforsecurity=False).hexdigest()
+    lock = folder / f"{key}.lock"
     deadline = time.monotonic() + WRITE_TIMEOUT_S
     with open(lock, "a+b") as fh:
         while True:

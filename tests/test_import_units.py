@@ -560,3 +560,24 @@ def test_cli_validate_and_import_exit_codes(tmp_path, munis, capsys):
     assert "neither UTF-8 nor CP932" in out and "left unchanged" in out
     rec = gpd.pd.read_csv(tmp_path / "r.csv")
     assert list(rec["status"]) == ["error"]
+
+
+def test_merged_highway_text_does_not_depend_on_hash_order():
+    import networkx as nx
+
+    from geo import roads as georoads
+
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    G.add_node(1, x=139.0, y=35.0)
+    G.add_node(2, x=139.001, y=35.0)
+    G.add_edge(1, 2, highway=["unclassified", "residential"], length=90.0, speed_kph=30.0)
+    G.add_edge(2, 1, highway={"unclassified", "residential"}, length=90.0, speed_kph=30.0)
+    G.add_edge(1, 2, highway="residential", length=90.0, speed_kph=30.0)
+    for _, _, d in G.edges(data=True):
+        d["travel_time"] = 10.8
+    _, edges = georoads.layers_from_graph(G)
+    assert edges["highway"].tolist() == [
+        "residential;unclassified",
+        "residential",
+        "residential;unclassified",
+    ]

@@ -275,3 +275,160 @@ def test_result_layers_are_free_form(tmp_path):
     table = pd.DataFrame({"child_id": ["c1"], "service": ["short_stay_medical"], "minutes": [12.5]})
     workspace.write(path, "child_access", table)
     pd.testing.assert_frame_equal(workspace.read(path, "child_access"), table, check_dtype=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# writes in place: readers never see a broken file, appends are never lost, crashes leave nothing
+
+
+def _kids(n, offset=0):
+    ids = [f"c{offset + i}" for i in range(n)]
+    pts = [Point(140.0 + i * 1e-4, 35.0 + offset * 1e-4) for i in range(n)]
+    return gpd.GeoDataFrame(
+        {
+            "child_id": ids,
+            "age": [i % 18 for i in range(n)],
+            "care": [["suction"]] * n,
+            "mobility": [None] * n,
+            "municipality_code": [None] * n,
+            "has_evac_plan": [None] * n,
+            "last_verified": [None] * n,
+        },
+        geometry=pts,
+        crs="EPSG:4326",
+    )
+
+
+def test_replacing_a_layer_keeps_the_file_a_valid_geopackage(tmp_path):
+    import sqlite3
+
+    import pyogrio
+
+    path = tmp_path / "w.gpkg"
+    workspace.write_layers(path, {"children": _kids(3), "facilities": _facilities()})
+    inode = path.stat().st_ino
+    workspace.write_layers(path, {"children": _kids(5, offset=100)})
+    workspace.write_layers(path, {"children": _kids(4, offset=200)})
+    # replaced in place (no copy-and-rename) and nothing staged is left
+    assert path.stat().st_ino == inode
+    assert sorted(workspace.layers(path)) == ["children", "facilities"]
+    kids = workspace.read(path, "children")
+    assert kids["child_id"].tolist() == ["c200", "c201", "c202", "c203"]
+    assert len(workspace.read(path, "facilities")) == 2
+    # the spatial index follows the rename: a bbox read uses it and finds the points
+    hit = pyogrio.read_dataframe(path, layer="children", bbox=(139.9, 34.9, 140.1, 35.1))
+    assert len(hit) == 4
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+        assert "rtree_children_geom" in tables
+        assert not [t for t in tables if "staging" in t]
+        n = con.execute("SELECT COUNT(*) FROM rtree_children_geom").fetchone()[0]
+        assert n == 4
+        contents = {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")}
+        assert contents == {"children", "facilities"}
+    # GDAL itself can still overwrite the renamed layer
+    pyogrio.write_dataframe(_kids(2), path, layer="children", driver="GPKG")
+    assert len(workspace.read(path, "children")) == 2
+
+
+_APPEND = """
+import sqlite3, sys
+for i in range(int(sys.argv[2])):
+    con = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")
+    con.execute("INSERT INTO audit_probe (who) VALUES (?)", (f"u{i}",))
+    con.execute("COMMIT")
+    con.close()
+"""
+
+
+def test_readers_see_old_or_new_never_an_error_while_a_writer_replaces(tmp_path):
+    import sqlite3
+    import subprocess
+    import sys
+    import threading
+
+    path = tmp_path / "w.gpkg"
+    workspace.write_layers(path, {"children": _kids(20), "facilities": _facilities()})
+    with sqlite3.connect(path) as con:  # an audit table appended to with plain SQL (as H1's)
+        con.execute("CREATE TABLE audit_probe (id INTEGER PRIMARY KEY, who TEXT)")
+    errors, sizes = [], set()
+    stop = threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                kids = workspace.read(path, "children")
+                sizes.add(len(kids))
+                workspace.read(path, "facilities")
+            except Exception as exc:  # noqa: BLE001 - any error fails the test below
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    # audit appends with plain SQL from another process (another session, the CLI)
+    appender = subprocess.Popen([sys.executable, "-c", _APPEND, str(path), "30"])
+    try:
+        for k in range(8):
+            workspace.write_layers(path, {"children": _kids(20 if k % 2 else 30, offset=k)})
+    finally:
+        assert appender.wait(timeout=120) == 0
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert sizes <= {20, 30}
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT COUNT(*) FROM audit_probe").fetchone()[0] == 30
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert [p.name for p in tmp_path.iterdir()] == ["w.gpkg"]
+
+
+_CRASH = """
+import os, sys
+import geopandas as gpd
+from shapely.geometry import Point
+from geo import workspace
+
+path = sys.argv[1]
+kids = gpd.GeoDataFrame({"child_id": ["x1"], "age": [3], "care": [["suction"]],
+                        "mobility": [None], "municipality_code": [None],
+                        "has_evac_plan": [None], "last_verified": [None]},
+                        geometry=[Point(140, 35)], crs="EPSG:4326")
+
+
+def die(*a, **k):
+    os._exit(9)  # killed between staging the new table and swapping it in
+
+workspace._swap = die
+workspace.write_layers(path, {"children": kids})
+"""
+
+
+def test_a_killed_writer_leaves_no_copy_and_the_next_write_cleans_up(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "w.gpkg"
+    workspace.write_layers(path, {"children": _kids(3)})
+    # a hidden full copy left by the old copy-and-replace writer after a kill -9
+    legacy = tmp_path / ".w-abcd1234.gpkg"
+    legacy.write_bytes(path.read_bytes())
+    old = legacy.stat().st_mtime - 3600
+    import os
+
+    os.utime(legacy, (old, old))
+    done = subprocess.run([sys.executable, "-c", _CRASH, str(path)], check=False, timeout=120)
+    assert done.returncode == 9
+    # the crash left the old layer readable and nothing outside the file
+    assert workspace.read(path, "children")["child_id"].tolist() == ["c0", "c1", "c2"]
+    assert workspace.layers(path) == ["children"]
+    workspace.write_layers(path, {"facilities": _facilities()})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.gpkg"]
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    assert not [t for t in tables if t.startswith(workspace.STAGING_PREFIX)]
