@@ -38,6 +38,7 @@ import pandas as pd
 
 from geo import codes, settings
 
+from . import capacity as capacity_
 from . import coverage, e2sfca
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ SEVERITY = {
     "no_facility": 5,
     "unmet_care": 4,
     "low_coverage": 3,
+    "no_place": 3,
     "low_capacity": 2,
     "depends_on_neighbour": 1,
 }
@@ -62,7 +64,129 @@ COUNT_COLUMNS = [
     "uncovered",
     "unmet_care",
     "nearest_elsewhere",
+    "placed",
+    "no_place",
+    "capacity_unknown",
+    "covered_any_age",
+    "age_limit_loss",
 ]
+
+#: Parameter columns of the gaps table (the same value in every row; also ``attrs``).
+PARAMETER_COLUMNS = [
+    "threshold_min",
+    "max_outside_pct",
+    "age_band",
+    "care_filter",
+    "order",
+    "children_per_place",
+    "decay",
+]
+
+#: Default N of "more than N % of children outside the threshold".
+MAX_OUTSIDE_PCT = 20.0
+
+
+def outside_limit(*, max_outside_pct=None, min_coverage_pct=None):
+    """Return N (%) from either form of the limit, checked.
+
+    Examples
+    --------
+    >>> outside_limit(), outside_limit(min_coverage_pct=90), outside_limit(max_outside_pct=5)
+    (20.0, 10.0, 5.0)
+    """
+    both = max_outside_pct is not None and min_coverage_pct is not None
+    if both and abs(float(max_outside_pct) - (100.0 - float(min_coverage_pct))) > 1e-9:
+        msg = (
+            f"max_outside_pct={max_outside_pct} and min_coverage_pct={min_coverage_pct} "
+            "disagree; give one of them."
+        )
+        raise ValueError(msg)
+    n = (
+        float(max_outside_pct)
+        if max_outside_pct is not None
+        else 100.0 - float(min_coverage_pct)
+        if min_coverage_pct is not None
+        else MAX_OUTSIDE_PCT
+    )
+    if not 0.0 <= n <= 100.0:
+        msg = f"N (share of children outside, %) is {n:g}; expected 0 to 100."
+        raise ValueError(msg)
+    return n
+
+
+def parse_age_band(band):
+    """Return ``(lo, hi)`` ages (inclusive) from ``None``, ``"all"``, ``"0-5"``, ``"18+"``, a pair.
+
+    Examples
+    --------
+    >>> parse_age_band("0-5"), parse_age_band((6, 11)), parse_age_band("18+"), parse_age_band(None)
+    ((0, 5), (6, 11), (18, None), None)
+    """
+    if band is None or (isinstance(band, str) and band.strip().lower() in ("", "all", "全年齢")):
+        return None
+    try:
+        if isinstance(band, str):
+            t = band.strip()
+            if t.endswith("+"):
+                lo, hi = int(t[:-1]), None
+            else:
+                a, b = t.split("-")
+                lo, hi = int(a), int(b)
+        else:
+            lo, hi = band
+            lo, hi = int(lo), None if hi is None else int(hi)
+    except (TypeError, ValueError):
+        msg = f"age band {band!r}; expected 'LO-HI' (e.g. '0-5'), 'LO+' (e.g. '18+') or 'all'."
+        raise ValueError(msg) from None
+    if lo < 0 or (hi is not None and hi < lo):
+        msg = f"age band {band!r}; expected 0 <= LO <= HI."
+        raise ValueError(msg)
+    return lo, hi
+
+
+def band_label(band):
+    """Text of a parsed age band: ``"0-5"``, ``"18+"`` or ``"all"``."""
+    if band is None:
+        return "all"
+    lo, hi = band
+    return f"{lo}+" if hi is None else f"{lo}-{hi}"
+
+
+def parse_care(care):
+    """Return a sorted list of care codes (checked against data/care_types.csv) or ``None``.
+
+    Examples
+    --------
+    >>> parse_care("suction,ventilator"), parse_care(None)
+    (['suction', 'ventilator'], None)
+    """
+    if care is None:
+        return None
+    items = care.split(",") if isinstance(care, str) else list(care)
+    items = sorted({str(c).strip() for c in items if str(c).strip()})
+    if not items:
+        return None
+    valid = codes.valid("care_types")
+    bad = [c for c in items if c not in valid]
+    if bad:
+        msg = f"care filter {bad} not in data/care_types.csv; expected codes from {sorted(valid)}."
+        raise ValueError(msg)
+    return items
+
+
+def filter_mask(ct, *, age_band=None, care=None):
+    """Rows of a :func:`child_table` inside an age band and needing any of ``care``."""
+    keep = np.ones(len(ct), dtype=bool)
+    if age_band is not None:
+        lo, hi = age_band
+        age = pd.to_numeric(ct["age"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        keep &= age >= lo
+        if hi is not None:
+            keep &= age <= hi
+    if care:
+        want = set(care)
+        keep &= np.array([bool(want.intersection(c or ())) for c in ct["care"]], dtype=bool)
+    return keep
 
 
 def capacity_filled(fac):
@@ -124,8 +248,6 @@ def child_table(
     --------
     >>> t = child_table(ctx, services=["short_stay_medical"])  # doctest: +SKIP
     """
-    from . import capacity as capacity_
-
     fac = ctx.facilities
     if services is None:
         services = codes.analysed(fac["service"].tolist()) if len(fac) else []
@@ -149,7 +271,9 @@ def child_table(
         )
         asg = capacity_.for_pass(ctx, sp, order=order, children_per_place=children_per_place)
         placed = asg.facility >= 0
-        placed_fac = sp.facilities[np.clip(asg.facility, 0, None)] if len(asg.facility) else []
+        placed_id = np.full(len(placed), None, dtype=object)
+        if placed.any():
+            placed_id[placed] = fac["facility_id"].to_numpy()[sp.facilities[asg.facility[placed]]]
         access, _ = e2sfca.e2sfca(
             sp.pair_child,
             sp.pair_fac,
@@ -181,9 +305,7 @@ def child_table(
                     "access": access,
                     "covered_any_age": any_age["covered"].to_numpy(),
                     "status": asg.status,
-                    "placed_facility_id": np.where(
-                        placed, fac["facility_id"].to_numpy()[placed_fac], None
-                    ),
+                    "placed_facility_id": placed_id,
                     "placed_minutes": asg.time_s / 60.0,
                     "n_capped": int(sp.n_capped),
                 }
@@ -221,9 +343,15 @@ def area_gaps(
     role="planner",
     services=None,
     thresholds=None,
-    min_coverage_pct=80.0,
+    min_coverage_pct=None,
     max_elsewhere_pct=50.0,
     decay="gaussian",
+    max_outside_pct=None,
+    age_band=None,
+    care=None,
+    order="travel_time",
+    children_per_place=1.0,
+    exact=False,
 ):
     """Return the ``area_gaps`` table: one row per area x service, ranked by severity.
 
@@ -240,17 +368,39 @@ def area_gaps(
         Services (default: every service with a facility).
     thresholds : dict of str to float, optional
         Coverage threshold in minutes per service.
-    min_coverage_pct, max_elsewhere_pct : float
-        Flag limits (see the module docstring).
+    max_outside_pct : float, optional
+        N of "more than N % of children outside the threshold" (default 20, i.e. coverage
+        below 80 %): ``low_coverage`` when the share outside reach exceeds it, ``no_place``
+        when the share without a place (outside reach or no place left) exceeds it.
+    min_coverage_pct : float, optional
+        The same limit as a coverage percentage (``100 - max_outside_pct``); give one of them.
+    max_elsewhere_pct : float
+        ``depends_on_neighbour`` limit.
     decay : {"gaussian", "step", "none"}
         E2SFCA decay.
+    age_band : tuple of (int, int) or str, optional
+        Count only children of these ages, inclusive (``(0, 5)`` or ``"0-5"``); ``None`` counts
+        every age in the service's scope. ``age_limit_loss`` says how many of the counted
+        children the facilities' own age limits leave out of reach (brief §8 scenario 8).
+    care : list of str, optional
+        Count only children who need at least one of these care codes.
+    order : {"travel_time", "need"}
+        Capacity assignment order (:mod:`analysis.capacity`). Every child in the service's
+        scope competes for places whatever the filters; the filters choose who is counted.
+    children_per_place : float, default 1.0
+        Children one place serves.
+    exact : bool, default False
+        Exact within lists everywhere (see :func:`child_table`).
 
     Returns
     -------
     geopandas.GeoDataFrame
         Columns ``area_id, area_name, area_kind, service, threshold_min`` + counts
-        (:data:`COUNT_COLUMNS`) + ``coverage_pct, facilities, capacity, capacity_per_child,
-        e2sfca_mean, share_elsewhere_pct, severity, flags, reasons, rank`` and the area polygon.
+        (:data:`COUNT_COLUMNS`) + ``coverage_pct, placed_pct, facilities, capacity,
+        capacity_unknown_facilities, capacity_per_child, e2sfca_mean, share_elsewhere_pct,
+        severity, flags, reasons, rank``, the parameters (:data:`PARAMETER_COLUMNS`, the same
+        in every row, so a CSV carries them in its one header row) and the area polygon.
+        ``attrs["parameters"]`` holds them as a dict.
 
     Examples
     --------
@@ -259,17 +409,38 @@ def area_gaps(
     """
     import geopandas as gpd
 
+    max_out = outside_limit(max_outside_pct=max_outside_pct, min_coverage_pct=min_coverage_pct)
+    band = parse_age_band(age_band)
+    care_f = parse_care(care)
     area_kind = area_kind or ctx.default_area_kind()
     areas = ctx.areas[ctx.areas["kind"] == area_kind] if area_kind else ctx.areas.iloc[:0]
     ct = child_table(
-        ctx, area_kind=area_kind, services=services, thresholds=thresholds, decay=decay
+        ctx,
+        area_kind=area_kind,
+        services=services,
+        thresholds=thresholds,
+        decay=decay,
+        order=order,
+        children_per_place=children_per_place,
+        exact=exact,
     )
+    # every child in scope took part in E2SFCA and the assignment; the filters pick who counts
+    region_access = ct.groupby("service")["access"].mean() if len(ct) else pd.Series([])
+    ct = ct[filter_mask(ct, age_band=band, care=care_f)]
     fac = ctx.facilities
     if services is None:
         services = codes.analysed(fac["service"].tolist()) if len(fac) else []
     thr = coverage.thresholds_s(services, thresholds)
     area_f = ctx.area_of("facilities", kind=area_kind) if len(fac) else pd.Series([], dtype=object)
     cap = pd.to_numeric(fac["capacity"], errors="coerce") if len(fac) else pd.Series([])
+    params = {
+        "max_outside_pct": max_out,
+        "age_band": band_label(band),
+        "care_filter": ",".join(care_f) if care_f else "",
+        "order": order,
+        "children_per_place": float(children_per_place),
+        "decay": decay,
+    }
     rows = []
     for s in services:
         sub = ct[ct["service"] == s]
@@ -277,6 +448,7 @@ def area_gaps(
         total_cap = float(np.nansum(cap[fs])) if fs.any() else 0.0
         total_kids = len(sub)
         region_ratio = total_cap / total_kids if total_kids else np.nan
+        n_capped = int(sub["n_capped"].max()) if len(sub) else 0
         for a in areas.itertuples():
             k = sub[sub["area_id"] == a.area_id]
             in_a = fs & (area_f.to_numpy() == a.area_id) if len(fac) else fs
@@ -285,6 +457,9 @@ def area_gaps(
             n_fac = int(in_a.sum())
             cap_a = float(np.nansum(cap[in_a])) if n_fac else 0.0
             elsewhere = int((k["nearest_area"].notna() & (k["nearest_area"] != a.area_id)).sum())
+            st_ = k["status"].value_counts()
+            placed = int(st_.get(capacity_.PLACED, 0))
+            any_age = int(k["covered_any_age"].sum())
             rows.append(
                 {
                     "area_id": a.area_id,
@@ -304,7 +479,19 @@ def area_gaps(
                     "capacity_per_child": cap_a / n if n else np.nan,
                     "e2sfca_mean": float(k["access"].mean()) if n else np.nan,
                     "share_elsewhere_pct": 100.0 * elsewhere / n if n else np.nan,
+                    "placed": placed,
+                    "no_place": int(st_.get(capacity_.NO_PLACE, 0)),
+                    "capacity_unknown": int(st_.get(capacity_.UNKNOWN, 0)),
+                    "placed_pct": 100.0 * placed / n if n else np.nan,
+                    "capacity_unknown_facilities": int((in_a & cap.isna().to_numpy()).sum())
+                    if n_fac
+                    else 0,
+                    "covered_any_age": any_age,
+                    "age_limit_loss": any_age - cov,
+                    "n_capped": n_capped,
+                    **params,
                     "region_ratio": region_ratio,
+                    "region_access": float(region_access.get(s, np.nan)),
                 }
             )
     out = pd.DataFrame(rows)
@@ -332,14 +519,16 @@ def area_gaps(
         return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
     flags, reasons, sev = [], [], []
     for r in out.itertuples():
-        f, why = _flags(r, min_coverage_pct, max_elsewhere_pct)
+        f, why = _flags(r, max_out, max_elsewhere_pct)
         flags.append(";".join(f))
         reasons.append(" / ".join(why))
         sev.append(max((SEVERITY[x] for x in f), default=0))
     out["severity"] = sev
     out["flags"] = flags
     out["reasons"] = reasons
-    out = out.drop(columns="region_ratio")
+    out = out.drop(columns=["region_ratio", "region_access"])
+    first = ["area_id", "area_name", "area_kind", "service", *PARAMETER_COLUMNS]
+    out = out[first + [c for c in out.columns if c not in first]]
     out = out.sort_values(
         ["severity", "uncovered", "coverage_pct"], ascending=[False, False, True], kind="stable"
     ).reset_index(drop=True)
@@ -347,10 +536,12 @@ def area_gaps(
     if role == "planner":
         out = _suppress(out, threshold)
     geom = areas.set_index("area_id").geometry
-    return gpd.GeoDataFrame(out, geometry=out["area_id"].map(geom).values, crs=ctx.areas.crs)
+    res = gpd.GeoDataFrame(out, geometry=out["area_id"].map(geom).values, crs=ctx.areas.crs)
+    res.attrs["parameters"] = {"threshold_min": {s: thr[s] / 60.0 for s in services}, **params}
+    return res
 
 
-def _flags(r, min_cov, max_else):
+def _flags(r, max_out, max_else):
     f, why = [], []
     if r.children == 0:
         return f, why
@@ -360,12 +551,24 @@ def _flags(r, min_cov, max_else):
     if r.unmet_care > 0:
         f.append("unmet_care")
         why.append(f"ケアを受け入れる事業所が到達圏にない児 {r.unmet_care}人")
-    if r.coverage_pct < min_cov:
+    outside = 100.0 - r.coverage_pct
+    if outside > max_out:
         f.append("low_coverage")
-        why.append(f"{r.threshold_min:g}分以内の割合 {r.coverage_pct:.0f}% < {min_cov:g}%")
-    if np.isfinite(r.region_ratio) and r.capacity_per_child < 0.5 * r.region_ratio:
+        why.append(f"{r.threshold_min:g}分を超える児の割合 {outside:.0f}% > {max_out:g}%")
+    without = 100.0 * (r.children - r.placed - r.capacity_unknown) / r.children
+    if r.no_place > 0 and without > max_out:
+        f.append("no_place")
+        why.append(
+            f"到達圏内だが空きなし {r.no_place}人: 受入枠のない児 {without:.0f}% > {max_out:g}%"
+        )
+    low_ratio = np.isfinite(r.region_ratio) and r.capacity_per_child < 0.5 * r.region_ratio
+    low_access = np.isfinite(r.region_access) and r.e2sfca_mean < 0.5 * r.region_access
+    if low_ratio or low_access:
         f.append("low_capacity")
-        why.append(f"定員/児 {r.capacity_per_child:.2f} < 県全体 {r.region_ratio:.2f} の半分")
+        if low_ratio:
+            why.append(f"定員/児 {r.capacity_per_child:.2f} < 県全体 {r.region_ratio:.2f} の半分")
+        if low_access:
+            why.append(f"E2SFCA {r.e2sfca_mean:.2f} < 県平均 {r.region_access:.2f} の半分")
     if r.share_elsewhere_pct > max_else:
         f.append("depends_on_neighbour")
         why.append(f"最寄りが他圏域の児 {r.share_elsewhere_pct:.0f}%")
@@ -412,19 +615,30 @@ def _suppress(out, threshold):
                     v = frame.loc[area, src]
                     out.loc[idx, col] = v
                     out.loc[idx, f"{col}_suppressed"] = bool(pd.isna(v))
-    rest = ["covered_confirmed", "unmet_care", "nearest_elsewhere"]
+    rest = [c for c in COUNT_COLUMNS if c not in ("children", "covered", "uncovered")]
     sup = privacy.suppress(
         out[["service", *rest]], count_columns=rest, threshold=threshold, by="service"
     )
     for col in rest:
         out[col] = sup[col]
         out[f"{col}_suppressed"] = sup[f"{col}{privacy.FLAG_SUFFIX}"]
+    # placed + no_place + capacity_unknown = covered, covered_any_age - covered = age_limit_loss:
+    # one hidden part of a relation hides the others in that row
+    related = (["placed", "no_place", "capacity_unknown"], ["covered_any_age", "age_limit_loss"])
+    for group in related:
+        hid = np.zeros(len(out), dtype=bool)
+        for c in group:
+            hid |= out[f"{c}_suppressed"].to_numpy(dtype=bool)
+        for c in group:
+            out[c] = out[c].astype("Int64").where(~hid, pd.NA)
+            out[f"{c}_suppressed"] = out[f"{c}_suppressed"].to_numpy(dtype=bool) | hid
     dependents = {
         "coverage_pct": ["covered", "children"],
         "capacity_per_child": ["children"],
         "share_elsewhere_pct": ["nearest_elsewhere", "children"],
         "e2sfca_mean": ["children"],
-        "reasons": ["children", "covered", "unmet_care", "nearest_elsewhere"],
+        "placed_pct": ["placed", "children"],
+        "reasons": ["children", "covered", "unmet_care", "nearest_elsewhere", "no_place"],
     }
     for col, srcs in dependents.items():
         hidden = np.zeros(len(out), dtype=bool)
