@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import codes
+from geo import codes, scenario
 
 
 def _tree_pairs(points, polygons):
@@ -33,15 +33,22 @@ def hazard_types(hazards):
     return [t for t in order if t in present] + sorted(present - set(order))
 
 
+def _num(hazards, col, n):
+    if col in hazards:
+        return pd.to_numeric(hazards[col], errors="coerce").to_numpy(dtype=float)
+    return np.full(n, np.nan)
+
+
 def point_exposure(points, hazards, *, types=None):
-    """Return the worst hazard level and depth of each point, per hazard type.
+    """Return the worst hazard level, its depth band and the duration of each point, per type.
 
     Parameters
     ----------
     points : geopandas.GeoSeries or GeoDataFrame
         Points, in the same CRS as ``hazards``.
     hazards : geopandas.GeoDataFrame
-        The ``hazards`` layer (``hazard_type``, ``level``, ``depth_m``, ``label``, polygons).
+        The ``hazards`` layer (``hazard_type``, ``level``, ``depth_min_m``/``depth_max_m`` or
+        ``depth_m``, ``duration_h``, ``label``, polygons).
     types : list of str, optional
         Hazard types to report (default: every type present in ``hazards``).
 
@@ -49,20 +56,28 @@ def point_exposure(points, hazards, *, types=None):
     -------
     pandas.DataFrame
         Indexed like ``points``; for each type ``T``: ``T_level`` (int, 0 outside every zone),
-        ``T_depth_m`` (the largest known depth, NaN where no polygon gives one) and
+        ``T_depth_min_m`` / ``T_depth_max_m`` (the band of the worst zone the point is in:
+        highest level, then deepest lower bound; ``T_depth_max_m`` NaN for an open band or where
+        no depth is known), ``T_depth_m`` (= ``T_depth_min_m``, the one meaning of ``depth_m``:
+        the band's lower bound; layers without band columns use their ``depth_m``),
+        ``T_duration_h`` (the longest inundation duration, lower bound in hours, of any zone of
+        that type over the point, level-0 duration zones included; NaN where unknown) and
         ``T_label`` (label of the worst zone, empty outside). Plus ``max_level`` (the worst
-        level over all types) and ``exposed`` (inside any zone).
+        level over the types that close roads, i.e. not ``power_restoration``) and ``exposed``
+        (inside any zone of level >= 1 of those types).
 
     Examples
     --------
     >>> import geopandas as gpd
     >>> from shapely.geometry import Point, box
     >>> hz = gpd.GeoDataFrame({"hazard_type": ["flood", "flood"], "level": [2, 3],
-    ...                        "depth_m": [1.0, None], "label": ["0.5-3m", "3-5m"]},
+    ...                        "depth_min_m": [0.5, 3.0], "depth_max_m": [3.0, 5.0],
+    ...                        "label": ["0.5-3m", "3-5m"]},
     ...                       geometry=[box(0, 0, 2, 2), box(0, 0, 1, 1)])
     >>> pts = gpd.GeoSeries([Point(0.5, 0.5), Point(1.5, 1.5), Point(5, 5)])
-    >>> point_exposure(pts, hz)[["flood_level", "flood_depth_m"]].values.tolist()
-    [[3.0, 1.0], [2.0, 1.0], [0.0, nan]]
+    >>> ex = point_exposure(pts, hz)
+    >>> ex[["flood_level", "flood_depth_min_m", "flood_depth_max_m"]].values.tolist()
+    [[3.0, 3.0, 5.0], [2.0, 0.5, 3.0], [0.0, nan, nan]]
     """
     geoms = points.geometry if hasattr(points, "geometry") else points
     index = points.index
@@ -74,6 +89,9 @@ def point_exposure(points, hazards, *, types=None):
         for t in types:
             out[f"{t}_level"] = 0
             out[f"{t}_depth_m"] = np.nan
+            out[f"{t}_depth_min_m"] = np.nan
+            out[f"{t}_depth_max_m"] = np.nan
+            out[f"{t}_duration_h"] = np.nan
             out[f"{t}_label"] = ""
         out["max_level"] = 0
         out["exposed"] = False
@@ -82,38 +100,53 @@ def point_exposure(points, hazards, *, types=None):
     if pcrs is not None and hazards.crs is not None and not pcrs.equals(hazards.crs):
         hazards = hazards.to_crs(pcrs)
     pts, polys = _tree_pairs(np.asarray(geoms.values), np.asarray(hazards.geometry.values))
+    m = len(hazards)
     htype = hazards["hazard_type"].to_numpy()[polys]
     level = pd.to_numeric(hazards["level"], errors="coerce").to_numpy(dtype=float)[polys]
-    depth = (
-        pd.to_numeric(hazards["depth_m"], errors="coerce").to_numpy(dtype=float)[polys]
-        if "depth_m" in hazards
-        else np.full(len(polys), np.nan)
-    )
+    dmin_all = _num(hazards, "depth_min_m", m)
+    dlegacy = _num(hazards, "depth_m", m)
+    dmin_all = np.where(np.isnan(dmin_all), dlegacy, dmin_all)
+    dmin = dmin_all[polys]
+    dmax = _num(hazards, "depth_max_m", m)[polys]
+    dur = _num(hazards, "duration_h", m)[polys]
     label = (
         hazards["label"].fillna("").astype(str).to_numpy()[polys]
         if "label" in hazards
         else np.full(len(polys), "", dtype=object)
     )
+    level = np.nan_to_num(level, nan=0.0)
+    skip = set(scenario.non_closing_types())
     max_level = np.zeros(n)
     for t in types:
         sel = htype == t
         lv = np.zeros(n)
-        dp = np.full(n, np.nan)
+        lo = np.full(n, np.nan)
+        hi = np.full(n, np.nan)
+        du = np.full(n, np.nan)
         lb = np.full(n, "", dtype=object)
         if sel.any():
-            p, lvl, dep, lab = pts[sel], level[sel], depth[sel], label[sel]
-            np.maximum.at(lv, p, np.nan_to_num(lvl, nan=0.0))
-            ok = ~np.isnan(dep)
+            p, lvl = pts[sel], level[sel]
+            np.maximum.at(lv, p, lvl)
+            ok = ~np.isnan(dur[sel])
             if ok.any():
-                dp0 = np.full(n, -np.inf)
-                np.maximum.at(dp0, p[ok], dep[ok])
-                dp = np.where(np.isfinite(dp0), dp0, np.nan)
-            order = np.argsort(lvl, kind="stable")  # worst zone's label wins (written last)
-            lb[p[order]] = lab[order]
+                d0 = np.full(n, -np.inf)
+                np.maximum.at(d0, p[ok], dur[sel][ok])
+                du = np.where(np.isfinite(d0), d0, np.nan)
+            # the worst zone (highest level, then deepest band) is written last and wins
+            z = lvl > 0
+            order = np.lexsort((np.nan_to_num(dmin[sel][z], nan=-1.0), lvl[z]))
+            pz = p[z][order]
+            lb[pz] = label[sel][z][order]
+            lo[pz] = dmin[sel][z][order]
+            hi[pz] = dmax[sel][z][order]
         out[f"{t}_level"] = lv.astype(int)
-        out[f"{t}_depth_m"] = dp
+        out[f"{t}_depth_m"] = lo
+        out[f"{t}_depth_min_m"] = lo
+        out[f"{t}_depth_max_m"] = hi
+        out[f"{t}_duration_h"] = du
         out[f"{t}_label"] = lb
-        max_level = np.maximum(max_level, lv)
+        if t not in skip:
+            max_level = np.maximum(max_level, lv)
     out["max_level"] = max_level.astype(int)
     out["exposed"] = max_level > 0
     return out

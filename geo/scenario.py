@@ -28,7 +28,7 @@ from .network import edge_geometries
 logger = logging.getLogger(__name__)
 
 
-def _no_road_types():
+def non_closing_types():
     """Hazard types whose zones never close roads (``closes_roads`` false in the code table)."""
     t = codes.table("hazard_types")
     if "closes_roads" not in t.columns:
@@ -51,7 +51,7 @@ def _zones(net, hazards, min_level, hazard_types):
     # level 0 = a zone without a depth band (an inundation-duration polygon): never closes roads
     keep = np.nan_to_num(level, nan=-np.inf) >= max(float(min_level), 1.0)
     if "hazard_type" in hazards.columns:
-        keep &= ~np.asarray(hazards["hazard_type"].isin(_no_road_types()), dtype=bool)
+        keep &= ~np.asarray(hazards["hazard_type"].isin(non_closing_types()), dtype=bool)
     if hazard_types is not None:
         types = [hazard_types] if isinstance(hazard_types, str) else list(hazard_types)
         keep &= np.asarray(hazards["hazard_type"].isin(types), dtype=bool)
