@@ -58,8 +58,26 @@ def _point(ctx, lat, lon, child_id):
     return gpd.GeoDataFrame(geometry=[Point(float(lon), float(lat))], crs="EPSG:4326"), None
 
 
+def _needs_for(needs, service):
+    """The capability needs that apply to one service (a list applies to all)."""
+    if needs is None:
+        return []
+    if isinstance(needs, dict):
+        return list(needs.get(service) or [])
+    return needs
+
+
 def nearby(
-    ctx, *, lat=None, lon=None, child_id=None, service=None, care=None, age=None, minutes=None
+    ctx,
+    *,
+    lat=None,
+    lon=None,
+    child_id=None,
+    service=None,
+    care=None,
+    age=None,
+    minutes=None,
+    needs=None,
 ):
     """Return every compatible facility within reach of a point or a child, sorted by minutes.
 
@@ -78,6 +96,11 @@ def nearby(
         Child's age (a facility's age range, else its service's, must include it).
     minutes : float, optional
         Limit in minutes (default: each service's threshold from data/service_types.csv).
+    needs : list of str, or dict of str to list of str, optional
+        Capabilities a facility must have (``data/capabilities.csv``, e.g. ``nurse_on_site``,
+        ``pediatric_experience``, ``accepts_age0``, ``open_saturday``): a list applies to every
+        service, a dict per service. A known "no" excludes the facility; an unknown value keeps
+        it as ``possible`` (see :func:`analysis.directory.need_status`).
 
     Returns
     -------
@@ -89,8 +112,13 @@ def nearby(
     --------
     >>> nearby(ctx, lat=35.0, lon=139.0, care=["tracheostomy", "suction"], age=0,
     ...        minutes=30)  # doctest: +SKIP
+    >>> nearby(ctx, lat=35.0, lon=139.0, service=["visiting_nurse", "short_stay_medical"],
+    ...        needs={"visiting_nurse": ["pediatric_experience"],
+    ...               "short_stay_medical": ["accepts_age0"]})  # doctest: +SKIP
     """
     from geo import travel
+
+    from . import directory
 
     pt, child = _point(ctx, lat, lon, child_id)
     if child is not None:
@@ -99,7 +127,7 @@ def nearby(
     fac = ctx.facilities
     services = [service] if isinstance(service, str) else service
     if services is None:
-        services = list(dict.fromkeys(fac["service"].tolist()))
+        services = codes.analysed(fac["service"].tolist())
     bad = [s for s in services if s not in codes.valid("service_types")]
     if bad:
         msg = f"unknown service {bad}; expected codes of data/service_types.csv."
@@ -120,6 +148,11 @@ def nearby(
             times[d] = np.asarray(travel.from_node(ctx.net, node, direction=d), dtype=float)
         limit = float(minutes if minutes is not None else st.loc[s, "threshold_min"])
         idx = np.flatnonzero((fac["service"] == s).to_numpy() & (compat > 0))
+        wanted = _needs_for(needs, s)
+        need = directory.need_status(ctx, wanted, positions=idx) if wanted else None
+        if need is not None:
+            idx, need = idx[need != directory.NO], need[need != directory.NO]
+        possible = dict(zip(idx, need == directory.POSSIBLE)) if need is not None else {}
         t = (times[d][fsn["node"].to_numpy()[idx]] + fsn["access_s"].to_numpy()[idx] + acc) / 60
         for i, m in zip(idx, t):
             if not np.isfinite(m) or m > limit:
@@ -133,7 +166,7 @@ def nearby(
                     "name": r["name"],
                     "minutes": round(float(m), 1),
                     "within": True,
-                    "basis": coverage.BASIS[int(compat[i])],
+                    "basis": "possible" if possible.get(i) else coverage.BASIS[int(compat[i])],
                     "accepts": None if r["accepts"] is None else ";".join(r["accepts"]),
                     "age_min": lo[i],
                     "age_max": hi[i],
@@ -150,15 +183,16 @@ def nearby(
     return out
 
 
-def compare(ctx, points, *, services=None, care=None, age=None, minutes=None):
+def compare(ctx, points, *, services=None, care=None, age=None, minutes=None, needs=None):
     """Compare candidate addresses side by side: services reachable and hazard exposure.
 
     Parameters
     ----------
     points : dict of str to (lat, lon), or DataFrame with ``label``, ``lat``, ``lon``
         Two or more candidate addresses.
-    services, care, age, minutes
-        As in :func:`nearby`.
+    services, care, age, minutes, needs
+        As in :func:`nearby` (``services`` may name places such as ``nursery_medical`` and
+        ``special_school``; default: the analysed services present).
 
     Returns
     -------
@@ -181,13 +215,22 @@ def compare(ctx, points, *, services=None, care=None, age=None, minutes=None):
         raise ValueError(msg)
     fac = ctx.facilities
     if services is None:
-        services = list(dict.fromkeys(fac["service"].tolist()))
+        services = codes.analysed(fac["service"].tolist())
     st = codes.service_types()
     hz_ja = codes.table("hazard_types")["label_ja"]
     types = exposure.hazard_types(ctx.hazards)
     cols = {}
     for label, (lat, lon) in items:
-        far = nearby(ctx, lat=lat, lon=lon, service=services, care=care, age=age, minutes=10_000)
+        far = nearby(
+            ctx,
+            lat=lat,
+            lon=lon,
+            service=services,
+            care=care,
+            age=age,
+            minutes=10_000,
+            needs=needs,
+        )
         col = {}
         n_ok = 0
         for s in services:
