@@ -10,6 +10,41 @@ st.set_page_config(
     page_title="ikemap", page_icon=str(common.ROOT / "ui" / "static" / "ikemap.png"), layout="wide"
 )
 
+#: Addresses the app may listen on without a reverse proxy in front.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _launch_check():
+    """Refuse to serve children's data on an open address or without XSRF protection.
+
+    ``ikemap app`` (and ``make app``) start Streamlit bound to 127.0.0.1 with XSRF on, wherever
+    it is run from; a plain ``streamlit run app.py`` from another folder would not read
+    ``.streamlit/config.toml`` and listen on every interface. Behind a TLS reverse proxy set
+    ``IKEMAP_ALLOW_REMOTE=1`` to serve another address (XSRF protection stays required).
+    """
+    import os
+
+    if st.get_option("global.appTest"):
+        return
+    address = st.get_option("server.address") or "0.0.0.0"  # unset = every interface
+    problems = []
+    if address not in LOOPBACK and os.environ.get("IKEMAP_ALLOW_REMOTE") != "1":
+        problems.append(
+            f"server.address is {address!r}, not 127.0.0.1 (start with `ikemap app`, or set "
+            "IKEMAP_ALLOW_REMOTE=1 behind a TLS reverse proxy)"
+        )
+    if not st.get_option("server.enableXsrfProtection"):
+        problems.append("XSRF protection is off (server.enableXsrfProtection must be true)")
+    if problems:
+        st.error(
+            "ikemap は安全でない設定では起動しません。`ikemap app` で起動してください。 / "
+            "ikemap refuses to run: " + "; ".join(problems) + "."
+        )
+        st.stop()
+
+
+_launch_check()
+
 
 def _login():
     """The session from ui.auth's login gate (it stops the script until someone logs in)."""
@@ -19,9 +54,9 @@ def _login():
         auth = None
     if auth is not None and hasattr(auth, "login_gate"):
         return auth.login_gate(common.workspace_path())
-    from analysis.privacy import Access
+    from access import Audience
 
-    return Access(name="local", role="planner")
+    return Audience(name="local", role="planner")
 
 
 with st.sidebar:

@@ -18,10 +18,9 @@ Hidden cells are ``pd.NA`` in nullable ``Int64`` columns; :func:`suppress` adds 
 ``<column>_suppressed`` flag per count column so that *hidden* is told apart from *missing*;
 :func:`display` turns a table into text with 「<10」 in hidden cells for the UI and exports.
 
-Roles are enforced here, not in the UI: :func:`for_role` (or :func:`view` with a session object)
-refuses child-level rows to planners, suppresses aggregates, limits coordinators and disaster
-officers to their municipalities, drops names and addresses unless explicitly asked by an
-authorised role, and appends every view of individual data to the workspace audit log.
+This module is the engine only: it never decides who sees what. Roles, scopes, identity
+columns, the audit log and the joint suppression of everything one audience sees (both 圏域
+kinds, breakdowns, an LP audit of the intervals) are in :mod:`access` (:mod:`access.gate`).
 
 Examples
 --------
@@ -37,79 +36,17 @@ Examples
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.linalg
 
 from geo import settings
-from geo.errors import IkemapError
 
 logger = logging.getLogger(__name__)
 
-#: Roles of app users, from least to most access.
-ROLES = ("planner", "coordinator", "disaster", "admin")
-
-#: Roles that may see individual children (in their scope).
-INDIVIDUAL_ROLES = frozenset({"coordinator", "disaster", "admin"})
-
-#: Roles that may ask for names and addresses explicitly (``include_identity=True``).
-IDENTITY_ROLES = frozenset({"coordinator", "disaster", "admin"})
-
 #: Suffix of the flag column that marks a suppressed count.
 FLAG_SUFFIX = "_suppressed"
-
-#: Column names that identify a person directly (compared case-insensitively, whole names).
-IDENTITY_COLUMNS = frozenset(
-    {
-        "name",
-        "full_name",
-        "child_name",
-        "kana",
-        "name_kana",
-        "furigana",
-        "address",
-        "child_address",
-        "home_address",
-        "street",
-        "street_address",
-        "phone",
-        "tel",
-        "telephone",
-        "email",
-        "birth_date",
-        "birthdate",
-        "date_of_birth",
-        "dob",
-        "guardian",
-        "guardian_name",
-        "parent_name",
-        "contact",
-    }
-)
-#: Fragments of Japanese column names that identify a person (氏名, 住所, 電話, ...).
-IDENTITY_PATTERNS = (
-    "氏名",
-    "名前",
-    "ふりがな",
-    "フリガナ",
-    "住所",
-    "電話",
-    "生年月日",
-    "保護者",
-    "連絡先",
-)
-_IDENTITY_RE = re.compile("|".join(IDENTITY_PATTERNS))
-
-#: Columns that mark a table as child-level (one row per child).
-INDIVIDUAL_MARKERS = ("child_id",)
-
-
-class AccessDenied(IkemapError, PermissionError):
-    """A role asked for data it may not see (child rows for a planner, names, another scope)."""
-
 
 # ---------------------------------------------------------------------------------------------
 # the suppression engine over a linear system
@@ -662,193 +599,28 @@ def small_counts(table, *, count_columns, threshold=None):
 
 
 # ---------------------------------------------------------------------------------------------
-# role enforcement
+# roles moved to access/
+
+_MOVED = {
+    "ROLES": "access.roles",
+    "INDIVIDUAL_ROLES": "access.roles",
+    "IDENTITY_ROLES": "access.roles",
+    "IDENTITY_COLUMNS": "access.roles",
+    "IDENTITY_PATTERNS": "access.roles",
+    "INDIVIDUAL_MARKERS": "access.roles",
+    "AccessDenied": "access.roles",
+    "Access": "access.roles",
+    "identity_columns": "access.roles",
+    "is_individual": "access.roles",
+    "scope_filter": "access.roles",
+}
 
 
-@dataclass(frozen=True)
-class Access:
-    """Who is asking: user name, role and scope (municipality codes, or None for all)."""
+def __getattr__(name):
+    """Roles, scope and identity columns live in :mod:`access.roles` now (old names kept)."""
+    if name in _MOVED:
+        import importlib
 
-    name: str
-    role: str
-    scope: tuple | None = None
-    demo: bool = False
-
-
-def _access(role, scope, user):
-    if hasattr(role, "role"):
-        return Access(
-            name=str(getattr(role, "name", user or "?")),
-            role=role.role,
-            scope=tuple(role.scope) if getattr(role, "scope", None) is not None else None,
-            demo=bool(getattr(role, "demo", False)),
-        )
-    if role not in ROLES:
-        msg = f"Unknown role {role!r}; expected one of {', '.join(ROLES)}."
-        raise AccessDenied(msg)
-    return Access(name=user or "?", role=role, scope=None if scope is None else tuple(scope))
-
-
-def identity_columns(frame):
-    """Columns of ``frame`` that identify a person (names, addresses, phones, birth dates).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> identity_columns(pd.DataFrame(columns=["child_id", "氏名", "address", "age"]))
-    ['氏名', 'address']
-    """
-    return [
-        c
-        for c in frame.columns
-        if isinstance(c, str) and (c.lower() in IDENTITY_COLUMNS or _IDENTITY_RE.search(c))
-    ]
-
-
-def is_individual(frame):
-    """True when the table has one row per child (it has a ``child_id`` column)."""
-    return any(m in frame.columns for m in INDIVIDUAL_MARKERS)
-
-
-def scope_filter(frame, scope, *, column="municipality_code"):
-    """Rows of ``frame`` in the municipalities of ``scope`` (None = all rows).
-
-    Raises :class:`AccessDenied` when a scope is set and the table has no municipality column
-    (a scoped user cannot be shown rows that cannot be placed).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> f = pd.DataFrame({"child_id": ["a", "b"], "municipality_code": ["01001", "01002"]})
-    >>> scope_filter(f, ["01002"])["child_id"].tolist()
-    ['b']
-    """
-    if scope is None:
-        return frame
-    if column not in frame.columns:
-        msg = (
-            f"This table has no {column} column, so it cannot be limited to the scope "
-            f"{', '.join(scope)} of this user; ask an admin, or add municipality codes to the data."
-        )
-        raise AccessDenied(msg)
-    keep = frame[column].astype("string").isin([str(s) for s in scope]).fillna(False)
-    return frame[keep.to_numpy(dtype=bool)]
-
-
-def for_role(
-    frame,
-    role,
-    *,
-    scope=None,
-    user=None,
-    count_columns=None,
-    threshold=None,
-    include_identity=False,
-    workspace=None,
-    what="table",
-    action="view",
-    **suppress_options,
-):
-    """The part of ``frame`` a role may see: the single gate of every output that holds children.
-
-    Parameters
-    ----------
-    frame : DataFrame or GeoDataFrame
-        An analysis output. Child-level when it has a ``child_id`` column, else an aggregate.
-    role : str or session-like
-        planner, coordinator, disaster or admin; or an object with ``name``, ``role``, ``scope``
-        (e.g. the session of :func:`ui.auth.login_gate`), which then supplies ``scope``/``user``.
-    scope : list of str, optional
-        Municipality codes the user is limited to (None = all).
-    user : str, optional
-        User name written to the audit log.
-    count_columns : list of str, optional
-        Count columns of an aggregate (required for aggregates holding counts).
-    threshold : int, optional
-        Suppression threshold (default 10).
-    include_identity : bool, default False
-        Keep names and addresses; only roles in :data:`IDENTITY_ROLES` may ask.
-    workspace : path, optional
-        Workspace whose ``audit_log`` records views of child-level rows. The app always passes it.
-    what, action : str
-        What is shown (e.g. ``"evacuation list"``) and ``"view"`` or ``"export"``, for the log.
-    **suppress_options
-        ``by``, ``sums``, ``dependents``, ``column_totals`` of :func:`suppress`.
-
-    Returns
-    -------
-    DataFrame
-        Planner: suppressed aggregates, never a child row. Coordinator and disaster: their scope
-        only. Aggregates are suppressed for every role but admin.
-
-    Raises
-    ------
-    AccessDenied
-        A planner asked for child-level rows, a role asked for names it may not see, or a scoped
-        user asked for a table that cannot be scoped.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> kids = pd.DataFrame({"child_id": ["a", "b"], "municipality_code": ["01001", "01002"],
-    ...                      "氏名": ["x", "y"]})
-    >>> for_role(kids, "coordinator", scope=["01001"]).columns.tolist()
-    ['child_id', 'municipality_code']
-    >>> for_role(kids, "planner")
-    Traceback (most recent call last):
-    ...
-    analysis.privacy.AccessDenied: The planner role sees aggregates only ...
-    """
-    who = _access(role, scope, user)
-    if include_identity and who.role not in IDENTITY_ROLES:
-        msg = (
-            f"The {who.role} role may not see names or addresses; "
-            "export with pseudonymous child_id only."
-        )
-        raise AccessDenied(msg)
-    if is_individual(frame):
-        if who.role not in INDIVIDUAL_ROLES:
-            msg = (
-                f"The {who.role} role sees aggregates only (counts per area or mesh, small counts "
-                f"hidden), never one row per child; {what} is child-level. Log in as a "
-                "coordinator or disaster officer to see individual children of your scope."
-            )
-            raise AccessDenied(msg)
-        out = scope_filter(frame, who.scope)
-        if not include_identity:
-            drop = identity_columns(out)
-            if drop:
-                out = out.drop(columns=drop)
-        if workspace is not None:
-            from . import audit
-
-            audit.record(
-                workspace,
-                user=who.name,
-                role=who.role,
-                action=action,
-                what=what,
-                rows=len(out),
-                detail=f"scope={','.join(who.scope) if who.scope else 'all'}"
-                + ("; identity" if include_identity else ""),
-            )
-        return out
-    out = frame
-    if who.scope is not None and "municipality_code" in out.columns:
-        out = scope_filter(out, who.scope)
-    if who.role != "admin" and count_columns:
-        out = suppress(out, count_columns=count_columns, threshold=threshold, **suppress_options)
-    return out
-
-
-def view(frame, session, **options):
-    """:func:`for_role` with the user, role and scope of a session object.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> s = Access(name="sato", role="planner")
-    >>> view(pd.DataFrame({"n": [3, 40, 50]}), s, count_columns=["n"])["n"].tolist()
-    [<NA>, <NA>, 50]
-    """
-    return for_role(frame, session, **options)
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

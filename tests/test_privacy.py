@@ -1,4 +1,7 @@
-"""Small-cell suppression (primary + complementary) and the role gate of analysis.privacy."""
+"""Small-cell suppression (primary + complementary): the engine of analysis.privacy.
+
+Roles and the gate are tested in tests/test_access_gate.py.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import audit, privacy
-from analysis.privacy import AccessDenied
-from geo import workspace
+from analysis import privacy
 
 THR = 10
 
@@ -310,84 +311,3 @@ def test_empty_table_gives_empty_result_with_flags():
     out = privacy.suppress(pd.DataFrame({"n": pd.Series([], dtype="Int64")}), count_columns=["n"])
     assert out.columns.tolist() == ["n", "n_suppressed"]
     assert len(out) == 0
-
-
-# ---------------------------------------------------------------------------------------------
-# role gate
-
-
-@pytest.fixture
-def kids():
-    return pd.DataFrame(
-        {
-            "child_id": ["c1", "c2", "c3"],
-            "municipality_code": ["01001", "01002", "01002"],
-            "氏名": ["甲", "乙", "丙"],
-            "address": ["x", "y", "z"],
-            "age": [3, 7, 12],
-        },
-        index=[10, 11, 12],
-    )
-
-
-def test_planner_never_gets_child_rows(kids):
-    with pytest.raises(AccessDenied, match="aggregates only"):
-        privacy.for_role(kids, "planner")
-    with pytest.raises(AccessDenied):
-        privacy.view(kids, privacy.Access(name="p", role="planner"))
-
-
-def test_coordinator_sees_only_scope_without_identity(kids):
-    out = privacy.for_role(kids, "coordinator", scope=["01002"])
-    assert out.index.tolist() == [11, 12]
-    assert "氏名" not in out.columns and "address" not in out.columns
-    named = privacy.for_role(kids, "disaster", scope=["01002"], include_identity=True)
-    assert named["氏名"].tolist() == ["乙", "丙"]
-
-
-def test_planner_may_not_ask_for_identity(kids):
-    agg = pd.DataFrame({"area": ["A"], "n": [20]})
-    with pytest.raises(AccessDenied, match="names"):
-        privacy.for_role(agg, "planner", include_identity=True, count_columns=["n"])
-
-
-def test_scoped_user_cannot_see_unscopable_child_table(kids):
-    with pytest.raises(AccessDenied, match="municipality_code"):
-        privacy.for_role(kids.drop(columns="municipality_code"), "coordinator", scope=["01001"])
-
-
-def test_aggregates_are_suppressed_except_for_admin():
-    agg = pd.DataFrame({"area": ["A", "B", "C"], "n": [3, 12, 40]})
-    planner = privacy.for_role(agg, "planner", count_columns=["n"])
-    assert privacy.small_counts(planner, count_columns=["n"]) == []
-    assert planner["n"].isna().sum() == 2
-    admin = privacy.for_role(agg, "admin", count_columns=["n"])
-    assert admin["n"].tolist() == [3, 12, 40]
-
-
-def test_unknown_role_is_refused(kids):
-    with pytest.raises(AccessDenied, match="Unknown role"):
-        privacy.for_role(kids, "guest")
-
-
-def test_views_of_child_rows_are_audited(kids, tmp_path):
-    ws = tmp_path / "w.gpkg"
-    workspace.write_metadata(ws, {"region": "test"})
-    session = privacy.Access(name="sato", role="coordinator", scope=("01002",))
-    privacy.view(kids, session, workspace=ws, what="children")
-    privacy.view(pd.DataFrame({"area": ["A"], "n": [30]}), session, count_columns=["n"])
-    log = audit.read(ws)
-    assert log[["user", "role", "action", "what", "rows"]].values.tolist() == [
-        ["sato", "coordinator", "view", "children", 2]
-    ]
-    assert "scope=01002" in log["detail"].iloc[0]
-
-
-def test_identity_columns_are_recognised():
-    cols = ["child_id", "name", "Address", "保護者氏名", "電話番号", "shelter_name", "所在地"]
-    assert privacy.identity_columns(pd.DataFrame(columns=cols)) == [
-        "name",
-        "Address",
-        "保護者氏名",
-        "電話番号",
-    ]

@@ -5,9 +5,13 @@ in a clearly marked demo mode, with the role picked from a selectbox; with a use
 (``$IKEMAP_USERS``, else ``users.toml`` beside the workspace) a login form checks the bcrypt
 hash and the script stops until the user has logged in.
 
-The session object (:class:`analysis.privacy.Access`: ``name``, ``role``, ``scope``, ``demo``)
-is kept in ``st.session_state["ikemap_session"]``. Pages pass it to the library
-(``analysis.privacy.view(frame, session, workspace=...)``), which enforces what a role may see.
+The session object (:class:`access.Audience`: ``name``, ``role``, ``scope``, ``demo``) is kept
+in ``st.session_state["ikemap_session"]``. Pages show everything through :mod:`access.gate`
+(via ``ui.common.show_table``/``show_metric``/``downloads``), which decides what it may see.
+
+Failed logins are counted per user name beside the users file (:mod:`access.login`), not per
+browser session: after five failures the user is locked for a cool-down, whichever browser or
+tab tries, and every attempt (also a refused one during the lock) is audited.
 """
 
 from __future__ import annotations
@@ -16,15 +20,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis import privacy, users
-from analysis.privacy import Access
+from access import ROLES, Audience, login, users
+from access import roles as _roles
+from access import scope_filter as _scope_filter
 from ui.control import halt
 
 SESSION_KEY = "ikemap_session"
-FAILS_KEY = "ikemap_login_failures"
 
-#: After this many failed logins in one browser session, the form is locked for that session.
-MAX_FAILURES = 5
+#: Failed logins (per user, across sessions) that lock the user for a cool-down.
+MAX_FAILURES = login.MAX_FAILURES
 
 ROLE_LABELS = {
     "planner": "計画担当（集計のみ）",
@@ -33,13 +37,13 @@ ROLE_LABELS = {
     "admin": "管理者",
 }
 
-Session = Access
+Session = Audience
 
 
 def _audit(workspace, **entry):
     if workspace is None or not Path(workspace).exists():
         return
-    from analysis import audit
+    from access import audit
 
     try:
         audit.record(workspace, **entry)
@@ -65,43 +69,43 @@ def _demo(workspace):
         icon="⚠️",
     )
     current = st.session_state.get(SESSION_KEY)
-    default = privacy.ROLES.index(current.role) if current is not None else 0
+    default = ROLES.index(current.role) if current is not None else 0
     role = st.sidebar.selectbox(
         "役割（デモ） / Role (demo)",
-        privacy.ROLES,
+        ROLES,
         index=default,
         format_func=lambda r: ROLE_LABELS.get(r, r),
         key="ikemap_demo_role",
     )
-    session = Access(name="demo", role=role, scope=None, demo=True)
+    session = Audience(name="demo", role=role, scope=None, demo=True)
     st.session_state[SESSION_KEY] = session
     return session
 
 
 def _login_form(path, workspace):
-    failures = st.session_state.get(FAILS_KEY, 0)
     st.title("ikemap ログイン")
-    if failures >= MAX_FAILURES:
-        st.error(
-            "ログインに続けて失敗したため、このセッションでは入力できません。管理者に連絡してください。"
-            " / Too many failed logins in this session."
-        )
-        halt()
     with st.form("ikemap_login"):
         name = st.text_input("ユーザー名 / User name")
         password = st.text_input("パスワード / Password", type="password")
         submitted = st.form_submit_button("ログイン / Log in")
     if submitted:
-        user = users.verify(path, name, password)
-        if user is None:
-            st.session_state[FAILS_KEY] = failures + 1
-            _audit(workspace, user=name or "?", role="-", action="login_failed", what="app", rows=0)
-            st.error("ユーザー名またはパスワードが違います。 / Wrong user name or password.")
+        try:
+            result = login.attempt(path, workspace, name, password, where="app")
+        except Exception as exc:  # noqa: BLE001 - a broken users file or log: say it, stay out
+            st.error(f"ログインできません / cannot log in: {exc}")
+            halt()
+        if result.user is None:
+            st.error(result.message)
+            if result.locked and result.failures >= MAX_FAILURES and "ロック" not in result.message:
+                minutes = login.COOLDOWN_S // 60
+                st.error(
+                    f"失敗が{MAX_FAILURES}回に達したため、このユーザーは{minutes}分ロックされます。"
+                    f" / {MAX_FAILURES} failures: this user is locked for {minutes} min."
+                )
         else:
-            session = Access(name=user.name, role=user.role, scope=user.scope, demo=False)
+            user = result.user
+            session = Audience(name=user.name, role=user.role, scope=user.scope, demo=False)
             st.session_state[SESSION_KEY] = session
-            st.session_state[FAILS_KEY] = 0
-            _audit(workspace, user=user.name, role=user.role, action="login", what="app", rows=0)
             st.rerun()
     halt()
 
@@ -129,7 +133,7 @@ def login_gate(workspace=None, *, users_path=None):
 
     Returns
     -------
-    analysis.privacy.Access
+    access.Audience
         ``name``, ``role`` (planner, coordinator, disaster, admin), ``scope`` (municipality
         codes or None = all) and ``demo`` (True without a users file).
     """
@@ -149,9 +153,9 @@ def login_gate(workspace=None, *, users_path=None):
 
 def can_see_individuals(session):
     """True when the session's role may see individual children (in its scope)."""
-    return session is not None and session.role in privacy.INDIVIDUAL_ROLES
+    return session is not None and session.role in _roles.INDIVIDUAL_ROLES
 
 
 def scope_filter(frame, session, *, column="municipality_code"):
     """Rows of ``frame`` inside the session's scope (all rows for an unscoped user)."""
-    return privacy.scope_filter(frame, None if session is None else session.scope, column=column)
+    return _scope_filter(frame, None if session is None else session.scope, column=column)

@@ -8,12 +8,9 @@ here, and render. Nothing here computes an analysis; loaders only read the works
 from __future__ import annotations
 
 import importlib
-import io
 import os
-import tempfile
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pyogrio
 import streamlit as st
@@ -117,14 +114,20 @@ def t(key, **fmt) -> str:
 
 
 def session():
-    """The logged-in session (user, role, scope) set by app.py."""
+    """The logged-in session (an :class:`access.Audience`) set by app.py."""
     return st.session_state.get("ikemap_session")
+
+
+def audience():
+    """The audience of this session (planner, the least access, when nobody is logged in)."""
+    from access import audience as _audience
+
+    return _audience(session() or "planner", user="?")
 
 
 def role() -> str:
     """The session's role (planner when nobody is logged in: the least access)."""
-    s = session()
-    return getattr(s, "role", None) or "planner"
+    return audience().role
 
 
 def basemap() -> bool:
@@ -132,20 +135,54 @@ def basemap() -> bool:
     return bool(st.session_state.get("basemap", False))
 
 
-def for_role(frame, *, what, count_columns=None, action="view"):
-    """Pass an output through the privacy gate (analysis.privacy) for this session's role."""
-    from analysis import privacy
+def for_role(frame, *, what, count_columns=None, action="view", linked=None):
+    """Pass an output through the gate (:func:`access.gate.table`) for this session.
 
-    s = session()
-    who = s if s is not None and hasattr(s, "role") else role()
-    return privacy.for_role(
+    Child-level rows are scoped and their view is audited; aggregates with ``count_columns``
+    are suppressed as this audience must see them.
+    """
+    from access import gate
+
+    return gate.table(
         frame,
-        who,
-        count_columns=count_columns,
-        workspace=workspace_path(),
+        audience(),
         what=what,
+        count_columns=count_columns,
+        linked=linked,
+        workspace=workspace_path(),
         action=action,
     )
+
+
+def show_table(frame, *, what, count_columns=None, linked=None, height=None, audit=True):
+    """Show a table through the gate, as this session's audience may see it; return it gated.
+
+    Hidden counts read 「<10」 (true value 1-9) or 「秘匿」 (hidden to protect another cell).
+    A refusal (e.g. a child list for a planner) is shown as a message, and None returned.
+    """
+    from access import AccessDenied, gate
+
+    try:
+        shown = gate.table(
+            frame,
+            audience(),
+            what=what,
+            count_columns=count_columns,
+            linked=linked,
+            workspace=workspace_path() if audit else None,
+        )
+    except AccessDenied as exc:
+        st.error(str(exc))
+        return None
+    table(gate.display(shown, lang=lang()), height=height)
+    return shown
+
+
+def show_metric(col, label, value, *, what, known=False, help=None):
+    """A metric tile through the gate: 「<10」 instead of a small count for a planner."""
+    from access import gate
+
+    col.metric(label, gate.metric(value, audience(), what=what, known=known), help=help)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,77 +214,94 @@ def show_map(m, *, key, height=560, click=False):
 # exports
 
 
-def _neutralise(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _plain_frame(frame) -> pd.DataFrame:
     out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
     for c in out.columns:
         if out[c].dtype == object:
-            out[c] = [
-                ";".join(map(str, v)) if isinstance(v, list | tuple) else _neutralise(v)
-                for v in out[c]
-            ]
+            out[c] = [";".join(map(str, v)) if isinstance(v, list | tuple) else v for v in out[c]]
     return out
 
 
-def export_bytes(frame, kind: str, *, what=None) -> bytes:
-    """Return ``frame`` as csv (UTF-8 with BOM), xlsx or gpkg bytes.
+EXPORTS = (
+    ("csv", "download_csv", "text/csv"),
+    ("xlsx", "download_xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("gpkg", "download_gpkg", "application/geopackage+sqlite3"),
+)
 
-    Uses :mod:`analysis.export` when it is installed (formula neutralisation and all); the
-    fallback here does the same minimum: BOM, ``=+-@`` cells prefixed with ``'``, lists joined.
+
+def export_bytes(frame, kind: str, *, what=None, count_columns=None, linked=None, who=None):
+    """``frame`` as csv (UTF-8 with BOM), xlsx or gpkg bytes, through the gate.
+
+    Built with the audience given (default: this session's), never in a thread without one.
+    Not audited here: :func:`downloads` records the export when the button is clicked.
     """
-    try:
-        from analysis import export
-    except ImportError:
-        export = None
-    if export is not None and hasattr(export, "export_for"):
-        who = session() or role()
-        return export.export_for(
-            who, frame, fmt=kind, workspace=workspace_path(), what=what or "table"
-        )
-    if kind == "csv":
-        return _plain_frame(frame).to_csv(index=False).encode("utf-8-sig")
-    if kind == "xlsx":
-        buf = io.BytesIO()
-        _plain_frame(frame).to_excel(buf, index=False)
-        return buf.getvalue()
-    if kind == "gpkg":
-        if isinstance(frame, gpd.GeoDataFrame):
-            data = gpd.GeoDataFrame(_plain_frame(frame), geometry=frame.geometry, crs=frame.crs)
-        else:
-            data = _plain_frame(frame)
-        with tempfile.TemporaryDirectory() as tmp:
-            p = Path(tmp) / "export.gpkg"
-            pyogrio.write_dataframe(data, p, layer="result", driver="GPKG")
-            return p.read_bytes()
-    msg = f"Unknown export kind {kind!r}; expected csv, xlsx or gpkg."
-    raise ValueError(msg)
+    from access import gate
 
-
-def downloads(frame, name: str, *, key: str):
-    """Three download buttons (CSV with BOM, Excel, GeoPackage) under a results table."""
-    cols = st.columns(3)
-    specs = (
-        ("csv", "download_csv", "text/csv"),
-        (
-            "xlsx",
-            "download_xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        ("gpkg", "download_gpkg", "application/geopackage+sqlite3"),
+    return gate.export(
+        frame,
+        who or audience(),
+        fmt=kind,
+        what=what or "table",
+        workspace=None,
+        count_columns=count_columns,
+        linked=linked,
     )
-    for col, (kind, label, mime) in zip(cols, specs, strict=True):
+
+
+def _record_download(who, what, kind, rows, individual):
+    """on_click of a download button: append the export to the audit log (child-level only)."""
+    if not individual:
+        return
+    from access import audit
+
+    try:
+        audit.record(
+            workspace_path(),
+            user=who.name,
+            role=who.role,
+            action="export",
+            what=f"{what} ({kind})",
+            rows=rows,
+            detail=who.describe(),
+        )
+    except Exception as exc:  # noqa: BLE001 - say so on the page, the download itself is done
+        st.error(f"監査ログに記録できませんでした / audit log not written: {exc}")
+
+
+def downloads(frame, name: str, *, key: str, what=None, count_columns=None, linked=None):
+    """Three download buttons (CSV with BOM, Excel, GeoPackage) under a results table.
+
+    The bytes are built now, while the page renders, with this session's audience (the gate
+    decides scope, identity and suppression); a refusal or a failure is shown on the page
+    instead of a button that does nothing. Child-level downloads are audited when clicked.
+    """
+    from access import AccessDenied, gate, is_individual
+
+    who = audience()
+    what = what or name
+    individual = is_individual(frame)
+    try:
+        shown = gate.table(
+            frame, who, what=what, count_columns=count_columns, linked=linked, workspace=None
+        )
+    except AccessDenied as exc:
+        st.error(str(exc))
+        return
+    cols = st.columns(len(EXPORTS))
+    for col, (kind, label, mime) in zip(cols, EXPORTS, strict=True):
+        try:
+            data = export_bytes(shown, kind, what=what, who=who)
+        except Exception as exc:  # noqa: BLE001 - a failed export is said on the page
+            col.error(f"{t(label)}: {exc}")
+            continue
         col.download_button(
             t(label),
-            data=lambda kind=kind: export_bytes(frame, kind, what=name),
+            data=data,
             file_name=f"{name}.{kind}",
             mime=mime,
             key=f"{key}_{kind}",
-            on_click="ignore",
+            on_click=_record_download,
+            args=(who, what, kind, len(shown), individual),
         )
 
 

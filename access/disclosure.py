@@ -1,0 +1,658 @@
+"""Disclosure control across everything one audience sees: linked tables and an LP audit.
+
+The suppression engine of :mod:`analysis.privacy` protects one table (or breakdowns of the same
+rows) at a time. A planner, however, is shown many tables of the same children at once: both
+圏域 kinds (障害保健福祉圏域 and 二次医療圏), breakdowns by age band and care type, hazard
+summaries, ``covered`` beside ``covered_confirmed``. Subtracting an area of one kind from an
+overlapping area of the other gives the children of one town; suppressing each table alone does
+not stop that.
+
+Here the *atomic cell* is the finest unit every published table is built from — the municipality
+(or, for a child without a municipality code, the combination of its areas). Every published
+count is the sum of atomic cells; the atoms themselves are never published. One linear system
+holds the atoms, every published cell of every linked table, the declared relations between
+columns (``sums``: ``children = covered + uncovered``; ``subsets``: ``covered_confirmed <=
+covered``, encoded with a hidden non-negative remainder) and column totals assumed public.
+
+A cell is *sensitive* when its true value is 1..threshold-1 (atoms included). Suppression:
+
+1. every sensitive published cell is hidden (primary; shown as 「<10」);
+2. **LP audit**: for every sensitive cell (published or atom) the attacker's feasible interval
+   ``[min, max]`` is computed with HiGHS (:func:`scipy.optimize.linprog`) from everything
+   published: published cells fixed, hidden cells non-negative, primary cells within
+   1..threshold-1 (their label says so). The cell is safe when ``max - min >= protection``
+   (default ``threshold // 3``, 3 for 10);
+3. an unsafe cell is widened by the cheapest set of further cells to hide (complementary,
+   shown as 「秘匿」): a linear programme finds a change of the hidden values, ``protection`` up
+   or down for the target, that keeps every published equation true and every value feasible,
+   touching as few and as small published cells as possible. Hiding more only widens the other
+   intervals, so one pass over the sensitive cells suffices.
+
+Cells the audience knows anyway (a coordinator's own municipalities) are fixed and never
+sensitive. Not covered (see docs/privacy.md): the attacker's knowledge that a 「秘匿」 cell is 0
+or >= threshold (the audit relaxes it to >= 0), and tables published with other inputs (another
+travel-time threshold, another hazard level) — each publication is protected on its own.
+
+Examples
+--------
+>>> import pandas as pd
+>>> atoms = pd.DataFrame({"municipality_code": ["a", "b", "c", "d"],
+...                       "area:K": ["K1", "K1", "K2", "K2"],
+...                       "area:M": ["M2", "M1", "M2", "M2"],
+...                       "children": [3, 22, 15, 20]})
+>>> pub = linked(atoms, count_columns=["children"])
+>>> # alone, K (25, 35) and M (22, 38) have no small cell, but K1 - M1 = a = 3
+>>> from access.gate import display
+>>> display(pub.table("K"))["children"].tolist(), display(pub.table("M"))["children"].tolist()
+(['秘匿', '秘匿', '60'], ['22', '38', '60'])
+>>> [iv for iv in pub.intervals() if iv[1] - iv[0] < pub.protection]
+[]
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from geo import settings
+
+logger = logging.getLogger(__name__)
+
+#: Prefix of the atom columns naming the area of each kind (``area:<kind>``).
+AREA_PREFIX = "area:"
+
+
+def default_protection(threshold):
+    """Required width of a sensitive cell's feasible interval (``threshold // 3``, at least 1)."""
+    return max(1, int(threshold) // 3)
+
+
+class System:
+    """Cells and the linear equations between them that an outsider knows.
+
+    Cell kinds: *atom* (never published), *published* (shown unless suppressed), *public*
+    (assumed known elsewhere, e.g. a column total; hidden only when itself small), *known*
+    (the audience knows it anyway; never sensitive), *missing* (NA in the data).
+    """
+
+    def __init__(self):
+        self.values = []
+        self.atom = []
+        self.public = []
+        self.known = []
+        self.missing = []
+        self.margin = []
+        self.equations = []
+
+    def cell(self, value, *, atom=False, public=False, known=False, margin=False):
+        """Add a cell (NA value = missing) and return its index."""
+        missing = value is None or bool(pd.isna(value))
+        self.values.append(0 if missing else int(value))
+        self.atom.append(atom)
+        self.public.append(public)
+        self.known.append(known and not missing)
+        self.missing.append(missing)
+        self.margin.append(margin)
+        return len(self.values) - 1
+
+    def equation(self, parts, total):
+        """Add ``sum(parts) == total`` (kept only when it holds in the data)."""
+        cells = [*parts, total]
+        known = not any(self.missing[i] for i in cells)
+        if known and sum(self.values[i] for i in parts) != self.values[total]:
+            return False
+        self.equations.append([(i, 1.0) for i in parts] + [(total, -1.0)])
+        return True
+
+    def matrix(self):
+        """The equations as a sparse matrix (``matrix @ values == 0``)."""
+        from scipy.sparse import lil_matrix
+
+        a = lil_matrix((len(self.equations), len(self.values)))
+        for r, terms in enumerate(self.equations):
+            for i, coef in terms:
+                a[r, i] += coef
+        return a.tocsr()
+
+
+@dataclass
+class Solution:
+    """Which cells are hidden, which were sensitive, and what could not be protected."""
+
+    hidden: np.ndarray
+    sensitive: np.ndarray
+    unprotected: list = field(default_factory=list)
+
+
+def _bounds(system, hidden, small_label, threshold):
+    """Attacker's bounds per cell: published/known/public-shown fixed; hidden within label."""
+    v = np.asarray(system.values, float)
+    lo = np.zeros(len(v))
+    hi = np.full(len(v), np.inf)
+    shown = ~hidden
+    lo[shown] = v[shown]
+    hi[shown] = v[shown]
+    lab = hidden & small_label
+    lo[lab] = 1.0
+    hi[lab] = threshold - 1.0
+    return lo, hi
+
+
+def interval(matrix, target, lo, hi):
+    """Feasible ``[min, max]`` of cell ``target`` given ``matrix @ x == 0`` and ``lo <= x <= hi``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.sparse import csr_matrix
+    >>> m = csr_matrix(np.array([[1.0, 1.0, -1.0]]))          # a + b = total
+    >>> interval(m, 0, np.array([0, 0, 12.0]), np.array([np.inf, np.inf, 12.0]))
+    (0.0, 12.0)
+    >>> interval(m, 0, np.array([0, 9.0, 12.0]), np.array([np.inf, 9.0, 12.0]))
+    (3.0, 3.0)
+    """
+    from scipy.optimize import linprog
+
+    n = matrix.shape[1]
+    bounds = list(zip(lo, [None if np.isinf(h) else h for h in hi], strict=True))
+    out = []
+    for sign in (1.0, -1.0):
+        c = np.zeros(n)
+        c[target] = sign
+        res = linprog(c, A_eq=matrix, b_eq=np.zeros(matrix.shape[0]), bounds=bounds, method="highs")
+        if res.status == 3:  # unbounded
+            out.append(np.inf * -sign)
+        elif res.status != 0:
+            return (float(lo[target]), float(hi[target]))
+        else:
+            out.append(float(sign * res.fun))
+    return (out[0], out[1])
+
+
+def _widen(system, matrix, target, hidden, small_label, threshold, protection, weights):
+    """Cheapest published cells to hide so that ``target`` can move ``protection`` up or down."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix, hstack, vstack
+
+    v = np.asarray(system.values, float)
+    n = len(v)
+    frozen = np.asarray(system.known, bool) | (np.asarray(system.public, bool) & ~hidden)
+    # range of each cell's change d: value + d must stay feasible
+    lo = np.where(hidden & small_label, 1.0, 0.0) - v
+    hi = np.where(hidden & small_label, threshold - 1.0 - v, np.inf)
+    lo[frozen] = 0.0
+    hi[frozen] = 0.0
+    cost = np.where(hidden, 1e-3, weights)
+    best = None
+    for sign in (1.0, -1.0):
+        step = sign * protection
+        if not (lo[target] <= step <= hi[target]):
+            continue
+        a = hstack([matrix, -matrix])
+        unit = np.zeros((1, 2 * n))
+        unit[0, target] = 1.0
+        unit[0, n + target] = -1.0
+        a = vstack([a, csr_matrix(unit)]).tocsr()
+        b = np.zeros(a.shape[0])
+        b[-1] = step
+        up = [(0.0, None if np.isinf(h) else max(h, 0.0)) for h in hi]
+        down = [(0.0, max(-x, 0.0)) for x in lo]
+        res = linprog(
+            np.concatenate([cost, cost]), A_eq=a, b_eq=b, bounds=up + down, method="highs"
+        )
+        if res.status != 0:
+            continue
+        d = res.x[:n] - res.x[n:]
+        cells = np.flatnonzero((np.abs(d) > 1e-7) & ~hidden)
+        price = float(cost[cells].sum())
+        if best is None or price < best[0]:
+            best = (price, cells)
+    return None if best is None else best[1]
+
+
+def solve(system, *, threshold=None, protection=None):
+    """Suppression pattern of a system: primary cells, then LP audit and widening.
+
+    Returns
+    -------
+    Solution
+        ``hidden`` (bool per cell; atoms always hidden), ``sensitive`` (true value
+        1..threshold-1 and not known), ``unprotected`` (cells the published public totals pin
+        whatever is hidden; logged).
+    """
+    thr = settings.suppression_threshold if threshold is None else int(threshold)
+    prot = default_protection(thr) if protection is None else int(protection)
+    v = np.asarray(system.values, np.int64)
+    atom = np.asarray(system.atom, bool)
+    known = np.asarray(system.known, bool)
+    missing = np.asarray(system.missing, bool)
+    sensitive = (v >= 1) & (v < thr) & ~known & ~missing if thr > 1 else np.zeros(len(v), bool)
+    hidden = (atom & ~known) | sensitive | missing
+    small_label = sensitive & ~atom
+    unprotected = []
+    if not sensitive.any() or not system.equations:
+        return Solution(hidden, sensitive, unprotected)
+    from analysis import privacy
+
+    matrix = system.matrix()
+    weights = privacy._weights(v.astype(float), np.asarray(system.margin, bool))
+    for t in np.flatnonzero(sensitive):
+        for _ in range(4):
+            lo, hi = _bounds(system, hidden, small_label, thr)
+            a, b = interval(matrix, int(t), lo, hi)
+            if b - a >= prot - 1e-6:
+                break
+            cells = _widen(system, matrix, int(t), hidden, small_label, thr, prot, weights)
+            if cells is None or cells.size == 0:
+                unprotected.append(int(t))
+                logger.warning("A count of %d cannot be protected: published totals pin it", v[t])
+                break
+            hidden[cells] = True
+    return Solution(hidden, sensitive, unprotected)
+
+
+def audit(system, solution, *, threshold=None, protection=None):
+    """``(cell, value, min, max)`` of every sensitive cell, given what the solution publishes.
+
+    Examples
+    --------
+    >>> s = System()
+    >>> a, b = s.cell(3, atom=True), s.cell(40, atom=True)
+    >>> t = s.cell(43)
+    >>> _ = s.equation([a, b], t)
+    >>> audit(s, solve(s))
+    [(0, 3, 0.0, 43.0)]
+    """
+    thr = settings.suppression_threshold if threshold is None else int(threshold)
+    matrix = system.matrix()
+    small_label = solution.sensitive & ~np.asarray(system.atom, bool)
+    lo, hi = _bounds(system, solution.hidden, small_label, thr)
+    out = []
+    for t in np.flatnonzero(solution.sensitive):
+        a, b = interval(matrix, int(t), lo, hi) if system.equations else (0.0, np.inf)
+        out.append((int(t), int(system.values[t]), a, b))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# flat tables (one table on its own)
+
+
+def suppress_flat(
+    frame,
+    *,
+    count_columns,
+    threshold=None,
+    known=None,
+    by=None,
+    sums=None,
+    dependents=None,
+    column_totals=True,
+    protection=None,
+):
+    """Suppress one table (column totals assumed public) with the LP audit.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    count_columns : list of str
+    known : array of bool, optional
+        Rows the audience knows anyway (shown as they are, never sensitive).
+    by, sums, dependents, column_totals
+        As :func:`analysis.privacy.suppress`.
+
+    Returns
+    -------
+    DataFrame
+        Hidden counts NA (``Int64``), with ``<col>_suppressed`` and ``<col>_small`` flags.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = suppress_flat(pd.DataFrame({"n": [12, 3, 40]}), count_columns=["n"])
+    >>> out["n"].tolist(), out["n_small"].tolist()
+    ([<NA>, <NA>, 40], [False, True, False])
+    """
+    from analysis import privacy
+
+    from .gate import _mark
+
+    n = len(frame)
+    known = np.zeros(n, bool) if known is None else np.asarray(known, bool)
+    counts = {c: privacy._as_count(frame[c], c) for c in count_columns}
+    system = System()
+    cell = {
+        c: [system.cell(v, known=bool(k)) for v, k in zip(counts[c], known, strict=True)]
+        for c in count_columns
+    }
+    for total, parts in (sums or {}).items():
+        for r in range(n):
+            system.equation([cell[p][r] for p in parts], cell[total][r])
+    if column_totals and n:
+        if by is None:
+            groups = [np.arange(n)]
+        else:
+            keys = [by] if isinstance(by, str) else list(by)
+            grouped = pd.DataFrame({"pos": np.arange(n)}).groupby(
+                [frame[k].to_numpy() for k in keys], dropna=False, sort=False
+            )
+            groups = [g["pos"].to_numpy() for _, g in grouped]
+        for rows in groups:
+            for c in count_columns:
+                vals = pd.Series(counts[c][rows])
+                total = None if vals.isna().any() else int(vals.sum())
+                t = system.cell(total, public=True, margin=True)
+                system.equation([cell[c][r] for r in rows], t)
+    sol = solve(system, threshold=threshold, protection=protection)
+    hidden = {c: sol.hidden[cell[c]] if n else np.zeros(0, bool) for c in count_columns}
+    small = {
+        c: sol.sensitive[cell[c]] & hidden[c] if n else np.zeros(0, bool) for c in count_columns
+    }
+    out = _mark(frame, count_columns, hidden, small)
+    _dependents(out, dependents, hidden)
+    out.attrs["threshold"] = settings.suppression_threshold if threshold is None else threshold
+    return out
+
+
+def _dependents(out, dependents, hidden):
+    for dep, sources in (dependents or {}).items():
+        if dep not in out.columns:
+            continue
+        hide = np.zeros(len(out), bool)
+        for s in sources:
+            if s in hidden:
+                hide |= hidden[s]
+        if hide.any():
+            out[dep] = out[dep].astype(object).where(~hide, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# linked tables built from atomic cells
+
+
+def area_columns(atoms):
+    """The ``area:<kind>`` columns of an atoms frame, as ``{kind: column}``."""
+    return {c[len(AREA_PREFIX) :]: c for c in atoms.columns if str(c).startswith(AREA_PREFIX)}
+
+
+def units_inside(members, scope):
+    """Areas whose every member municipality is in ``scope`` (``members``: area_id, code).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"area_id": ["A", "A", "B"], "municipality_code": ["1", "2", "3"]})
+    >>> sorted(units_inside(m, ("1", "2")))
+    ['A']
+    """
+    if scope is None:
+        return set(members["area_id"].astype(str))
+    inside = members["municipality_code"].astype(str).isin([str(s) for s in scope])
+    ok = inside.groupby(members["area_id"].astype(str)).all()
+    return set(ok[ok].index)
+
+
+class Linked:
+    """A publication: linked tables built from atoms and suppressed together.
+
+    Build it with :func:`linked`. :meth:`table` returns one table (``"municipality"`` or an
+    area kind) with hidden counts NA and ``_suppressed``/``_small`` flags; :meth:`apply` puts
+    the protected values into an analysis table with the same rows (matched on ``area_id`` and
+    the group columns); :meth:`intervals` is the LP audit of the result.
+    """
+
+    def __init__(self, system, solution, cells, *, count_columns, group, threshold, protection):
+        self.system = system
+        self.solution = solution
+        self.cells = cells  # {(unit_kind, unit, group_key, column): cell index}
+        self.count_columns = list(count_columns)
+        self.group = list(group)
+        self.threshold = threshold
+        self.protection = protection
+        self.members = None
+        self.unit = "area_id"
+
+    def _frame(self, kind):
+        rows = {}
+        for (k, unit, gkey, col), i in self.cells.items():
+            if k != kind:
+                continue
+            rows.setdefault((unit, gkey), {})[col] = i
+        recs = []
+        for (unit, gkey), cols in rows.items():
+            rec = {"unit": unit}
+            rec.update(dict(zip(self.group, gkey, strict=True)))
+            for c, i in cols.items():
+                hidden = bool(self.solution.hidden[i])
+                rec[c] = pd.NA if hidden or self.system.missing[i] else self.system.values[i]
+                rec[c + "_suppressed"] = hidden and not self.system.missing[i]
+                rec[c + "_small"] = hidden and bool(self.solution.sensitive[i])
+            recs.append(rec)
+        out = pd.DataFrame(recs)
+        for c in out.columns:
+            if c in self.count_columns or c.split("@")[0] in self.count_columns:
+                out[c] = pd.array(out[c], dtype="Int64")
+        out.attrs["threshold"] = self.threshold
+        return out
+
+    def table(self, kind):
+        """The published table of one unit kind (an area kind, or ``"municipality"``)."""
+        return self._frame(kind)
+
+    def kinds(self):
+        """Unit kinds this publication holds."""
+        return sorted({k for k, *_ in self.cells})
+
+    def apply(self, frame, *, count_columns, who=None, kind=None, unit="area_id"):
+        """``frame`` with its count columns replaced by this publication's protected values.
+
+        Rows are matched on ``unit`` (and the group columns). The frame's true counts must
+        equal the publication's; a mismatch means the caller linked the wrong data.
+        """
+        from .gate import _mark
+
+        if kind is None:
+            kinds = [k for k in self.kinds() if k != "municipality"]
+            if "area_kind" in frame.columns and frame["area_kind"].nunique() == 1:
+                kind = str(frame["area_kind"].iloc[0])
+            elif len(kinds) == 1:
+                kind = kinds[0]
+            else:
+                msg = "Linked.apply: give kind= (the frame has no single area_kind)."
+                raise ValueError(msg)
+        n = len(frame)
+        hidden = {c: np.zeros(n, bool) for c in count_columns}
+        small = {c: np.zeros(n, bool) for c in count_columns}
+        keys = list(
+            zip(
+                frame[unit].astype(str),
+                *[frame[g] for g in self.group],
+                strict=True,
+            )
+        )
+        for r, key in enumerate(keys):
+            u, gkey = key[0], tuple(key[1:])
+            for c in count_columns:
+                src = c if (kind, u, gkey, c) in self.cells else f"{c}@{kind}"
+                i = self.cells.get((kind, u, gkey, src))
+                if i is None:
+                    msg = (
+                        f"Linked.apply: no linked cell for {unit}={u} {dict(zip(self.group, gkey))}"
+                        f" column {c!r} of kind {kind!r}; build the publication from the same "
+                        "data as the table."
+                    )
+                    raise KeyError(msg)
+                raw = frame[c].iloc[r]
+                if not pd.isna(raw) and int(raw) != self.system.values[i]:
+                    msg = (
+                        f"Linked.apply: {c} of {u} is {int(raw)} in the table but "
+                        f"{self.system.values[i]} in the linked publication; they must be built "
+                        "from the same children."
+                    )
+                    raise ValueError(msg)
+                hidden[c][r] = bool(self.solution.hidden[i]) and not self.system.missing[i]
+                small[c][r] = hidden[c][r] and bool(self.solution.sensitive[i])
+        out = _mark(frame, count_columns, hidden, small)
+        out.attrs["threshold"] = self.threshold
+        return out
+
+    def breakdown(self, frame, *, kind, columns, column_of, total_column=None, label="計"):
+        """A breakdown table (index = unit, one column per band) with protected values.
+
+        ``column_of`` maps a breakdown column (e.g. ``"0-5"``) to the publication column
+        (``"children_age_0-5"``); the margin column/row 「計」 come from ``total_column`` and
+        the column totals of the publication. Returns the frame with ``attrs["suppressed"]``
+        and ``attrs["small"]`` (boolean frames).
+        """
+        out = frame.copy().astype(object)
+        hidden = pd.DataFrame(False, index=out.index, columns=out.columns)
+        small = pd.DataFrame(False, index=out.index, columns=out.columns)
+        gkey = ()
+        for r in out.index:
+            for c in out.columns:
+                src = total_column if c == label else column_of.get(c)
+                if src is None:
+                    continue
+                unit = "_total" if r == label else str(r)
+                i = self.cells.get((kind, unit, gkey, src))
+                if i is None:
+                    continue
+                h = bool(self.solution.hidden[i])
+                hidden.loc[r, c] = h
+                small.loc[r, c] = h and bool(self.solution.sensitive[i])
+                out.loc[r, c] = pd.NA if h else self.system.values[i]
+        out = out.astype("Int64")
+        out.attrs["suppressed"] = hidden
+        out.attrs["small"] = small
+        out.attrs["threshold"] = self.threshold
+        return out
+
+    def intervals(self):
+        """LP audit: ``(min, max)`` of every sensitive cell (atoms included)."""
+        return [
+            (a, b) for _, _, a, b in audit(self.system, self.solution, threshold=self.threshold)
+        ]
+
+
+def linked(
+    atoms,
+    *,
+    count_columns,
+    group=(),
+    sums=None,
+    subsets=None,
+    municipalities=False,
+    known_municipalities=None,
+    threshold=None,
+    protection=None,
+    totals_public=True,
+):
+    """Build and suppress a publication of linked tables from atomic cells.
+
+    Parameters
+    ----------
+    atoms : DataFrame
+        One row per atomic cell (municipality, or municipality x group): ``municipality_code``,
+        one ``area:<kind>`` column per area kind giving the area of the atom, the ``group``
+        columns (e.g. ``service``) and the count columns. A column named ``<col>@<kind>`` is
+        a count published only in that kind's tables (e.g. ``nearest_elsewhere@二次医療圏``).
+    count_columns : list of str
+    group : list of str
+        Columns splitting the publication into independent parts of the same cells (each
+        part has its own tables and totals; e.g. one part per service).
+    sums : dict of str to list of str
+        Exact relations ``total == sum(parts)`` between columns, true in every atom.
+    subsets : dict of str to list of str
+        ``part <= total`` relations (each part counts a subset of the total's children).
+    municipalities : bool
+        Publish the municipality table as well (hazard summary per municipality).
+    known_municipalities : collection of str, optional
+        Municipalities the audience knows (a scoped coordinator): their atoms and every area
+        made only of them are fixed, not protected.
+    totals_public : bool
+        Assume each column's total over the region is public (unless itself small).
+
+    Returns
+    -------
+    Linked
+    """
+    thr = settings.suppression_threshold if threshold is None else int(threshold)
+    prot = default_protection(thr) if protection is None else int(protection)
+    group = [group] if isinstance(group, str) else list(group)
+    kinds = area_columns(atoms)
+    known_m = None if known_municipalities is None else {str(m) for m in known_municipalities}
+    system = System()
+    cells = {}
+    sums = dict(sums or {})
+    subsets = dict(subsets or {})
+    parts_iter = atoms.groupby(group, sort=False, dropna=False) if group else [((), atoms)]
+    for gkey, part in parts_iter:
+        gkey = gkey if isinstance(gkey, tuple) else (gkey,)
+        part = part.reset_index(drop=True)
+        muni = part["municipality_code"].astype(str).to_numpy()
+        is_known = np.zeros(len(part), bool) if known_m is None else np.isin(muni, list(known_m))
+        atom_cells = {}
+        for c in count_columns:
+            cols = [c] if c in part.columns else [x for x in part.columns if x.startswith(c + "@")]
+            for col in cols:
+                atom_cells[col] = [
+                    system.cell(v, atom=not municipalities, known=bool(k))
+                    for v, k in zip(pd.array(part[col], dtype="Int64"), is_known, strict=True)
+                ]
+                if municipalities:
+                    for r, i in enumerate(atom_cells[col]):
+                        cells[("municipality", muni[r], gkey, col)] = i
+        for total, parts in sums.items():
+            for r in range(len(part)):
+                system.equation([atom_cells[p][r] for p in parts], atom_cells[total][r])
+        for total, parts in subsets.items():
+            for p in parts:
+                for r in range(len(part)):
+                    t_v, p_v = system.values[atom_cells[total][r]], system.values[atom_cells[p][r]]
+                    rest = system.cell(
+                        None
+                        if system.missing[atom_cells[total][r]] or system.missing[atom_cells[p][r]]
+                        else t_v - p_v,
+                        atom=True,
+                        known=bool(is_known[r]),
+                    )
+                    system.missing[rest] = False  # an unknown remainder is still >= 0
+                    system.equation([atom_cells[p][r], rest], atom_cells[total][r])
+        for col, acells in atom_cells.items():
+            only = col.split("@", 1)[1] if "@" in col else None
+            for kind, acol in kinds.items():
+                if only is not None and only != kind:
+                    continue
+                area = part[acol].astype(object).where(part[acol].notna(), "_none").astype(str)
+                for unit, rows in pd.Series(np.arange(len(part))).groupby(area.to_numpy()):
+                    rows = rows.to_numpy()
+                    vals = [system.values[acells[r]] for r in rows]
+                    miss = any(system.missing[acells[r]] for r in rows)
+                    inside = bool(is_known[rows].all())
+                    i = system.cell(None if miss else sum(vals), known=inside)
+                    system.equation([acells[r] for r in rows], i)
+                    cells[(kind, unit, gkey, col)] = i
+            if totals_public:
+                miss = any(system.missing[i] for i in acells)
+                t = system.cell(
+                    None if miss else sum(system.values[i] for i in acells),
+                    public=True,
+                    margin=True,
+                )
+                system.equation(list(acells), t)
+                for kind in [*kinds, *(["municipality"] if municipalities else [])]:
+                    if only is None or only == kind:
+                        cells[(kind, "_total", gkey, col)] = t
+    sol = solve(system, threshold=thr, protection=prot)
+    return Linked(
+        system,
+        sol,
+        cells,
+        count_columns=count_columns,
+        group=group,
+        threshold=thr,
+        protection=prot,
+    )

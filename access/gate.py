@@ -1,0 +1,430 @@
+"""The one gate: what an audience may see of every table, metric, download, CSV and report.
+
+Every table, metric, map layer, chart, download, CLI CSV and report that a person sees passes
+a function of this module, which knows the audience (:class:`access.Audience`).
+
+* :func:`table` — what an audience may see of a table. Child-level tables (a ``child_id``
+  column): planner refused (:class:`access.AccessDenied`); coordinator/disaster their scope
+  only; names/addresses only on explicit request; the view is audited. Aggregates: admin sees
+  them as they are; a planner gets small counts suppressed (jointly with the linked tables of
+  the same publication, :mod:`access.disclosure`); a scoped coordinator/disaster officer sees
+  the rows of their scope as they are and the other rows as a planner does.
+* :func:`metric` — one count for a metric tile: 「<10」 for a planner when it is 1-9.
+* :func:`export` — bytes (csv with BOM and neutralised formulas, xlsx, gpkg) of what
+  :func:`table` lets through; child-level exports are audited.
+* :func:`display` — the table as text: 「<10」 where a hidden count is 1-9, 「秘匿」 where a
+  count was hidden only to protect another (complementary suppression).
+
+Flags, severities and reasons are never hidden: they are not counts.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from access import Audience
+>>> t = pd.DataFrame({"area": ["A", "B", "C"], "children": [12, 3, 40]})
+>>> shown = table(t, Audience("sato", "planner"), what="children", count_columns=["children"])
+>>> display(shown)["children"].tolist()
+['秘匿', '<10', '40']
+>>> table(t, Audience("root", "admin"), what="children", count_columns=["children"])[
+...     "children"].tolist()
+[12, 3, 40]
+>>> metric(3, Audience("sato", "planner"), what="power-dependent children")
+'<10'
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from geo import settings
+
+from . import disclosure
+from .roles import IDENTITY_ROLES, AccessDenied, audience, identity_columns, is_individual
+
+logger = logging.getLogger(__name__)
+
+#: Suffix of the boolean column that marks a hidden count.
+FLAG_SUFFIX = "_suppressed"
+#: Suffix of the boolean column that marks a hidden count whose true value is 1..threshold-1.
+SMALL_SUFFIX = "_small"
+
+#: Text of a complementary (protecting) suppression, per language.
+SUPPRESSED_TEXT = {"ja": "秘匿", "en": "suppressed"}
+
+
+def small_label(threshold=None):
+    """Text of a hidden count that is 1..threshold-1, e.g. ``"<10"``.
+
+    Examples
+    --------
+    >>> small_label(10)
+    '<10'
+    """
+    thr = settings.suppression_threshold if threshold is None else int(threshold)
+    return f"<{thr}"
+
+
+def _audit(workspace, who, *, action, what, rows, include_identity=False, detail=None):
+    if workspace is None:
+        return
+    from . import audit
+
+    audit.record(
+        workspace,
+        user=who.name,
+        role=who.role,
+        action=action,
+        what=what,
+        rows=int(rows),
+        detail=(detail or who.describe()) + ("; identity" if include_identity else ""),
+    )
+
+
+def individuals(
+    frame,
+    who,
+    *,
+    what,
+    workspace=None,
+    include_identity=False,
+    action="view",
+    audit_detail=None,
+):
+    """The child-level rows ``who`` may see (scope, identity), audited when ``workspace`` is set.
+
+    Raises
+    ------
+    AccessDenied
+        For a planner, for names asked by a role that may not see them, and for a scoped user
+        when the table has no ``municipality_code`` column.
+    """
+    from .roles import scope_filter
+
+    who = audience(who)
+    if include_identity and who.role not in IDENTITY_ROLES:
+        msg = (
+            f"The {who.role} role may not see names or addresses; "
+            "export with pseudonymous child_id only."
+        )
+        raise AccessDenied(msg)
+    if not who.may_see_individuals:
+        msg = (
+            f"The {who.role} role sees aggregates only (counts per area or mesh, small counts "
+            f"hidden), never one row per child; {what} is child-level. Log in as a "
+            "coordinator or disaster officer to see individual children of your scope."
+        )
+        raise AccessDenied(msg)
+    out = scope_filter(frame, who.scope)
+    if not include_identity:
+        drop = identity_columns(out)
+        if drop:
+            out = out.drop(columns=drop)
+    _audit(
+        workspace,
+        who,
+        action=action,
+        what=what,
+        rows=len(out),
+        include_identity=include_identity,
+        detail=audit_detail,
+    )
+    return out
+
+
+def _known_rows(frame, who, linked):
+    """Boolean array: rows whose counts this audience knows anyway (its own scope)."""
+    n = len(frame)
+    if who.unsuppressed:
+        return np.ones(n, dtype=bool)
+    if not who.may_see_individuals:
+        return np.zeros(n, dtype=bool)
+    if who.scope is None:
+        return np.ones(n, dtype=bool)
+    if "municipality_code" in frame.columns:
+        return frame["municipality_code"].astype(str).isin(who.scope).to_numpy()
+    members = getattr(linked, "members", None)
+    unit = getattr(linked, "unit", "area_id")
+    if members is not None and unit in frame.columns:
+        inside = disclosure.units_inside(members, who.scope)
+        return frame[unit].astype(str).isin(inside).to_numpy()
+    return np.zeros(n, dtype=bool)
+
+
+def table(
+    frame,
+    who,
+    *,
+    what,
+    count_columns=None,
+    threshold=None,
+    linked=None,
+    include_identity=False,
+    workspace=None,
+    action="view",
+    **suppress_options,
+):
+    """The part of ``frame`` an audience may see (the single gate of every output).
+
+    Parameters
+    ----------
+    frame : DataFrame or GeoDataFrame
+        An analysis output. Child-level when it has a ``child_id`` column, else an aggregate.
+    who : Audience, role name or session-like
+        The audience (see :func:`access.roles.audience`).
+    what : str
+        What is shown (e.g. ``"evacuation list"``), for the audit log and messages.
+    count_columns : list of str, optional
+        Count columns of an aggregate (children); without them nothing is suppressed.
+    threshold : int, optional
+        Counts 1..threshold-1 are hidden (default :data:`geo.settings.suppression_threshold`).
+    linked : access.disclosure.Linked, optional
+        The linked publication this table belongs to (built from municipality counts with the
+        other tables the audience sees, :func:`access.disclosure.linked`). The table's counts are
+        then suppressed jointly with every other table of the publication; without it the table
+        is suppressed on its own (column totals assumed public).
+    include_identity : bool, default False
+        Keep names and addresses of a child-level table (coordinator, disaster, admin; audited).
+    workspace : path, optional
+        Workspace whose ``audit_log`` records views of child-level rows.
+    action : str
+        ``"view"`` or ``"export"`` (audit log).
+    **suppress_options
+        ``by``, ``sums``, ``dependents``, ``column_totals`` of
+        :func:`analysis.privacy.suppress` (tables without ``linked``).
+
+    Returns
+    -------
+    DataFrame
+        Child-level: the rows of the audience's scope. Aggregates: the same rows; hidden counts
+        are ``pd.NA`` in ``Int64`` columns, with boolean ``<col>_suppressed`` and ``<col>_small``
+        columns after each count column (``_small``: the hidden value is 1..threshold-1).
+
+    Raises
+    ------
+    AccessDenied
+        A planner asked for child-level rows, a role asked for names it may not see, or a scoped
+        user asked for a child table that cannot be scoped.
+    """
+    who = audience(who)
+    if is_individual(frame):
+        return individuals(
+            frame,
+            who,
+            what=what,
+            workspace=workspace,
+            include_identity=include_identity,
+            action=action,
+        )
+    if include_identity and who.role not in IDENTITY_ROLES:
+        msg = f"The {who.role} role may not see names or addresses."
+        raise AccessDenied(msg)
+    count_columns = [c for c in (count_columns or []) if c in frame.columns]
+    if not count_columns:
+        return frame
+    known = _known_rows(frame, who, linked)
+    if known.all():
+        return _mark(frame, count_columns, None, None)
+    if linked is not None:
+        return linked.apply(frame, count_columns=count_columns, who=who)
+    return disclosure.suppress_flat(
+        frame, count_columns=count_columns, threshold=threshold, known=known, **suppress_options
+    )
+
+
+def _mark(frame, count_columns, hidden, small):
+    """Add ``_suppressed``/``_small`` flags (all False when ``hidden`` is None)."""
+    out = frame.copy()
+    for c in count_columns:
+        h = np.zeros(len(out), bool) if hidden is None else hidden[c]
+        s = np.zeros(len(out), bool) if small is None else small[c]
+        values = pd.array(pd.to_numeric(out[c], errors="coerce"), dtype="Float64")
+        if (values.dropna() % 1 == 0).all():
+            values = values.astype("Int64")
+        values[h] = pd.NA
+        out[c] = values
+        for suffix in (FLAG_SUFFIX, SMALL_SUFFIX):
+            if c + suffix in out.columns:
+                out = out.drop(columns=c + suffix)
+        pos = out.columns.get_loc(c)
+        out.insert(pos + 1, c + FLAG_SUFFIX, pd.array(h, dtype="boolean"))
+        out.insert(pos + 2, c + SMALL_SUFFIX, pd.array(s, dtype="boolean"))
+    return out
+
+
+def metric(value, who, *, what, threshold=None, known=False):
+    """One count for a metric tile, as text: the number, or 「<10」 for a planner when 1-9.
+
+    Parameters
+    ----------
+    value : int
+        The true count (e.g. power-dependent children in the region).
+    who : Audience or role
+    what : str
+        What is counted (for messages).
+    known : bool, default False
+        The audience knows this count anyway (e.g. a scoped coordinator counting its own scope).
+
+    Examples
+    --------
+    >>> metric(120, "planner", what="children"), metric(3, "admin", what="children")
+    ('120', '3')
+    >>> metric(0, "planner", what="children")
+    '0'
+    """
+    who = audience(who)
+    thr = settings.suppression_threshold if threshold is None else int(threshold)
+    if value is None or pd.isna(value):
+        return "—"
+    v = int(value)
+    if who.unsuppressed or known or (who.may_see_individuals and who.scope is None):
+        return f"{v:,}"
+    if 1 <= v < thr:
+        return small_label(thr)
+    return f"{v:,}"
+
+
+def display(frame, *, lang="ja", threshold=None):
+    """The table as text: 「<10」 for hidden counts 1-9, 「秘匿」 for complementary ones.
+
+    Flag columns are dropped; non-count columns are kept as they are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"n": pd.array([None, None, 60], dtype="Int64"),
+    ...                   "n_suppressed": [True, True, False], "n_small": [True, False, False]})
+    >>> display(t)["n"].tolist()
+    ['<10', '秘匿', '60']
+    """
+    thr = frame.attrs.get("threshold") or threshold
+    small_text = small_label(thr)
+    other_text = SUPPRESSED_TEXT.get(lang, SUPPRESSED_TEXT["ja"])
+    out = pd.DataFrame(frame).copy() if not hasattr(frame, "geometry") else frame.copy()
+    flags = [c for c in out.columns if isinstance(c, str) and c.endswith(FLAG_SUFFIX)]
+    smalls = [c for c in out.columns if isinstance(c, str) and c.endswith(SMALL_SUFFIX)]
+    for flag in flags:
+        col = flag[: -len(FLAG_SUFFIX)]
+        if col not in out.columns:
+            continue
+        hide = out[flag].fillna(False).to_numpy(dtype=bool)
+        small_col = col + SMALL_SUFFIX
+        small = (
+            out[small_col].fillna(False).to_numpy(dtype=bool)
+            if small_col in out.columns
+            else np.ones(len(out), bool)  # unknown kind of suppression: the engine's primary
+        )
+        out[col] = [
+            (small_text if s else other_text) if h else ("" if pd.isna(v) else _fmt(v))
+            for h, s, v in zip(hide, small, out[col], strict=True)
+        ]
+    hidden_frame = frame.attrs.get("suppressed")
+    small_frame = frame.attrs.get("small")
+    out = out.drop(columns=[c for c in flags + smalls if c in out.columns])
+    if isinstance(hidden_frame, pd.DataFrame):
+        for col in out.columns:
+            if col in hidden_frame.columns:
+                hide = hidden_frame[col].reindex(out.index).fillna(False).to_numpy(dtype=bool)
+                if isinstance(small_frame, pd.DataFrame) and col in small_frame.columns:
+                    small = small_frame[col].reindex(out.index).fillna(False).to_numpy(dtype=bool)
+                else:
+                    small = np.ones(len(out), bool)
+                out[col] = [
+                    (small_text if s else other_text) if h else ("" if pd.isna(v) else _fmt(v))
+                    for h, s, v in zip(hide, small, out[col], strict=True)
+                ]
+    out.attrs = {}
+    return out
+
+
+def _fmt(v):
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def export(
+    frame,
+    who,
+    *,
+    fmt,
+    what,
+    workspace=None,
+    include_identity=False,
+    count_columns=None,
+    linked=None,
+    layer=None,
+    **options,
+):
+    r"""Bytes of what ``who`` may take away of ``frame``: csv, xlsx or gpkg.
+
+    The one export function of app, command line and reports: the table passes :func:`table`
+    (scope, identity, suppression), child-level exports are audited as ``export``; CSV is UTF-8
+    with a BOM, formula-like cells (``=``, ``+``, ``-``, ``@``, tab, CR) get a leading
+    apostrophe; hidden counts read 「<10」 or 「秘匿」; GeoPackages keep the geometry.
+
+    Parameters
+    ----------
+    frame : DataFrame or GeoDataFrame, or dict of sheet name to DataFrame (xlsx only)
+    who : Audience or role
+    fmt : {"csv", "xlsx", "gpkg"}
+    what : str
+        What is exported (audit log).
+    workspace : path, optional
+        Workspace whose audit log records child-level exports.
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> kids = pd.DataFrame({"child_id": ["c1"], "municipality_code": ["01001"],
+    ...                      "memo": ["=HYPERLINK(\\"http://x\\")"]})
+    >>> data = export(kids, "coordinator", fmt="csv", what="children")
+    >>> data.decode("utf-8-sig").splitlines()[1]
+    'c1,01001,"\\'=HYPERLINK(""http://x"")"'
+    >>> export(kids, "planner", fmt="csv", what="children")
+    Traceback (most recent call last):
+    ...
+    access.roles.AccessDenied: The planner role sees aggregates only ...
+    """
+    from . import export as _export
+
+    if fmt not in _export.WRITERS:
+        msg = (
+            f"Export format {fmt!r} is not supported; expected one of {', '.join(_export.WRITERS)}."
+        )
+        raise ValueError(msg)
+    who = audience(who)
+    frames = frame if isinstance(frame, dict) else {layer or "data": frame}
+    if len(frames) > 1 and fmt != "xlsx":
+        msg = f"Several tables can only be exported as xlsx, not {fmt}."
+        raise ValueError(msg)
+    shown = {}
+    for name, f in frames.items():
+        f = f if isinstance(f, pd.DataFrame) else pd.DataFrame(f)
+        shown[name] = table(
+            f,
+            who,
+            what=f"{what} ({fmt})",
+            count_columns=count_columns,
+            linked=linked,
+            include_identity=include_identity,
+            workspace=workspace,
+            action="export",
+            **options,
+        )
+    logger.info("Exported %s as %s for %s", what, fmt, who.role)
+    if fmt == "xlsx":
+        data = shown if isinstance(frame, dict) else next(iter(shown.values()))
+        return _export.to_excel_bytes(data, include_identity=include_identity, role=who.role)
+    one = next(iter(shown.values()))
+    if fmt == "gpkg":
+        return _export.to_gpkg_bytes(
+            one, layer or "export", include_identity=include_identity, role=who.role
+        )
+    return _export.to_csv_bytes(one, include_identity=include_identity, role=who.role)
