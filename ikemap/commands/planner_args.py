@@ -24,6 +24,22 @@ def _add_who(p, *, default_role):
 
 def add(sub, commands, add_workspace):
     """Add the four planner-tool subparsers to ``sub`` (the ikemap subparsers)."""
+    p = sub.add_parser(
+        "transition", help=commands["transition"], description=commands["transition"]
+    )
+    add_workspace(p)
+    p.add_argument("--out", required=True, help="CSV to write (projection per area and year)")
+    p.add_argument("--area-kind", help="area kind (default: the first in the workspace)")
+    p.add_argument("--years", type=int, default=5, help="years ahead, 1-5 (default 5)")
+    p.add_argument(
+        "--require",
+        default="nurse_on_site,transport,bathing",
+        help="capabilities a 生活介護 place needs to count (comma separated; '' for none)",
+    )
+    p.add_argument("--chart", help="also write the chart as HTML (.html)")
+    p.add_argument("--threshold", type=int, default=None, help="suppress counts below this")
+    _add_who(p, default_role="planner")
+
     p = sub.add_parser("subsidy", help=commands["subsidy"], description=commands["subsidy"])
     p.add_argument("--rules", help="rules CSV (default data/subsidy_rules.csv: Kumamoto 2024)")
     p.add_argument("--programme", help="programme id in the rules file (default: the first)")
