@@ -1,27 +1,50 @@
-"""Evacuation risk per child: exposure, power dependence, a suitable shelter, triage order.
+"""Evacuation risk per child: exposure, power dependence, shelters by tier, cut-off kind, triage.
 
 For every child:
 
-- **exposure** per hazard type (worst level, depth where known; :mod:`analysis.exposure`);
+- **exposure** to the hazard it is assessed for (worst level, the depth band ``depth_min_m`` /
+  ``depth_max_m`` with ``depth_m`` = the band's lower bound, inundation ``duration_h`` where
+  known; :mod:`analysis.exposure`);
 - **power dependence** from ``data/care_types.csv`` (any care with ``power_dependent``);
 - **high need**: power-dependent, or bed-bound (``mobility == "bedridden"``);
-- the **nearest suitable shelter**: designated for the hazard (``hazards_ok``), outside that
-  hazard's zones, with backup power for a power-dependent child; for a high-need child a welfare
-  shelter (福祉避難所) is preferred when one is reachable within ``welfare_max_minutes``.
-  Minutes are given on the normal network and on the hazard network (roads in zones at or above
-  ``hazard_level`` closed, :func:`geo.scenario.scenario`);
-- ``isolated`` when the hazard network leaves no suitable shelter reachable: the family must
-  leave before the roads close;
-- the **primary shelter** (nearest designated or welfare shelter for the hazard, power or not)
-  and the **welfare candidate** (nearest suitable welfare shelter), for the two-stage check;
-  ``only_unpowered_nearby`` when the shelters within ``nearby_minutes`` all lack power;
+- **shelters by tier** (``data/shelter_kinds.csv``): a shelter is *suitable* when it is designated
+  for the hazard (``hazards_ok``) and stands outside that hazard's zones (and, for a
+  power-dependent child, has backup power where the tier says so):
+
+  - ``primary_*``: the nearest suitable 指定避難所 (``designated_shelter``), power or not: the
+    first stage of the two-stage system, never a welfare tier;
+  - ``powered_*``: the nearest suitable shelter of any stay tier with backup power;
+  - ``welfare_*``: the nearest suitable welfare-tier shelter (福祉避難所, 指定福祉避難所 incl.
+    special-needs schools (``is_school``), 二次避難所), with power for a power-dependent child;
+  - ``shelter_*`` (the recommendation): for a high-need child the welfare candidate when it is
+    reachable within ``welfare_max_minutes`` (direct routing, brief §4.7), otherwise the nearest
+    suitable shelter (with power for a power-dependent child); chosen on the **hazard network**
+    (roads in zones at or above ``hazard_level`` closed, :func:`geo.scenario.scenario`) when it
+    reaches one, else on the normal network;
+
+  each with minutes on the normal network and on the hazard network **to that same shelter**
+  (``*_minutes`` / ``*_minutes_hazard``); an empty hazard minute always has a ``hazard_reason``;
+- the **cut-off kind** (``cut_off``), never mixed:
+
+  - ``in_zone``: the home is in a zone at or above ``hazard_level`` and the hazard network
+    reaches no suitable shelter: leave *before* the water (早期避難); ``leave_minutes`` is the
+    trip on the normal network, the least lead time the family needs;
+  - ``roads_cut``: the home is outside such a zone, but flooded roads cut it off from every
+    suitable shelter;
+  - ``no_shelter``: no suitable shelter is reachable even on the normal network;
+
+  ``isolated`` (kept for compatibility) is ``cut_off`` in {``in_zone``, ``roads_cut``};
+- flags ``only_unpowered_nearby`` (the stay shelters within ``nearby_minutes`` all lack power),
+  ``no_suitable_within`` (no suitable shelter within ``suitable_max_minutes``) and
+  ``powered_beats_welfare`` (the nearest powered shelter is nearer than the welfare candidate);
 - a **triage rank** (:func:`triage_order`) from ``data/triage.csv``: the care priority for the
   disaster (ventilator first, then other power-dependent ...), then the exposure level, then
-  isolated first, bed-bound first, no individual evacuation plan first, then ``child_id``.
+  cut off first, bed-bound first, no individual evacuation plan first, then ``child_id``.
 
 The hazard a child is assessed for is ``hazard_type`` when given, else the type of the child's
-worst exposure (children outside every zone: any hazard type, the shelter need only be outside
-the zone types present at the shelter's own site for the hazard types of the workspace).
+worst exposure among the types that close roads (children outside every zone: any hazard type;
+a shelter then need only be outside every zone). :func:`filter_rows` keeps the rows at or above
+a depth (band lower bound) or duration and renumbers the call order.
 """
 
 from __future__ import annotations
@@ -39,8 +62,35 @@ logger = logging.getLogger(__name__)
 #: (flood 0.5 m and deeper, landslide special warning zones, tsunami 0.3 m and deeper).
 DEFAULT_HAZARD_LEVEL = 2
 
+#: The first stage (一次避難所): where the primary shelter is looked for.
+PRIMARY_KINDS = ("designated_shelter",)
+
+#: Welfare tiers (福祉避難所, 指定福祉避難所 incl. special-needs schools, 二次避難所).
+WELFARE_KINDS = ("welfare_shelter", "designated_welfare_shelter", "secondary_shelter")
+
 #: Shelter kinds where a child can stay (指定緊急避難場所 are for immediate escape only).
-STAY_KINDS = ("designated_shelter", "welfare_shelter")
+STAY_KINDS = PRIMARY_KINDS + WELFARE_KINDS
+
+#: Cut-off kinds with their labels (CSV ``cut_off`` codes; ``cut_off_ja`` in Japanese).
+CUT_OFF = {
+    "": ("", ""),
+    "in_zone": ("浸水区域内：浸水前に避難（早期避難）", "In the zone: leave before the water"),
+    "roads_cut": (
+        "区域外だが浸水時に全ての避難所への道路が寸断",
+        "Outside the zone, but flooded roads cut off every suitable shelter",
+    ),
+    "no_shelter": (
+        "適した避難所に到達できない（平常時も）",
+        "No suitable shelter reachable at all",
+    ),
+}
+
+#: Why ``*_minutes_hazard`` is empty.
+HAZARD_REASONS = {
+    "in_zone": "自宅周辺の道路が浸水で通行止め（浸水前に避難）",
+    "roads_cut": "浸水で道路が寸断され到達できない",
+    "no_shelter": "適した避難所なし",
+}
 
 #: Columns of the evacuation table (the contract), in order; hazard columns follow.
 COLUMNS = [
@@ -59,20 +109,41 @@ COLUMNS = [
     "hazard_level",
     "hazard_label",
     "depth_m",
+    "depth_min_m",
+    "depth_max_m",
+    "duration_h",
     "exposed",
+    "cut_off",
+    "cut_off_ja",
+    "leave_minutes",
     "shelter_id",
     "shelter_name",
     "shelter_kind",
     "shelter_has_power",
     "minutes_normal",
     "minutes_hazard",
+    "hazard_reason",
     "isolated",
     "primary_shelter_id",
+    "primary_name",
     "primary_minutes",
+    "primary_minutes_hazard",
     "primary_has_power",
+    "powered_shelter_id",
+    "powered_name",
+    "powered_kind",
+    "powered_minutes",
+    "powered_minutes_hazard",
     "welfare_shelter_id",
+    "welfare_name",
+    "welfare_kind",
+    "welfare_is_school",
+    "welfare_has_power",
     "welfare_minutes",
+    "welfare_minutes_hazard",
     "only_unpowered_nearby",
+    "no_suitable_within",
+    "powered_beats_welfare",
     "reason",
 ]
 
@@ -262,14 +333,39 @@ class _Nearest:
         return self.cache[key]
 
 
+class _ToShelter:
+    """Seconds from every node to one shelter (its access leg included), cached per network."""
+
+    def __init__(self, ctx):
+        self.sn = ctx.snaps["shelters"]
+        self.cache = {}
+
+    def __call__(self, net, s, tag):
+        from geo import travel
+
+        key = (tag, int(s))
+        if key not in self.cache:
+            t = travel.from_node(net, int(self.sn["node"].iloc[s]), direction="to_home")
+            self.cache[key] = np.asarray(t, dtype=float) + float(self.sn["access_s"].iloc[s])
+        return self.cache[key]
+
+
 def _child_hazard(exp, types, hazard_type):
     if hazard_type is not None:
         return [hazard_type] * len(exp)
+    from geo import scenario as geo_scenario
+
+    skip = set(geo_scenario.non_closing_types())
+    types = [t for t in types if t not in skip]
     if not types:
         return [None] * len(exp)
     levels = exp[[f"{t}_level" for t in types]].to_numpy(dtype=float)
     worst = levels.argmax(axis=1)
     return [types[w] if levels[i, w] > 0 else None for i, w in enumerate(worst)]
+
+
+def _kinds_mask(shelters, kinds):
+    return shelters["kind"].isin(list(kinds)).to_numpy(dtype=bool)
 
 
 def evacuation(
@@ -280,7 +376,10 @@ def evacuation(
     disaster=None,
     welfare_max_minutes=60.0,
     nearby_minutes=30.0,
+    suitable_max_minutes=30.0,
     shelter_max_level=0,
+    depth_min=None,
+    duration_min=None,
 ):
     """Return the evacuation table: one row per child, sorted by triage rank.
 
@@ -289,7 +388,7 @@ def evacuation(
     ctx : analysis.context.Context
     hazard_level : int, optional
         Roads in hazard zones at or above this level are closed on the hazard network (default
-        :data:`DEFAULT_HAZARD_LEVEL`).
+        :data:`DEFAULT_HAZARD_LEVEL`); a home in such a zone is "in the zone".
     hazard_type : str, optional
         Assess every child for this hazard type and close roads only for it (default: each
         child's worst exposure; roads closed for every hazard type).
@@ -297,22 +396,28 @@ def evacuation(
         Triage table rows to use (default: ``hazard_type`` when given, else ``default``), e.g.
         ``earthquake_power_outage`` or ``earthquake_power_water_outage``.
     welfare_max_minutes : float
-        A high-need child is sent to a welfare shelter reachable within this time.
+        A high-need child is sent straight to a welfare-tier shelter reachable within this time.
     nearby_minutes : float
-        Radius of ``only_unpowered_nearby`` (shelters within it all lack power).
+        Radius of ``only_unpowered_nearby`` (stay shelters within it all lack power).
+    suitable_max_minutes : float
+        ``no_suitable_within`` when no suitable shelter is this close (normal network).
     shelter_max_level : int
         A shelter counts as outside the zone up to this level (0 = outside every zone).
+    depth_min, duration_min : float, optional
+        Keep only children whose depth band starts at or above ``depth_min`` metres, or whose
+        inundation lasts at least ``duration_min`` hours (:func:`filter_rows`).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns :data:`COLUMNS` plus ``<type>_level`` / ``<type>_depth_m`` per hazard type,
-        the child's point, indexed like ``ctx.children``, ordered by ``triage_rank``.
+        Columns :data:`COLUMNS` plus ``<type>_level`` / ``<type>_depth_min_m`` /
+        ``<type>_depth_max_m`` / ``<type>_duration_h`` per hazard type, the child's point,
+        indexed like ``ctx.children``, ordered by ``triage_rank``.
 
     Examples
     --------
     >>> ev = evacuation(ctx, hazard_type="flood", hazard_level=2)  # doctest: +SKIP
-    >>> ev[ev.isolated].child_id.tolist()  # doctest: +SKIP
+    >>> ev[ev.cut_off == "roads_cut"].child_id.tolist()  # doctest: +SKIP
     """
     import geopandas as gpd
 
@@ -339,13 +444,15 @@ def evacuation(
     bedridden = mob.eq("bedridden").fillna(False).to_numpy(dtype=bool)
     high = power | bedridden
     htype = _child_hazard(exp, types, hazard_type)
-    hlevel = np.array(
-        [exp[f"{h}_level"].iloc[i] if h else 0 for i, h in enumerate(htype)], dtype=int
-    )
-    hlabel = [exp[f"{h}_label"].iloc[i] if h else "" for i, h in enumerate(htype)]
-    depth = np.array(
-        [exp[f"{h}_depth_m"].iloc[i] if h else np.nan for i, h in enumerate(htype)], dtype=float
-    )
+
+    def _col(suffix, default):
+        return [exp[f"{h}_{suffix}"].iloc[i] if h else default for i, h in enumerate(htype)]
+
+    hlevel = np.array(_col("level", 0), dtype=int)
+    hlabel = _col("label", "")
+    dmin = np.array(_col("depth_min_m", np.nan), dtype=float)
+    dmax = np.array(_col("depth_max_m", np.nan), dtype=float)
+    dur = np.array(_col("duration_h", np.nan), dtype=float)
     net = ctx.net
     hnet = (
         ctx.scenario(min_level=level, hazard_types=[hazard_type] if hazard_type else None)
@@ -353,91 +460,103 @@ def evacuation(
         else net
     )
     near = _Nearest(ctx)
+    to_s = _ToShelter(ctx)
     csn = ctx.snaps["children"]
     c_node = csn["node"].to_numpy().astype(np.int64)
     c_acc = csn["access_s"].to_numpy(dtype=float)
-    is_welfare = shel["kind"].eq("welfare_shelter").to_numpy(dtype=bool) if len(shel) else []
-    cols = {
-        c: []
-        for c in (
-            "shelter",
-            "t_norm",
-            "t_haz",
-            "isolated",
-            "primary",
-            "t_primary",
-            "welfare",
-            "t_welfare",
-            "unpowered",
-        )
-    }
+    ns = len(shel)
+    kinds_primary = _kinds_mask(shel, PRIMARY_KINDS) if ns else np.zeros(0, bool)
+    kinds_welfare = _kinds_mask(shel, WELFARE_KINDS) if ns else np.zeros(0, bool)
+    spow = _power_mask(shel) if ns else np.zeros(0, bool)
     masks = {}
 
-    def _masks(h, pw):
+    def _searches(h, pw):
         if (h, pw) not in masks:
-            if len(shel):
+            if ns:
                 any_ok = suitable(shel, sh_exp, h, max_level=shelter_max_level)
                 fit = suitable(shel, sh_exp, h, power=pw, max_level=shelter_max_level)
             else:
                 any_ok = fit = np.zeros(0, dtype=bool)
-            fit_w = np.asarray(fit, dtype=bool) & np.asarray(is_welfare, dtype=bool)
-            masks[(h, pw)] = (
-                near(net, fit, "n"),
-                near(hnet, fit, "h"),
-                near(net, fit_w, "n"),
-                near(hnet, fit_w, "h"),
-                near(net, any_ok, "n"),
-                near(net, np.asarray(any_ok, bool) & _power_mask(shel), "n"),
-            )
+            any_ok, fit = np.asarray(any_ok, bool), np.asarray(fit, bool)
+            welf = fit & kinds_welfare
+            masks[(h, pw)] = {
+                "fit_n": near(net, fit, "n"),
+                "fit_h": near(hnet, fit, "h"),
+                "welf_n": near(net, welf, "n"),
+                "welf_h": near(hnet, welf, "h"),
+                "prim_n": near(net, any_ok & kinds_primary, "n"),
+                "pow_n": near(net, any_ok & spow, "n"),
+                "any_n": near(net, any_ok, "n"),
+            }
         return masks[(h, pw)]
 
+    lim_w = welfare_max_minutes * 60
+    rec = np.full(n, -1)
+    prim = np.full(n, -1)
+    powd = np.full(n, -1)
+    welf = np.full(n, -1)
+    cut = np.full(n, "", dtype=object)
+    unpowered = np.zeros(n, dtype=bool)
+    no_within = np.zeros(n, dtype=bool)
     for i in range(n):
         h = htype[i]
         node, acc = c_node[i], c_acc[i]
-        (
-            (t_fit, p_fit),
-            (t_fit_h, _),
-            (t_w, p_w),
-            (t_w_h, _),
-            (t_any, p_any),
-            (t_pow, _),
-        ) = _masks(h, bool(power[i]))
-        tf, th = t_fit[node] + acc, t_fit_h[node] + acc
-        tw, twh = t_w[node] + acc, t_w_h[node] + acc
-        # recommended: welfare for high need when reachable in time (hazard network first)
-        choose_w = high[i] and min(twh, tw) <= welfare_max_minutes * 60
-        shelter = p_w[node] if choose_w else p_fit[node]
-        cols["shelter"].append(int(shelter))
-        cols["t_norm"].append((tw if choose_w else tf) / 60)
-        cols["isolated"].append(not np.isfinite(th))
-        cols["primary"].append(int(p_any[node]))
-        cols["t_primary"].append((t_any[node] + acc) / 60)
-        cols["welfare"].append(int(p_w[node]))
-        cols["t_welfare"].append(tw / 60)
-        t_any_i, t_pow_i = t_any[node] + acc, t_pow[node] + acc
-        cols["unpowered"].append(
-            bool(t_any_i <= nearby_minutes * 60 and t_pow_i > nearby_minutes * 60)
-        )
-    # minutes to the chosen shelter on the hazard network (one search per shelter used)
-    from geo import travel
+        m = _searches(h, bool(power[i]))
 
-    t_haz = np.full(n, np.nan)
-    chosen = np.asarray(cols["shelter"], dtype=int)
-    ssn = ctx.snaps["shelters"]
-    for s in np.unique(chosen[chosen >= 0]) if n else []:
-        # from_node's node is the home end: "to_home" gives the time from every node to it
-        t = np.asarray(
-            travel.from_node(hnet, int(ssn["node"].iloc[s]), direction="to_home"),
-            dtype=float,
-        )
-        sel = chosen == s
-        tt = t[c_node[sel]] + c_acc[sel] + float(ssn["access_s"].iloc[s])
-        t_haz[sel] = np.where(np.isfinite(tt), tt / 60, np.nan)
+        def t_(key, node=node, acc=acc, m=m):
+            t, p = m[key]
+            return t[node] + acc, int(p[node])
+
+        tw_h, pw_h = t_("welf_h")
+        tf_h, pf_h = t_("fit_h")
+        tw_n, pw_n = t_("welf_n")
+        tf_n, pf_n = t_("fit_n")
+        if high[i] and tw_h <= lim_w:
+            rec[i] = pw_h
+        elif np.isfinite(tf_h):
+            rec[i] = pf_h
+        elif high[i] and tw_n <= lim_w:
+            rec[i] = pw_n
+        elif np.isfinite(tf_n):
+            rec[i] = pf_n
+        if not np.isfinite(tf_h):
+            in_zone = h is not None and hlevel[i] >= level
+            cut[i] = (
+                "no_shelter" if not np.isfinite(tf_n) else ("in_zone" if in_zone else "roads_cut")
+            )
+        prim[i] = t_("prim_n")[1]
+        powd[i] = t_("pow_n")[1]
+        welf[i] = pw_n
+        t_any, t_pow = t_("any_n")[0], t_("pow_n")[0]
+        unpowered[i] = bool(t_any <= nearby_minutes * 60 and t_pow > nearby_minutes * 60)
+        no_within[i] = not tf_n <= suitable_max_minutes * 60
+
+    def _minutes(pos, network, tag):
+        out = np.full(n, np.nan)
+        for s in np.unique(pos[pos >= 0]) if n else []:
+            sel = pos == s
+            t = to_s(network, s, tag)[c_node[sel]] + c_acc[sel]
+            out[sel] = np.where(np.isfinite(t), t / 60, np.nan)
+        return out
+
+    m_rec, m_rec_h = _minutes(rec, net, "n"), _minutes(rec, hnet, "h")
+    m_prim, m_prim_h = _minutes(prim, net, "n"), _minutes(prim, hnet, "h")
+    m_pow, m_pow_h = _minutes(powd, net, "n"), _minutes(powd, hnet, "h")
+    m_welf, m_welf_h = _minutes(welf, net, "n"), _minutes(welf, hnet, "h")
+    hz_reason = np.array(
+        [
+            ""
+            if np.isfinite(m_rec_h[i])
+            else HAZARD_REASONS.get(cut[i] or ("no_shelter" if rec[i] < 0 else "roads_cut"))
+            for i in range(n)
+        ],
+        dtype=object,
+    )
     disaster = disaster or hazard_type or "default"
     prio = care_priority(care, disaster=disaster)
     plan = kids["has_evac_plan"] if "has_evac_plan" in kids else pd.Series([None] * n)
     no_plan = ~plan.fillna(False).astype(bool).to_numpy()
-    isolated = np.asarray(cols["isolated"], dtype=bool) & (len(shel) > 0)
+    isolated = np.isin(cut, ["in_zone", "roads_cut"]) & (ns > 0)
     rank = triage_order(
         prio,
         hlevel,
@@ -447,19 +566,16 @@ def evacuation(
         ids=kids["child_id"].tolist(),
     )
     labels = codes.care_types()["label_ja"]
-    sid = shel["shelter_id"].to_numpy() if len(shel) else np.array([])
 
-    def _pick(arr, pos):
-        pos = np.asarray(pos, dtype=int)
-        return [arr[p] if p >= 0 else None for p in pos]
+    def _pick(col, pos, default=None):
+        arr = shel[col].to_numpy() if (ns and col in shel) else np.array([default] * max(ns, 1))
+        return [arr[p] if p >= 0 else default for p in np.asarray(pos, dtype=int)]
 
-    def _fin(vals):
-        v = np.asarray(vals, dtype=float)
-        return np.where(np.isfinite(v), v, np.nan)
-
-    sname = shel["name"].to_numpy() if len(shel) else np.array([])
-    skind = shel["kind"].to_numpy() if len(shel) else np.array([])
-    spow = _power_mask(shel) if len(shel) else np.array([], dtype=bool)
+    school = (
+        shel["is_school"].fillna(False).astype(bool).to_numpy()
+        if ns and "is_school" in shel
+        else np.zeros(ns, dtype=bool)
+    )
     out = pd.DataFrame(
         {
             "triage_rank": rank,
@@ -476,38 +592,108 @@ def evacuation(
             "hazard_type": htype,
             "hazard_level": hlevel,
             "hazard_label": hlabel,
-            "depth_m": depth,
+            "depth_m": dmin,
+            "depth_min_m": dmin,
+            "depth_max_m": dmax,
+            "duration_h": dur,
             "exposed": hlevel > 0,
-            "shelter_id": _pick(sid, cols["shelter"]),
-            "shelter_name": _pick(sname, cols["shelter"]),
-            "shelter_kind": _pick(skind, cols["shelter"]),
-            "shelter_has_power": _pick(spow, cols["shelter"]),
-            "minutes_normal": _fin(cols["t_norm"]),
-            "minutes_hazard": t_haz,
+            "cut_off": cut,
+            "cut_off_ja": [CUT_OFF[c][0] for c in cut],
+            "leave_minutes": np.where(cut == "in_zone", m_rec, np.nan),
+            "shelter_id": _pick("shelter_id", rec),
+            "shelter_name": _pick("name", rec),
+            "shelter_kind": _pick("kind", rec),
+            "shelter_has_power": [bool(spow[p]) if p >= 0 else None for p in rec],
+            "minutes_normal": m_rec,
+            "minutes_hazard": m_rec_h,
+            "hazard_reason": hz_reason,
             "isolated": isolated,
-            "primary_shelter_id": _pick(sid, cols["primary"]),
-            "primary_minutes": _fin(cols["t_primary"]),
-            "primary_has_power": _pick(spow, cols["primary"]),
-            "welfare_shelter_id": _pick(sid, cols["welfare"]),
-            "welfare_minutes": _fin(cols["t_welfare"]),
-            "only_unpowered_nearby": np.asarray(cols["unpowered"], dtype=bool),
+            "primary_shelter_id": _pick("shelter_id", prim),
+            "primary_name": _pick("name", prim),
+            "primary_minutes": m_prim,
+            "primary_minutes_hazard": m_prim_h,
+            "primary_has_power": [bool(spow[p]) if p >= 0 else None for p in prim],
+            "powered_shelter_id": _pick("shelter_id", powd),
+            "powered_name": _pick("name", powd),
+            "powered_kind": _pick("kind", powd),
+            "powered_minutes": m_pow,
+            "powered_minutes_hazard": m_pow_h,
+            "welfare_shelter_id": _pick("shelter_id", welf),
+            "welfare_name": _pick("name", welf),
+            "welfare_kind": _pick("kind", welf),
+            "welfare_is_school": [bool(school[p]) if p >= 0 else None for p in welf],
+            "welfare_has_power": [bool(spow[p]) if p >= 0 else None for p in welf],
+            "welfare_minutes": m_welf,
+            "welfare_minutes_hazard": m_welf_h,
+            "only_unpowered_nearby": unpowered,
+            "no_suitable_within": no_within,
+            "powered_beats_welfare": (powd >= 0)
+            & (powd != welf)
+            & (np.nan_to_num(m_pow, nan=np.inf) < np.nan_to_num(m_welf, nan=np.inf)),
         },
         index=kids.index,
     )
     out["reason"] = [_reason(r) for r in out.itertuples()]
     for t in types:
-        out[f"{t}_level"] = exp[f"{t}_level"].to_numpy()
-        out[f"{t}_depth_m"] = exp[f"{t}_depth_m"].to_numpy()
+        for suffix in ("level", "depth_min_m", "depth_max_m", "duration_h"):
+            out[f"{t}_{suffix}"] = exp[f"{t}_{suffix}"].to_numpy()
+        out[f"{t}_depth_m"] = exp[f"{t}_depth_min_m"].to_numpy()
     out = gpd.GeoDataFrame(out, geometry=kids.geometry, crs=kids.crs)
     out = out.sort_values("triage_rank")
     logger.info(
-        "evacuation: %d children, %d exposed, %d power-dependent, %d isolated (level >= %d)",
+        "evacuation: %d children, %d exposed, %d power-dependent, %d in zone / %d roads cut "
+        "(level >= %d)",
         n,
         int(out["exposed"].sum()),
         int(power.sum()),
-        int(isolated.sum()),
+        int((cut == "in_zone").sum()),
+        int((cut == "roads_cut").sum()),
         level,
     )
+    if depth_min is not None or duration_min is not None:
+        out = filter_rows(out, depth_min=depth_min, duration_min=duration_min)
+    return out
+
+
+def filter_rows(evac, *, depth_min=None, duration_min=None):
+    """Keep the children at or above a depth and/or inundation duration; renumber the call order.
+
+    Parameters
+    ----------
+    evac : DataFrame
+        Output of :func:`evacuation`.
+    depth_min : float, optional
+        Keep rows whose depth band starts at ``depth_min`` m or deeper (``depth_min_m >= X``:
+        "deeper than 3 m" means the whole band is at least 3 m; unknown depth is left out).
+    duration_min : float, optional
+        Keep rows whose inundation lasts at least ``duration_min`` hours (band lower bound).
+
+    Returns
+    -------
+    DataFrame
+        The kept rows, ``triage_rank`` renumbered 1..n in the same order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"triage_rank": [1, 2, 3], "depth_min_m": [3.0, 0.5, None],
+    ...                    "duration_h": [None, 72.0, 24.0]})
+    >>> filter_rows(ev, depth_min=3).triage_rank.tolist()
+    [1]
+    >>> filter_rows(ev, duration_min=24)["duration_h"].tolist()
+    [72.0, 24.0]
+    """
+    keep = np.ones(len(evac), dtype=bool)
+    for col, value in (("depth_min_m", depth_min), ("duration_h", duration_min)):
+        if value is None:
+            continue
+        v = float(value)
+        if not np.isfinite(v) or v < 0:
+            msg = f"{col} filter is {value!r}; expected a number >= 0 (metres or hours)."
+            raise ValueError(msg)
+        keep &= pd.to_numeric(evac[col], errors="coerce").fillna(-np.inf).to_numpy() >= v
+    out = evac[keep].sort_values("triage_rank").copy()
+    out["triage_rank"] = np.arange(1, len(out) + 1)
     return out
 
 
@@ -528,15 +714,26 @@ def _reason(r):
         parts.append(
             f"{hz} レベル{r.hazard_level}" + (f"（{r.hazard_label}）" if r.hazard_label else "")
         )
-    if r.isolated:
-        parts.append("浸水時に避難先へ到達不能（早期避難）")
+        if _present(r.duration_h):
+            parts.append(f"浸水継続{r.duration_h:g}時間以上")
+    if r.cut_off:
+        parts.append(CUT_OFF[r.cut_off][0])
     if r.shelter_id is None:
         parts.append("適した避難所なし")
     if r.only_unpowered_nearby:
         parts.append("近くの避難所に非常用電源なし")
+    if r.no_suitable_within:
+        parts.append("近くに適した避難所なし")
     if not _truthy(r.has_evac_plan):
         parts.append("個別避難計画なし")
     return "; ".join(parts)
+
+
+def _present(v):
+    try:
+        return v is not None and not pd.isna(v)
+    except (TypeError, ValueError):
+        return True
 
 
 def _truthy(v):
@@ -560,11 +757,20 @@ CALL_LIST = {
     "power_dependent": "電源依存",
     "hazard_type": "ハザード種別",
     "hazard_label": "想定",
-    "isolated": "孤立（早期避難）",
+    "depth_min_m": "浸水深下限(m)",
+    "depth_max_m": "浸水深上限(m)",
+    "duration_h": "浸水継続(時間以上)",
+    "cut_off_ja": "孤立の種類",
+    "leave_minutes": "早期避難の所要分",
     "shelter_id": "推奨避難所ID",
     "shelter_name": "推奨避難所",
     "minutes_normal": "所要分（平常時）",
     "minutes_hazard": "所要分（災害時）",
+    "hazard_reason": "災害時に到達できない理由",
+    "powered_shelter_id": "最寄りの電源あり避難所ID",
+    "powered_minutes": "電源あり避難所まで（分）",
+    "welfare_shelter_id": "福祉避難所ID",
+    "welfare_minutes": "福祉避難所まで（分）",
     "has_evac_plan": "個別避難計画",
     "reason": "理由",
 }
@@ -582,7 +788,8 @@ def call_list(evac, *, japanese=True):
     """
     cols = [c for c in CALL_LIST if c in evac.columns]
     out = pd.DataFrame(evac[cols]).sort_values("triage_rank")
-    for c in ("minutes_normal", "minutes_hazard"):
+    for c in ("minutes_normal", "minutes_hazard", "leave_minutes", "powered_minutes",
+              "welfare_minutes"):  # fmt: skip
         if c in out:
             out[c] = out[c].round(1)
     return out.rename(columns=CALL_LIST) if japanese else out
