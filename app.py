@@ -54,7 +54,7 @@ def _login():
         auth = None
     if auth is not None and hasattr(auth, "login_gate"):
         return auth.login_gate(common.workspace_path())
-    from access import Audience
+    from gate import Audience
 
     return Audience(name="local", role="planner")
 

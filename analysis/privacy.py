@@ -20,7 +20,7 @@ Hidden cells are ``pd.NA`` in nullable ``Int64`` columns; :func:`suppress` adds 
 
 This module is the engine only: it never decides who sees what. Roles, scopes, identity
 columns, the audit log and the joint suppression of everything one audience sees (both 圏域
-kinds, breakdowns, an LP audit of the intervals) are in :mod:`access` (:mod:`access.gate`).
+kinds, breakdowns, an LP audit of the intervals) are in :mod:`gate` (:mod:`gate.core`).
 
 Examples
 --------
@@ -599,25 +599,25 @@ def small_counts(table, *, count_columns, threshold=None):
 
 
 # ---------------------------------------------------------------------------------------------
-# roles moved to access/
+# roles moved to gate/
 
 _MOVED = {
-    "ROLES": "access.roles",
-    "INDIVIDUAL_ROLES": "access.roles",
-    "IDENTITY_ROLES": "access.roles",
-    "IDENTITY_COLUMNS": "access.roles",
-    "IDENTITY_PATTERNS": "access.roles",
-    "INDIVIDUAL_MARKERS": "access.roles",
-    "AccessDenied": "access.roles",
-    "Access": "access.roles",
-    "identity_columns": "access.roles",
-    "is_individual": "access.roles",
-    "scope_filter": "access.roles",
+    "ROLES": "gate.roles",
+    "INDIVIDUAL_ROLES": "gate.roles",
+    "IDENTITY_ROLES": "gate.roles",
+    "IDENTITY_COLUMNS": "gate.roles",
+    "IDENTITY_PATTERNS": "gate.roles",
+    "INDIVIDUAL_MARKERS": "gate.roles",
+    "AccessDenied": "gate.roles",
+    "Access": "gate.roles",
+    "identity_columns": "gate.roles",
+    "is_individual": "gate.roles",
+    "scope_filter": "gate.roles",
 }
 
 
 def __getattr__(name):
-    """Roles, scope and identity columns live in :mod:`access.roles` now (old names kept)."""
+    """Roles, scope and identity columns live in :mod:`gate.roles` now (old names kept)."""
     if name in _MOVED:
         import importlib
 

@@ -1,10 +1,10 @@
-"""Moved to :mod:`access.users` (access is its own package beside analysis).
+"""Moved to :mod:`gate.users` (the access gate is its own package beside analysis).
 
-This name stays so that older imports keep working: it *is* the access module.
+This name stays so that older imports keep working: it *is* the gate module.
 """
 
 import sys
 
-from access import users as _module
+from gate import users as _module
 
 sys.modules[__name__] = _module

@@ -5,11 +5,11 @@ in a clearly marked demo mode, with the role picked from a selectbox; with a use
 (``$IKEMAP_USERS``, else ``users.toml`` beside the workspace) a login form checks the bcrypt
 hash and the script stops until the user has logged in.
 
-The session object (:class:`access.Audience`: ``name``, ``role``, ``scope``, ``demo``) is kept
-in ``st.session_state["ikemap_session"]``. Pages show everything through :mod:`access.gate`
+The session object (:class:`gate.Audience`: ``name``, ``role``, ``scope``, ``demo``) is kept
+in ``st.session_state["ikemap_session"]``. Pages show everything through :mod:`gate.core`
 (via ``ui.common.show_table``/``show_metric``/``downloads``), which decides what it may see.
 
-Failed logins are counted per user name beside the users file (:mod:`access.login`), not per
+Failed logins are counted per user name beside the users file (:mod:`gate.login`), not per
 browser session: after five failures the user is locked for a cool-down, whichever browser or
 tab tries, and every attempt (also a refused one during the lock) is audited.
 """
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from access import ROLES, Audience, login, users
-from access import roles as _roles
-from access import scope_filter as _scope_filter
+from gate import ROLES, Audience, login, users
+from gate import roles as _roles
+from gate import scope_filter as _scope_filter
 from ui.control import halt
 
 SESSION_KEY = "ikemap_session"
@@ -43,7 +43,7 @@ Session = Audience
 def _audit(workspace, **entry):
     if workspace is None or not Path(workspace).exists():
         return
-    from access import audit
+    from gate import audit
 
     try:
         audit.record(workspace, **entry)
@@ -133,7 +133,7 @@ def login_gate(workspace=None, *, users_path=None):
 
     Returns
     -------
-    access.Audience
+    gate.Audience
         ``name``, ``role`` (planner, coordinator, disaster, admin), ``scope`` (municipality
         codes or None = all) and ``demo`` (True without a users file).
     """

@@ -114,13 +114,13 @@ def t(key, **fmt) -> str:
 
 
 def session():
-    """The logged-in session (an :class:`access.Audience`) set by app.py."""
+    """The logged-in session (an :class:`gate.Audience`) set by app.py."""
     return st.session_state.get("ikemap_session")
 
 
 def audience():
     """The audience of this session (planner, the least access, when nobody is logged in)."""
-    from access import audience as _audience
+    from gate import audience as _audience
 
     return _audience(session() or "planner", user="?")
 
@@ -136,12 +136,12 @@ def basemap() -> bool:
 
 
 def for_role(frame, *, what, count_columns=None, action="view", linked=None):
-    """Pass an output through the gate (:func:`access.gate.table`) for this session.
+    """Pass an output through the gate (:func:`gate.table`) for this session.
 
     Child-level rows are scoped and their view is audited; aggregates with ``count_columns``
     are suppressed as this audience must see them.
     """
-    from access import gate
+    import gate
 
     return gate.table(
         frame,
@@ -160,7 +160,8 @@ def show_table(frame, *, what, count_columns=None, linked=None, height=None, aud
     Hidden counts read 「<10」 (true value 1-9) or 「秘匿」 (hidden to protect another cell).
     A refusal (e.g. a child list for a planner) is shown as a message, and None returned.
     """
-    from access import AccessDenied, gate
+    import gate
+    from gate import AccessDenied
 
     try:
         shown = gate.table(
@@ -180,7 +181,7 @@ def show_table(frame, *, what, count_columns=None, linked=None, height=None, aud
 
 def show_metric(col, label, value, *, what, known=False, help=None):
     """A metric tile through the gate: 「<10」 instead of a small count for a planner."""
-    from access import gate
+    import gate
 
     col.metric(label, gate.metric(value, audience(), what=what, known=known), help=help)
 
@@ -235,7 +236,7 @@ def export_bytes(frame, kind: str, *, what=None, count_columns=None, linked=None
     Built with the audience given (default: this session's), never in a thread without one.
     Not audited here: :func:`downloads` records the export when the button is clicked.
     """
-    from access import gate
+    import gate
 
     return gate.export(
         frame,
@@ -252,7 +253,7 @@ def _record_download(who, what, kind, rows, individual):
     """on_click of a download button: append the export to the audit log (child-level only)."""
     if not individual:
         return
-    from access import audit
+    from gate import audit
 
     try:
         audit.record(
@@ -275,7 +276,8 @@ def downloads(frame, name: str, *, key: str, what=None, count_columns=None, link
     decides scope, identity and suppression); a refusal or a failure is shown on the page
     instead of a button that does nothing. Child-level downloads are audited when clicked.
     """
-    from access import AccessDenied, gate, is_individual
+    import gate
+    from gate import AccessDenied, is_individual
 
     who = audience()
     what = what or name

@@ -1,12 +1,12 @@
 """Who is asking: roles, scopes, identity columns, and the audience of an output.
 
 An :class:`Audience` (user name, role, scope, demo flag) is what every call of
-:mod:`access.gate` receives. Roles, from least to most access:
+:mod:`gate.core` receives. Roles, from least to most access:
 
 ==============  =========================================================================
 role            sees
 ==============  =========================================================================
-``planner``     aggregates only; small counts suppressed jointly (:mod:`access.disclosure`)
+``planner``     aggregates only; small counts suppressed jointly (:mod:`gate.disclosure`)
 ``coordinator`` individual children of its scope (pseudonymous ``child_id``); areas outside
                 its scope as a planner sees them
 ``disaster``    as coordinator (exposure, call list)
@@ -155,7 +155,7 @@ def audience(who, *, scope=None, user=None, demo=False):
     ----------
     who : str or Audience or session-like
         A role name (planner, coordinator, disaster, admin), or an object with ``name``/``role``/
-        ``scope`` (the app session, a :class:`access.users.User`).
+        ``scope`` (the app session, a :class:`gate.users.User`).
     scope : list of str or str, optional
         Municipality codes (only with a role name); a comma-separated string is split.
     user : str, optional
@@ -168,7 +168,7 @@ def audience(who, *, scope=None, user=None, demo=False):
     >>> audience("guest")
     Traceback (most recent call last):
     ...
-    access.roles.AccessDenied: Unknown role 'guest'; expected one of planner, ...
+    gate.roles.AccessDenied: Unknown role 'guest'; expected one of planner, ...
     """
     if isinstance(who, Audience):
         return who

@@ -10,7 +10,7 @@ refused because of the lock — is appended to the workspace's audit log.
 Examples
 --------
 >>> import tempfile, pathlib
->>> from access import users
+>>> from gate import users
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> _ = users.add(d / "users.toml", "sato", role="planner", password="correct horse", rounds=4)
 >>> r = attempt(d / "users.toml", None, "sato", "wrong", now=1000.0)

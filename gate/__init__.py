@@ -1,25 +1,37 @@
 """The one access gate: who sees what of the children's data (roles, scope, suppression, audit).
 
 Everything a person sees — app tables, metrics, maps, charts, downloads, command-line CSVs,
-reports — passes :mod:`access.gate` with an :class:`Audience`:
+reports — passes :mod:`gate.core` with an :class:`Audience`:
 
 >>> import pandas as pd
->>> from access import Audience, gate
+>>> import gate
+>>> from gate import Audience
 >>> t = pd.DataFrame({"area": ["A", "B", "C"], "children": [12, 3, 40]})
 >>> gate.display(gate.table(t, Audience("sato", "planner"), what="children",
 ...                         count_columns=["children"]))["children"].tolist()
 ['秘匿', '<10', '40']
 
-Modules: :mod:`access.roles` (roles, audience, scope, identity columns), :mod:`access.gate`
-(table, metric, export, display), :mod:`access.disclosure` (linked tables from municipality
-atoms, LP audit), :mod:`access.publish` (the planner publications of a workspace),
-:mod:`access.users` (users file), :mod:`access.login` (lockout), :mod:`access.audit`
-(append-only log), :mod:`access.export` (csv/xlsx/gpkg writers). The library (``analysis``)
+Modules: :mod:`gate.roles` (roles, audience, scope, identity columns), :mod:`gate.core`
+(table, metric, export, display), :mod:`gate.disclosure` (linked tables from municipality
+atoms, LP audit), :mod:`gate.publish` (the planner publications of a workspace),
+:mod:`gate.users` (users file), :mod:`gate.login` (lockout), :mod:`gate.audit`
+(append-only log), :mod:`gate.files` (csv/xlsx/gpkg writers). The library (``analysis``)
 returns raw frames and never branches on a role.
 """
 
 from __future__ import annotations
 
+from .core import (
+    FLAG_SUFFIX,
+    SMALL_SUFFIX,
+    breakdown,
+    display,
+    export,
+    individuals,
+    metric,
+    small_label,
+    table,
+)
 from .roles import (
     IDENTITY_ROLES,
     INDIVIDUAL_ROLES,
@@ -34,6 +46,15 @@ from .roles import (
 )
 
 __all__ = [
+    "FLAG_SUFFIX",
+    "SMALL_SUFFIX",
+    "breakdown",
+    "display",
+    "export",
+    "individuals",
+    "metric",
+    "small_label",
+    "table",
     "IDENTITY_ROLES",
     "INDIVIDUAL_ROLES",
     "ROLES",

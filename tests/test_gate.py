@@ -1,4 +1,4 @@
-"""The one gate (access.gate): roles, scope, identity, audit, suppression labels, exports."""
+"""The one gate (package gate): roles, scope, identity, audit, suppression labels, exports."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from access import AccessDenied, Audience, audit, gate, identity_columns
+import gate
+from gate import AccessDenied, Audience, audit, identity_columns
 from geo import workspace
 
 
@@ -90,7 +91,12 @@ def test_scoped_coordinator_sees_own_rows_and_suppressed_others():
 
 def test_flags_and_reasons_are_never_hidden():
     agg = pd.DataFrame(
-        {"area": ["A", "B", "C"], "n": [3, 12, 40], "severity": [5, 0, 1], "reasons": ["x", "", "y"]}
+        {
+            "area": ["A", "B", "C"],
+            "n": [3, 12, 40],
+            "severity": [5, 0, 1],
+            "reasons": ["x", "", "y"],
+        }
     )
     out = gate.display(gate.table(agg, "planner", what="x", count_columns=["n"]))
     assert out["severity"].tolist() == [5, 0, 1]
@@ -124,11 +130,16 @@ def test_views_of_child_rows_are_audited(kids, ws):
 
 def test_identity_columns_are_recognised():
     cols = ["child_id", "name", "Address", "保護者氏名", "電話番号", "shelter_name", "所在地"]
-    assert identity_columns(pd.DataFrame(columns=cols)) == ["name", "Address", "保護者氏名", "電話番号"]
+    assert identity_columns(pd.DataFrame(columns=cols)) == [
+        "name",
+        "Address",
+        "保護者氏名",
+        "電話番号",
+    ]
 
 
 def test_export_neutralises_formulas_and_audits(kids, ws):
-    evil = kids.assign(memo=["=HYPERLINK(\"http://x\",\"y\")", "@SUM(A1)", "\tcmd"])
+    evil = kids.assign(memo=['=HYPERLINK("http://x","y")', "@SUM(A1)", "\tcmd"])
     who = Audience("ito", "disaster", ("01002",))
     data = gate.export(evil, who, fmt="csv", what="call list", workspace=ws)
     assert data.startswith(b"\xef\xbb\xbf")

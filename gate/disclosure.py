@@ -42,7 +42,7 @@ Examples
 ...                       "children": [3, 22, 15, 20]})
 >>> pub = linked(atoms, count_columns=["children"])
 >>> # alone, K (25, 35) and M (22, 38) have no small cell, but K1 - M1 = a = 3
->>> from access.gate import display
+>>> from gate import display
 >>> display(pub.table("K"))["children"].tolist(), display(pub.table("M"))["children"].tolist()
 (['秘匿', '秘匿', '60'], ['22', '38', '60'])
 >>> [iv for iv in pub.intervals() if iv[1] - iv[0] < pub.protection]
@@ -318,7 +318,7 @@ def suppress_flat(
     """
     from analysis import privacy
 
-    from .gate import _mark
+    from .core import _mark
 
     n = len(frame)
     known = np.zeros(n, bool) if known is None else np.asarray(known, bool)
@@ -452,7 +452,7 @@ class Linked:
         Rows are matched on ``unit`` (and the group columns). The frame's true counts must
         equal the publication's; a mismatch means the caller linked the wrong data.
         """
-        from .gate import _mark
+        from .core import _mark
 
         if kind is None:
             kinds = [k for k in self.kinds() if k != "municipality"]

@@ -8,10 +8,10 @@
   columns unless ``include_identity=True`` is asked by an authorised role; the pseudonymous
   ``child_id`` stays.
 * Suppressed counts are written as 「<10」 (true value 1-9) or 「秘匿」 (hidden to protect
-  another cell), never as blanks (:func:`access.gate.display`).
+  another cell), never as blanks (:func:`gate.display`).
 
 These writers only serialise. What a person may take away is decided by
-:func:`access.gate.export`, the one export function of app, command line and reports (role,
+:func:`gate.export`, the one export function of app, command line and reports (role,
 scope, suppression, audit log); :func:`export_for` is its older name.
 
 Examples
@@ -83,7 +83,7 @@ def prepare(frame, *, include_identity=False, role=None, keep_geometry=False):
         ``keep_geometry``.
     include_identity : bool, default False
         Keep names and addresses of a child-level table (requires ``role`` in
-        :data:`access.roles.IDENTITY_ROLES`).
+        :data:`gate.roles.IDENTITY_ROLES`).
     role : str, optional
         Role asking for identity columns.
     keep_geometry : bool, default False
@@ -108,7 +108,7 @@ def prepare(frame, *, include_identity=False, role=None, keep_geometry=False):
     if any(isinstance(c, str) and c.endswith("_suppressed") for c in out.columns) or (
         isinstance(out.attrs.get("suppressed"), pd.DataFrame)
     ):
-        from . import gate
+        from . import core as gate
 
         geom = out.geometry if isinstance(out, gpd.GeoDataFrame) else None
         out = gate.display(pd.DataFrame(out))
@@ -245,7 +245,7 @@ WRITERS = {
 
 
 def export_for(session, frame, *, fmt, workspace, what, include_identity=False, **options):
-    """Older name of :func:`access.gate.export` (same arguments, same gate).
+    """Older name of :func:`gate.export` (same arguments, same gate).
 
     Examples
     --------
@@ -254,9 +254,9 @@ def export_for(session, frame, *, fmt, workspace, what, include_identity=False, 
     >>> export_for("planner", kids, fmt="csv", workspace=None, what="children")
     Traceback (most recent call last):
     ...
-    access.roles.AccessDenied: The planner role sees aggregates only ...
+    gate.roles.AccessDenied: The planner role sees aggregates only ...
     """
-    from . import gate
+    from . import core as gate
 
     return gate.export(
         frame,

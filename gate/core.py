@@ -1,13 +1,13 @@
 """The one gate: what an audience may see of every table, metric, download, CSV and report.
 
 Every table, metric, map layer, chart, download, CLI CSV and report that a person sees passes
-a function of this module, which knows the audience (:class:`access.Audience`).
+a function of this module, which knows the audience (:class:`gate.Audience`).
 
 * :func:`table` — what an audience may see of a table. Child-level tables (a ``child_id``
-  column): planner refused (:class:`access.AccessDenied`); coordinator/disaster their scope
+  column): planner refused (:class:`gate.AccessDenied`); coordinator/disaster their scope
   only; names/addresses only on explicit request; the view is audited. Aggregates: admin sees
   them as they are; a planner gets small counts suppressed (jointly with the linked tables of
-  the same publication, :mod:`access.disclosure`); a scoped coordinator/disaster officer sees
+  the same publication, :mod:`gate.disclosure`); a scoped coordinator/disaster officer sees
   the rows of their scope as they are and the other rows as a planner does.
 * :func:`metric` — one count for a metric tile: 「<10」 for a planner when it is 1-9.
 * :func:`export` — bytes (csv with BOM and neutralised formulas, xlsx, gpkg) of what
@@ -20,7 +20,7 @@ Flags, severities and reasons are never hidden: they are not counts.
 Examples
 --------
 >>> import pandas as pd
->>> from access import Audience
+>>> from gate import Audience
 >>> t = pd.DataFrame({"area": ["A", "B", "C"], "children": [12, 3, 40]})
 >>> shown = table(t, Audience("sato", "planner"), what="children", count_columns=["children"])
 >>> display(shown)["children"].tolist()
@@ -173,16 +173,16 @@ def table(
     frame : DataFrame or GeoDataFrame
         An analysis output. Child-level when it has a ``child_id`` column, else an aggregate.
     who : Audience, role name or session-like
-        The audience (see :func:`access.roles.audience`).
+        The audience (see :func:`gate.roles.audience`).
     what : str
         What is shown (e.g. ``"evacuation list"``), for the audit log and messages.
     count_columns : list of str, optional
         Count columns of an aggregate (children); without them nothing is suppressed.
     threshold : int, optional
         Counts 1..threshold-1 are hidden (default :data:`geo.settings.suppression_threshold`).
-    linked : access.disclosure.Linked, optional
+    linked : gate.disclosure.Linked, optional
         The linked publication this table belongs to (built from municipality counts with the
-        other tables the audience sees, :func:`access.disclosure.linked`). The table's counts are
+        other tables the audience sees, :func:`gate.disclosure.linked`). The table's counts are
         then suppressed jointly with every other table of the publication; without it the table
         is suppressed on its own (column totals assumed public).
     include_identity : bool, default False
@@ -232,6 +232,66 @@ def table(
     return disclosure.suppress_flat(
         frame, count_columns=count_columns, threshold=threshold, known=known, **suppress_options
     )
+
+
+def breakdown(
+    tab,
+    who,
+    *,
+    what,
+    linked=None,
+    kind=None,
+    columns=None,
+    total_column=None,
+    threshold=None,
+    label="計",
+):
+    """A breakdown (index = area, one column per band, 「計」 margins) as ``who`` may see it.
+
+    Parameters
+    ----------
+    tab : DataFrame
+        Raw counts with the 「計」 margin column and row (as :func:`analysis.gaps.breakdown`).
+    linked : gate.disclosure.Linked, optional
+        The publication the breakdown belongs to; ``columns`` maps each band column to the
+        publication's column (e.g. ``{"0-5": "children_age:0-5"}``) and ``total_column`` names
+        the publication column of the 「計」 column (e.g. ``"children"``).
+    kind : str
+        Area kind of the rows (with ``linked``).
+
+    Returns
+    -------
+    DataFrame
+        ``Int64`` with NA in hidden cells and ``attrs["suppressed"]``/``attrs["small"]``
+        (boolean frames); :func:`display` labels them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"0-5": [12, 15, 27], "6-17": [3, 20, 23], "計": [15, 35, 50]},
+    ...                  index=["A", "B", "計"])
+    >>> display(breakdown(t, "planner", what="ages")).values.tolist()
+    [['秘匿', '<10', '15'], ['秘匿', '秘匿', '35'], ['27', '23', '50']]
+    """
+    who = audience(who)
+    if who.unsuppressed or (who.may_see_individuals and who.scope is None):
+        return tab
+    if linked is not None:
+        return linked.breakdown(
+            tab, kind=kind, column_of=columns or {}, total_column=total_column, label=label
+        )
+    from analysis import privacy
+
+    thr = settings.suppression_threshold if threshold is None else int(threshold)
+    inner = tab.drop(index=label, errors="ignore").drop(columns=label, errors="ignore")
+    row_totals = tab[label].drop(index=label, errors="ignore") if label in tab.columns else None
+    out = privacy.suppress_breakdown(inner, threshold=thr, row_totals=row_totals)
+    raw = tab.reindex(index=out.index, columns=out.columns)
+    hidden = out.attrs["suppressed"]
+    small = hidden & (raw >= 1) & (raw < thr)
+    out.attrs["small"] = small.fillna(False).astype(bool)
+    out.attrs["threshold"] = thr
+    return out
 
 
 def _mark(frame, count_columns, hidden, small):
@@ -358,7 +418,7 @@ def export(
     layer=None,
     **options,
 ):
-    r"""Bytes of what ``who`` may take away of ``frame``: csv, xlsx or gpkg.
+    """Bytes of what ``who`` may take away of ``frame``: csv, xlsx or gpkg.
 
     The one export function of app, command line and reports: the table passes :func:`table`
     (scope, identity, suppression), child-level exports are audited as ``export``; CSV is UTF-8
@@ -383,16 +443,16 @@ def export(
     --------
     >>> import pandas as pd
     >>> kids = pd.DataFrame({"child_id": ["c1"], "municipality_code": ["01001"],
-    ...                      "memo": ["=HYPERLINK(\\"http://x\\")"]})
+    ...                      "memo": ["@SUM(A1)"]})
     >>> data = export(kids, "coordinator", fmt="csv", what="children")
     >>> data.decode("utf-8-sig").splitlines()[1]
-    'c1,01001,"\\'=HYPERLINK(""http://x"")"'
+    "c1,01001,'@SUM(A1)"
     >>> export(kids, "planner", fmt="csv", what="children")
     Traceback (most recent call last):
     ...
-    access.roles.AccessDenied: The planner role sees aggregates only ...
+    gate.roles.AccessDenied: The planner role sees aggregates only ...
     """
-    from . import export as _export
+    from . import files as _export
 
     if fmt not in _export.WRITERS:
         msg = (

@@ -1,0 +1,249 @@
+"""The planner publications of a workspace: linked tables built from municipality atoms.
+
+Each function builds, from an analysis context, every table of one view that an audience is
+shown at once — both 圏域 kinds, the breakdowns, the related counts — as one
+:class:`gate.disclosure.Linked` publication, suppressed together with the LP audit. Pages and
+reports then pass their analysis tables through :func:`gate.table` (or
+:func:`gate.breakdown`) with ``linked=`` the publication.
+
+* :func:`gaps` — per service: ``children, covered, covered_confirmed, uncovered, unmet_care,
+  nearest_elsewhere`` (per area kind), children and uncovered by age band and by care type;
+* :func:`children` — children and power-dependent children per area (overview);
+* :func:`hazards` — hazard summary per municipality and per area.
+
+The atom of a child is its municipality (``municipality_code``; for a child without one, the
+combination of its areas). Atoms exist for every municipality of ``area_members`` even with no
+children, so every area appears in every table.
+
+Examples
+--------
+>>> pub = gaps(ctx, services=["short_stay_medical"], who="planner")  # doctest: +SKIP
+>>> gate.table(g, "planner", what="gaps", count_columns=COUNT_COLUMNS, linked=pub)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import disclosure
+from .roles import audience
+
+#: Count columns of the gaps publication that the gaps table carries.
+GAP_COUNTS = ["children", "covered", "covered_confirmed", "uncovered", "unmet_care"]
+
+
+def _known(who, ctx):
+    """Municipalities the audience knows anyway (its scope), or None (nothing known)."""
+    who = audience(who)
+    if not who.may_see_individuals:
+        return None
+    if who.scope is None:
+        return set(ctx.municipalities["code"].astype(str)) if len(ctx.municipalities) else set()
+    return set(who.scope)
+
+
+def _atom_keys(ctx):
+    """Per child: its municipality and its area of every kind (``area:<kind>`` columns)."""
+    kids = ctx.children
+    muni = ctx.municipality_of("children").astype(object).to_numpy()
+    keys = pd.DataFrame({"municipality_code": muni}, index=np.arange(len(kids)))
+    for kind in ctx.area_kinds():
+        keys[disclosure.AREA_PREFIX + kind] = ctx.area_of("children", kind=kind).to_numpy()
+    keys["municipality_code"] = [
+        str(m) if m is not None and not pd.isna(m) else "_none:" + "|".join(map(str, r))
+        for m, r in zip(keys["municipality_code"], keys.iloc[:, 1:].to_numpy(), strict=True)
+    ]
+    return keys
+
+
+def _frame_atoms(ctx):
+    """One row per municipality of the workspace with its area of every kind."""
+    members = ctx.layers.get("area_members")
+    munis = ctx.municipalities["code"].astype(str).tolist() if len(ctx.municipalities) else []
+    out = pd.DataFrame({"municipality_code": munis})
+    for kind in ctx.area_kinds():
+        m = {}
+        if members is not None and len(members):
+            sel = members[members["kind"] == kind]
+            m = dict(zip(sel["municipality_code"].astype(str), sel["area_id"], strict=False))
+        out[disclosure.AREA_PREFIX + kind] = out["municipality_code"].map(m)
+    return out
+
+
+def _aggregate(indicators, keys, base, group=()):
+    """Sum child indicators per atom (+ group), with every workspace municipality present."""
+    group = list(group)
+    cols = [c for c in indicators.columns if c not in group]
+    area_cols = [c for c in keys.columns if c.startswith(disclosure.AREA_PREFIX)]
+    frame = pd.concat([keys.reset_index(drop=True), indicators.reset_index(drop=True)], axis=1)
+    by = ["municipality_code", *area_cols, *group]
+    frame[area_cols] = frame[area_cols].astype(object).where(frame[area_cols].notna(), "_none")
+    summed = frame.groupby(by, dropna=False, sort=False)[cols].sum().reset_index()
+    base = base.copy()
+    base[area_cols] = base[area_cols].astype(object).where(base[area_cols].notna(), "_none")
+    if group:
+        levels = summed[group].drop_duplicates() if len(summed) else pd.DataFrame(columns=group)
+        base = base.merge(levels, how="cross") if len(levels) else base.iloc[:0]
+    out = base.merge(summed, on=by, how="outer")
+    for c in cols:
+        out[c] = out[c].fillna(0).astype(int)
+    return out
+
+
+def gaps(ctx, *, services, thresholds=None, who="planner", threshold=None, ages=None):
+    """The gaps publication of ``services``: both area kinds, breakdowns, linked counts.
+
+    Parameters
+    ----------
+    ctx : analysis.context.Context
+    services : list of str
+    thresholds : dict, optional
+        Minutes per service (as :func:`analysis.gaps.area_gaps`).
+    who : Audience or role
+        A scoped coordinator's own municipalities are known (not protected from it).
+    threshold : int, optional
+        Suppression threshold.
+
+    Returns
+    -------
+    gate.disclosure.Linked
+        Columns ``children, covered, covered_confirmed, uncovered, unmet_care,
+        nearest_elsewhere@<kind>``, ``children_age:<band>``, ``uncovered_age:<band>``,
+        ``children_care:<code>``, ``uncovered_care:<code>``; grouped by ``service``.
+    """
+    from analysis import gaps as _gaps
+    from geo import codes
+
+    kinds = ctx.area_kinds()
+    keys = _atom_keys(ctx)
+    care_codes = list(codes.care_types().index)
+    frames = []
+    first = None
+    per_kind = {}
+    for kind in kinds:
+        ct = _gaps.child_table(ctx, area_kind=kind, services=services, thresholds=thresholds)
+        per_kind[kind] = ct
+        first = ct if first is None else first
+    if first is None:  # no area kinds: nothing to publish per area
+        first = _gaps.child_table(ctx, services=services, thresholds=thresholds)
+    ct = first.reset_index(drop=True)
+    ind = pd.DataFrame({"service": ct["service"].to_numpy()})
+    covered = ct["covered"].astype(bool).to_numpy()
+    ind["children"] = 1
+    ind["covered"] = covered.astype(int)
+    ind["covered_confirmed"] = ct["covered_confirmed"].astype(bool).to_numpy().astype(int)
+    ind["uncovered"] = (~covered).astype(int)
+    ind["unmet_care"] = ct["unmet_care"].astype(bool).to_numpy().astype(int)
+    for kind, kct in per_kind.items():
+        kct = kct.reset_index(drop=True)
+        away = kct["nearest_area"].notna() & (kct["nearest_area"] != kct["area_id"])
+        ind[f"nearest_elsewhere@{kind}"] = away.to_numpy().astype(int)
+    age = pd.to_numeric(ct["age"], errors="coerce").to_numpy()
+    bands = []
+    for name, lo, hi in _gaps.AGE_BANDS:
+        inside = (age >= lo) & (age <= hi)
+        ind[f"children_age:{name}"] = inside.astype(int)
+        ind[f"uncovered_age:{name}"] = (inside & ~covered).astype(int)
+        bands.append(name)
+    for code in care_codes:
+        has = np.array([isinstance(c, list | tuple) and code in c for c in ct["care"]], bool)
+        ind[f"children_care:{code}"] = has.astype(int)
+        ind[f"uncovered_care:{code}"] = (has & ~covered).astype(int)
+    atoms = _aggregate(ind, keys.iloc[ct["child"].to_numpy()], _frame_atoms(ctx), ["service"])
+    count_columns = [c for c in ind.columns if c != "service"]
+    base_counts = list(dict.fromkeys(c.split("@")[0] for c in count_columns))
+    sums = {
+        "children": ["covered", "uncovered"],
+    }
+    subsets = {
+        "covered": ["covered_confirmed"],
+        "uncovered": ["unmet_care"],
+        "children": [
+            *[c for c in count_columns if c.startswith("nearest_elsewhere@")],
+            *[f"children_age:{b}" for b in bands],
+            *[f"children_care:{c}" for c in care_codes],
+        ],
+        **{f"children_age:{b}": [f"uncovered_age:{b}"] for b in bands},
+        **{f"children_care:{c}": [f"uncovered_care:{c}"] for c in care_codes},
+    }
+    # ages partition the children only where every child has an age in a band
+    if np.isfinite(age).all() and len(age):
+        sums["uncovered"] = [f"uncovered_age:{b}" for b in bands]
+    frames.append(atoms)
+    pub = disclosure.linked(
+        atoms,
+        count_columns=base_counts,
+        group=["service"],
+        sums=sums,
+        subsets=subsets,
+        known_municipalities=_known(who, ctx),
+        threshold=threshold,
+    )
+    pub.members = ctx.layers.get("area_members")
+    return pub
+
+
+def children(ctx, *, who="planner", threshold=None):
+    """Children and power-dependent children per municipality atom, published per area.
+
+    Returns
+    -------
+    gate.disclosure.Linked
+        Columns ``n_children`` and ``n_power`` (tables per area kind; ``_total`` rows).
+    """
+    from geo import codes
+
+    keys = _atom_keys(ctx)
+    kids = ctx.children
+    ind = pd.DataFrame(
+        {
+            "n_children": np.ones(len(kids), int),
+            "n_power": np.array([bool(codes.power_dependent(c)) for c in kids["care"]], int)
+            if len(kids)
+            else np.zeros(0, int),
+        }
+    )
+    atoms = _aggregate(ind, keys, _frame_atoms(ctx))
+    pub = disclosure.linked(
+        atoms,
+        count_columns=["n_children", "n_power"],
+        subsets={"n_children": ["n_power"]},
+        known_municipalities=_known(who, ctx),
+        threshold=threshold,
+    )
+    pub.members = ctx.layers.get("area_members")
+    return pub
+
+
+def hazards(ctx, *, who="planner", threshold=None):
+    """The hazard summary publication: per municipality and per area of every kind.
+
+    Columns ``children``, one per hazard type (children in a zone of that type),
+    ``no_plan`` and ``no_plan_exposed`` (as :func:`analysis.evacuation.hazard_summary`).
+    """
+    from analysis import exposure as _exposure
+
+    keys = _atom_keys(ctx)
+    kids = ctx.children
+    ex = ctx.exposure("children")
+    types = _exposure.hazard_types(ctx.hazards)
+    plan = kids["has_evac_plan"] if "has_evac_plan" in kids else pd.Series([None] * len(kids))
+    no_plan = ~plan.fillna(False).astype(bool).to_numpy()
+    exposed = ex["exposed"].to_numpy(dtype=bool) if len(kids) else np.zeros(0, bool)
+    ind = pd.DataFrame({"children": np.ones(len(kids), int)})
+    for t in types:
+        ind[t] = (ex[f"{t}_level"].to_numpy() > 0).astype(int)
+    ind["no_plan"] = no_plan.astype(int)
+    ind["no_plan_exposed"] = (no_plan & exposed).astype(int)
+    atoms = _aggregate(ind, keys, _frame_atoms(ctx))
+    pub = disclosure.linked(
+        atoms,
+        count_columns=["children", *types, "no_plan", "no_plan_exposed"],
+        subsets={"children": [*types, "no_plan"], "no_plan": ["no_plan_exposed"]},
+        municipalities=True,
+        known_municipalities=_known(who, ctx),
+        threshold=threshold,
+    )
+    pub.members = ctx.layers.get("area_members")
+    return pub
