@@ -180,6 +180,118 @@ LABELS: dict[str, dict[str, str]] = {
     "download_gpkg": {"ja": "GeoPackage", "en": "GeoPackage"},
     "computing": {"ja": "計算中…", "en": "Computing…"},
     "loading": {"ja": "データを読み込み中…", "en": "Loading data…"},
+    "done": {"ja": "完了", "en": "Done"},
+    "yes": {"ja": "はい", "en": "Yes"},
+    "no": {"ja": "いいえ", "en": "No"},
+    "unknown": {"ja": "不明", "en": "Unknown"},
+    "total": {"ja": "計", "en": "Total"},
+    "download_print": {"ja": "印刷用（A4・HTML）", "en": "Print view (A4, HTML)"},
+    "print_head": {"ja": "印刷・持ち出し", "en": "Print and take away"},
+    "role_planner": {"ja": "計画担当（集計のみ）", "en": "Planner (aggregates only)"},
+    "role_coordinator": {"ja": "コーディネーター", "en": "Coordinator"},
+    "role_disaster": {"ja": "防災担当", "en": "Disaster officer"},
+    "role_admin": {"ja": "管理者", "en": "Administrator"},
+    # coordinator (address search, results)
+    "address_placeholder": {
+        "ja": "例: デモ県デモ市中央区中央1-2（都道府県は省略可）",
+        "en": "e.g. デモ県デモ市中央区中央1-2 (prefecture optional)",
+    },
+    "address_ambiguous": {
+        "ja": "「{q}」に当てはまる場所が{n}件あります。候補から選んでください。",
+        "en": "{n} places match {q!r}. Pick one.",
+    },
+    "address_pick": {"ja": "候補", "en": "Candidates"},
+    "address_use": {"ja": "この場所で検索する", "en": "Search from this place"},
+    "address_resolved": {
+        "ja": "検索地点: {label}（{level}）",
+        "en": "Search point: {label} ({level})",
+    },
+    "level_town": {"ja": "町丁目の代表点", "en": "representative point of the 町丁目"},
+    "level_municipality": {
+        "ja": "市区町村の代表点",
+        "en": "representative point of the municipality",
+    },
+    "address_points_missing": {
+        "ja": "このワークスペースには位置参照（町丁目の代表点）がありません。緯度・経度か地図のクリックで検索してください。",
+        "en": "This workspace has no address points; search by latitude/longitude or a map click.",
+    },
+    "services": {"ja": "サービス種別（複数可）", "en": "Services (one or more)"},
+    "services_all": {"ja": "すべてのサービス", "en": "All services"},
+    "minutes_default": {
+        "ja": "最大の到達時間（分・0 はサービスごとの基準）",
+        "en": "Maximum minutes (0 = each service's threshold)",
+    },
+    "child_pick": {
+        "ja": "児（ID・年齢・ケア・市区町村）",
+        "en": "Child (id, age, care, municipality)",
+    },
+    "age_years": {"ja": "{n}歳", "en": "{n} y"},
+    "step_geocode": {"ja": "住所を位置参照で検索", "en": "Resolving the address"},
+    "step_network": {"ja": "道路網を準備", "en": "Preparing the road network"},
+    "step_times": {"ja": "到達時間を計算", "en": "Computing travel times"},
+    "step_isochrone": {"ja": "到達圏を作成", "en": "Drawing the reachable area"},
+    "step_covers": {"ja": "担当窓口を検索", "en": "Finding who covers this address"},
+    "n_found": {"ja": "{n}件", "en": "{n}"},
+    "results_all": {"ja": "すべて", "en": "All"},
+    "exposure_head": {"ja": "この地点のハザード", "en": "Hazards at this point"},
+    "exposure_none": {"ja": "ハザード区域外です。", "en": "Outside every hazard zone."},
+    "exposure_in": {
+        "ja": "{hazard}: {level}（{band}）",
+        "en": "{hazard}: {level} ({band})",
+    },
+    "who_covers_head": {"ja": "この住所の担当窓口", "en": "Who covers this address"},
+    "isochrone_service": {"ja": "到達圏を描くサービス", "en": "Reachable area drawn for"},
+    "legend_search": {"ja": "検索", "en": "Search"},
+    "basis_confirmed": {"ja": "受入確認済み", "en": "Confirmed"},
+    "basis_possible": {"ja": "受入未確認（要確認）", "en": "Possible (ask)"},
+    "compare_points_addr": {
+        "ja": "候補（1行に「名前, 住所」または「名前, 緯度, 経度」）",
+        "en": "Candidates (one per line: name, address — or name, lat, lon)",
+    },
+    "compare_bad_address": {
+        "ja": "「{line}」: {reason}",
+        "en": "{line!r}: {reason}",
+    },
+    # disaster
+    "disaster_type": {"ja": "想定する災害", "en": "Disaster"},
+    "dis_flood": {"ja": "洪水（河川の氾濫）", "en": "River flood"},
+    "dis_landslide": {"ja": "土砂災害", "en": "Landslide"},
+    "dis_tsunami": {"ja": "津波", "en": "Tsunami"},
+    "dis_quake_power": {"ja": "地震（停電）", "en": "Earthquake with power outage"},
+    "dis_quake_power_water": {
+        "ja": "地震（停電・断水）",
+        "en": "Earthquake with power and water outage",
+    },
+    "level_meaning": {"ja": "この区域ランク以上: {text}", "en": "At or above: {text}"},
+    "isolated_note": {
+        "ja": "「孤立」は、この災害で通れなくなる道路を除くと、適した避難所（この災害の指定あり・区域外・必要なら非常用電源あり）に車で行けない児です。所要時間が空欄の児は行ける避難所がありません。",
+        "en": "Isolated: with the roads this disaster closes removed, no suitable shelter (designated for it, outside the zone, with power where needed) can be reached by car. An empty time means no such shelter can be reached.",
+    },
+    "ward_report": {
+        "ja": "市区町村別: 災害種別ごとの児の数と個別避難計画なし",
+        "en": "Per municipality: children per hazard type and without a plan",
+    },
+    "no_plan_list": {
+        "ja": "個別避難計画のない児（担当範囲）",
+        "en": "Children without an evacuation plan (your scope)",
+    },
+    "legend_children": {"ja": "医療的ケア児", "en": "Children"},
+    "legend_power": {"ja": "電源依存", "en": "Power-dependent"},
+    "legend_other": {"ja": "その他", "en": "Other"},
+    "legend_isolated": {"ja": "孤立（赤い輪）", "en": "Isolated (red ring)"},
+    "chart_children": {"ja": "平常時と災害時の所要時間", "en": "Minutes normal vs. disaster"},
+    "unreachable": {"ja": "到達不可", "en": "unreachable"},
+    # planner
+    "age_loss_head": {
+        "ja": "年齢で使えない事業所による到達率の低下",
+        "en": "Coverage lost to age limits",
+    },
+    "age_band": {"ja": "年齢階級", "en": "Age band"},
+    "legend_grey": {
+        "ja": "灰色: 児がいない、または秘匿（10人未満）",
+        "en": "Grey: no children, or hidden (fewer than 10)",
+    },
+    "flags_none": {"ja": "フラグの立った圏域はありません。", "en": "No area is flagged."},
 }
 
 #: Column headers of result tables (library column name -> label).
@@ -243,6 +355,61 @@ COLUMNS: dict[str, dict[str, str]] = {
     "expected": {"ja": "期待される値", "en": "Expected"},
     "source": {"ja": "出典", "en": "Source"},
     "source_date": {"ja": "時点", "en": "Date"},
+    "basis": {"ja": "受入の確認", "en": "Acceptance"},
+    "accepts": {"ja": "受入可能な医療的ケア", "en": "Care accepted"},
+    "age_min": {"ja": "対象年齢（下限）", "en": "Age from"},
+    "age_max": {"ja": "対象年齢（上限）", "en": "Age to"},
+    "has_power": {"ja": "非常用電源", "en": "Backup power"},
+    "address": {"ja": "住所", "en": "Address"},
+    "phone": {"ja": "電話", "en": "Phone"},
+    "tel": {"ja": "電話", "en": "Phone"},
+    "hours": {"ja": "営業日・時間", "en": "Opening hours"},
+    "opening_hours": {"ja": "営業日・時間", "en": "Opening hours"},
+    "municipality": {"ja": "市区町村", "en": "Municipality"},
+    "municipality_name": {"ja": "市区町村", "en": "Municipality"},
+    "level": {"ja": "単位", "en": "Level"},
+    "code": {"ja": "コード", "en": "Code"},
+    "windows": {"ja": "相談窓口（所要時間）", "en": "Consultation windows (minutes)"},
+    "candidate_id": {"ja": "候補地", "en": "Candidate"},
+    "newly_covered": {"ja": "新たに到達できる児", "en": "Newly covered children"},
+    "covered_before": {"ja": "追加前の到達", "en": "Covered before"},
+    "covered_after": {"ja": "追加後の到達", "en": "Covered after"},
+    "covered_possible": {"ja": "到達可能（受入未確認）", "en": "Covered (possible)"},
+    "children_total": {"ja": "児の数", "en": "Children"},
+    "item": {"ja": "項目", "en": "Item"},
+    "label": {"ja": "区域", "en": "Zone"},
+    "depth_m": {"ja": "浸水深（m）", "en": "Depth (m)"},
+    "best_shelter_id": {"ja": "避難所ID", "en": "Shelter id"},
+    "best_shelter_name": {"ja": "避難所", "en": "Shelter"},
+    "shelter_minutes": {"ja": "避難所まで（分）", "en": "To shelter (min)"},
+    "last_verified": {"ja": "最終確認日", "en": "Last verified"},
+    "reason_ja": {"ja": "理由", "en": "Reason"},
+    "n_power": {"ja": "電源依存", "en": "Power-dependent"},
+    "n_no_plan": {"ja": "個別避難計画なし", "en": "No plan"},
+    "no_plan": {"ja": "個別避難計画なし", "en": "No plan"},
+    "in_zone": {"ja": "区域内", "en": "In zone"},
+    "loss_pct": {"ja": "低下（ポイント）", "en": "Loss (points)"},
+    "coverage_any_age_pct": {"ja": "年齢を問わない到達率（%）", "en": "Coverage ignoring age (%)"},
+    "age_band": {"ja": "年齢階級", "en": "Age band"},
+    "exposure": {"ja": "ハザード", "en": "Hazard"},
+}
+
+#: Columns never shown to a user (internal ids and helpers).
+HIDDEN_COLUMNS = frozenset(
+    {"node_id", "within", "service_ja", "index", "fid", "_m", "level_0", "geometry"}
+)
+
+_BOOL_COLUMNS = frozenset(
+    {"has_power", "accepts_medical", "power_dependent", "isolated", "exposed", "has_evac_plan",
+     "confirmed", "far", "no_plan", "in_zone"}
+)  # fmt: skip
+
+_LIST_CODE_COLUMNS = {"care": "care", "accepts": "care", "hazards_ok": "hazard"}
+_CODE_COLUMNS = {
+    "service": "service",
+    "hazard_type": "hazard",
+    "mobility": "mobility",
+    "shelter_kind": "shelter",
 }
 
 #: Code tables whose labels the app shows, by the name used in :func:`code_label`.
@@ -322,3 +489,134 @@ def hazard_level_label(hazard_type: str, level: int, lang: str = "ja") -> str:
     if key in levels.index:
         return str(levels.loc[key, "label_ja" if lang == "ja" else "label"])
     return str(level)
+
+
+def yes_no(value, lang="ja") -> str:
+    """はい / いいえ / — for a boolean cell (None and NaN are unknown).
+
+    Examples
+    --------
+    >>> yes_no(True), yes_no(None), yes_no(False, "en")
+    ('はい', '—', 'No')
+    """
+    if value is None or (not isinstance(value, str) and _isna(value)):
+        return "—"
+    if isinstance(value, str):
+        value = value.strip().lower() in ("true", "1", "yes", "はい")
+    return t("yes" if bool(value) else "no", lang)
+
+
+def _isna(value):
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def codes_text(value, kind, lang="ja", *, unknown=None) -> str:
+    """Labels of a list of codes (a list or a ``;``-joined string), joined with 「、」.
+
+    None is unknown (``unknown`` text, default 「不明（要確認）」); an empty list is 「—」.
+
+    Examples
+    --------
+    >>> codes_text(["ventilator", "suction"], "care")
+    '人工呼吸器、吸引'
+    >>> codes_text("ventilator;suction", "care", "en")
+    'Ventilator, Suction'
+    >>> codes_text(None, "care")
+    '不明（要確認）'
+    """
+    if value is None or (not isinstance(value, list | tuple | str) and _isna(value)):
+        if unknown is not None:
+            return unknown
+        return "不明（要確認）" if lang == "ja" else "unknown (ask)"
+    items = (
+        value.replace("、", ";").replace(",", ";").split(";") if isinstance(value, str) else value
+    )
+    items = [str(v).strip() for v in items if str(v).strip()]
+    if not items:
+        return "—"
+    return ("、" if lang == "ja" else ", ").join(code_label(kind, c, lang) for c in items)
+
+
+def basis_label(value, lang="ja") -> str:
+    """confirmed / possible as the user reads them (受入確認済み / 受入未確認（要確認）)."""
+    if value in ("confirmed", "possible"):
+        return t(f"basis_{value}", lang)
+    return "—" if value is None or _isna(value) else str(value)
+
+
+def role_label(role, lang="ja") -> str:
+    """A role's name in the session's language (planner -> 計画担当（集計のみ） / Planner ...)."""
+    key = f"role_{role}"
+    return t(key, lang) if key in LABELS else str(role)
+
+
+def area_level_label(level, lang="ja") -> str:
+    """who_covers levels: municipality / prefecture / an area kind (kept as named)."""
+    fixed = {
+        "municipality": ("市区町村", "Municipality"),
+        "prefecture": ("都道府県", "Prefecture"),
+    }
+    if level in fixed:
+        return fixed[level][0 if lang == "ja" else 1]
+    return str(level)
+
+
+def frame(data, lang="ja", *, municipalities=None, hide=(), keep_codes=()):
+    """A result table as the user reads it: codes as labels, booleans as はい/いいえ, headers
+    translated, internal columns (:data:`HIDDEN_COLUMNS`) dropped, None as 「—」.
+
+    Parameters
+    ----------
+    data : DataFrame
+        An analysis output with its library column names (gate it first: the gate reads them).
+    municipalities : mapping code -> name, optional
+        ``municipality_code`` becomes the municipality's name (column 「市区町村」).
+    hide : iterable of str
+        More columns to drop.
+    keep_codes : iterable of str
+        Columns whose codes stay as they are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t_ = pd.DataFrame({"service": ["visiting_nurse"], "basis": ["possible"],
+    ...                    "accepts": [None], "node_id": [1], "has_power": [True]})
+    >>> frame(t_).iloc[0].tolist()
+    ['訪問看護', '受入未確認（要確認）', '不明（要確認）', 'はい']
+    >>> list(frame(t_, "en").columns)
+    ['Service', 'Acceptance', 'Care accepted', 'Backup power']
+    """
+    import pandas as pd
+
+    out = pd.DataFrame(data).copy()
+    drop = [c for c in out.columns if c in HIDDEN_COLUMNS or c in set(hide)]
+    drop += [c for c in out.columns if str(c).endswith("_suppressed") or str(c).endswith("_small")]
+    out = out.drop(columns=drop)
+    keep = set(keep_codes)
+    for c in out.columns:
+        if c in keep:
+            continue
+        col = out[c]
+        if c in _LIST_CODE_COLUMNS:
+            out[c] = [codes_text(v, _LIST_CODE_COLUMNS[c], lang) for v in col]
+        elif c in _CODE_COLUMNS:
+            kind = _CODE_COLUMNS[c]
+            out[c] = ["—" if v is None or _isna(v) else code_label(kind, v, lang) for v in col]
+        elif c == "basis":
+            out[c] = [basis_label(v, lang) for v in col]
+        elif c in _BOOL_COLUMNS:
+            out[c] = [yes_no(v, lang) for v in col]
+        elif c == "municipality_code" and municipalities is not None:
+            names = dict(municipalities)
+            out[c] = [names.get(v, v) if v is not None else "—" for v in col]
+            out = out.rename(columns={c: "municipality"})
+        elif col.dtype == object:
+            out[c] = ["—" if v is None or (not isinstance(v, list | tuple) and _isna(v))
+                      else ("、".join(map(str, v)) if isinstance(v, list | tuple) else v)
+                      for v in col]  # fmt: skip
+    return columns(out, lang)

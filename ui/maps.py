@@ -91,6 +91,9 @@ HAZARD_RAMP = {
     "landslide": ["#f5d76e", "#e74c3c"],
 }
 
+#: Fill of an area without a value (no children, or a count hidden for privacy).
+NO_VALUE = "#cccccc"
+
 #: Sequential colour scale for choropleths (light = low, dark = high).
 SCALE = ["#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"]
 
@@ -165,10 +168,11 @@ def base_map(*, bounds, basemap: bool = False, height: int | None = None) -> fol
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         tiles=None,
         zoom_start=10,
-        control_scale=True,
+        control_scale=False,
         prefer_canvas=True,
         **kwargs,
     )
+    m.add_child(MetricScale())
     js, css = offline_assets()
     m.default_js = list(js)
     m.default_css = list(css)
@@ -176,8 +180,63 @@ def base_map(*, bounds, basemap: bool = False, height: int | None = None) -> fol
         folium.TileLayer(
             tiles=GSI_TILES, attr=GSI_ATTRIBUTION, name="地理院タイル", max_zoom=18
         ).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    # room on the right for the legends, so they do not cover the region
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_bottom_right=(LEGEND_ROOM_PX, 0))
     return m
+
+
+#: Pixels kept free on the right of a fitted map for the legends.
+LEGEND_ROOM_PX = 230
+
+
+class MetricScale(folium.MacroElement):
+    """A scale bar in metres and kilometres only (Leaflet's default adds miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, position: 'bottomleft'})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
+def fit_to(m, lats, lons, *, margin_deg=0.01):
+    """Zoom ``m`` to the given points (e.g. a search point and the facilities found).
+
+    Examples
+    --------
+    >>> m = base_map(bounds=(139.0, 35.0, 140.0, 36.0))
+    >>> _ = fit_to(m, [35.5, 35.52], [139.5, 139.6])
+    >>> fitted_bounds(m)
+    [[35.49, 139.49], [35.53, 139.61]]
+    """
+    lats = [float(v) for v in lats if v is not None and np.isfinite(v)]
+    lons = [float(v) for v in lons if v is not None and np.isfinite(v)]
+    if not lats or not lons:
+        return m
+    bounds = [
+        [round(min(lats) - margin_deg, 6), round(min(lons) - margin_deg, 6)],
+        [round(max(lats) + margin_deg, 6), round(max(lons) + margin_deg, 6)],
+    ]
+    for key, child in list(m._children.items()):  # one fit only: the last asked for
+        if type(child).__name__ == "FitBounds":
+            del m._children[key]
+    m.fit_bounds(bounds, padding_bottom_right=(LEGEND_ROOM_PX, 0))
+    return m
+
+
+def fitted_bounds(m):
+    """The bounds ``m`` is fitted to ([[south, west], [north, east]]), for tests and checks."""
+    for child in m._children.values():
+        if type(child).__name__ == "FitBounds":
+            return child.bounds
+    return None
 
 
 def _simplify(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
@@ -437,10 +496,12 @@ def add_facilities(m, facilities, *, lang="ja", services=None, legend=True):
 def colour_scale(values, *, n=6):
     """Return ``(colours per value, bins)``: equal-interval classes over the finite values.
 
-    NaN gives grey. Examples
+    NaN gives grey (:data:`NO_VALUE`).
+
+    Examples
     --------
     >>> colour_scale([0, 5, 10], n=2)[0]
-    ['#fff5eb', '#fdd0a2', '#fdd0a2']
+    ['#fff5eb', '#a63603', '#a63603']
     """
     arr = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
     finite = arr[np.isfinite(arr)]
@@ -604,6 +665,15 @@ def add_isochrone(m, polygon, *, minutes, lang="ja", colour="#1e88e5"):
         },
         tooltip=name,
     ).add_to(g)
+    return m
+
+
+def add_search_legend(m, *, minutes=None, lang="ja", colour="#1e88e5", point_label=None):
+    """Legend of a search: the searched point and, when drawn, the reachable area."""
+    items = [("#000000", point_label or labels.t("layer_point", lang))]
+    if minutes is not None:
+        items.append((colour, labels.t("isochrone_of", lang, m=f"{minutes:g}")))
+    m.add_child(Legend(labels.t("legend_search", lang), items, position="topright"))
     return m
 
 
