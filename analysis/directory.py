@@ -466,7 +466,8 @@ def who_covers(ctx, *, lat, lon, when=None, holiday=False, area_kind=None):
                 }
             ]
         rows.extend(found)
-    out = pd.DataFrame(rows, columns=WHO_COLUMNS)
+    out = pd.DataFrame(rows, columns=WHO_COLUMNS).astype({"facility_id": object})
+    out["facility_id"] = out["facility_id"].where(out["facility_id"].notna(), None)
     out["open_now"] = pd.array(out["open_now"].tolist(), dtype="boolean")
     out.attrs["municipality_code"] = code
     out.attrs["municipality_name"] = name

@@ -35,7 +35,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import codes, demo_addresses, settings, workspace
+from . import codes, demo_addresses, demo_capacity, demo_disaster, demo_places, settings, workspace
 from . import demo_people as people
 from .demo_geography import AREAS, LOCAL_CRS, MUNICIPALITIES, PREF_NAME, elevation, geography
 from .demo_roads import SIZES, Params, roads
@@ -611,6 +611,9 @@ def build(*, seed=42, size="small"):
         "roads_edges": edges,
     }
     layers["address_points"] = demo_addresses.layer(seed, net, geo.municipalities, _lonlat)
+    demo_places.add(layers, seed=seed)  # directory places, capabilities, coordinator coverage
+    demo_capacity.add(layers, seed=seed)  # full short stay, under-6 gap (own RNG stream)
+    demo_disaster.add(layers, seed=seed)  # depth bands, durations, shelter tiers, power (own RNG)
     logger.info(
         "Built demo デモ県 (seed %d, size %s): %d children, %d facilities, %d shelters, "
         "%d hazard zones, %s road nodes",
