@@ -66,6 +66,7 @@ class Context:
     path: Path | None = None
     _scenarios: dict = field(default_factory=dict, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+    _matrices: dict = field(default_factory=dict, repr=False)
 
     # -- layers ------------------------------------------------------------------------------
     @property
@@ -128,6 +129,13 @@ class Context:
                 hazard_types=list(hazard_types) if hazard_types else None,
             )
         return self._scenarios[key]
+
+    def matrix_store(self, scenario_key, direction):
+        """Per-facility-node road times to the children (:mod:`analysis.matrix`'s cache).
+
+        Shared with what-if contexts (:meth:`with_facilities`): same roads, same children.
+        """
+        return self._matrices.setdefault((scenario_key, direction), {})
 
     def snap(self, points):
         """Snap extra points (a GeoDataFrame/GeoSeries in EPSG:4326) to the network."""
@@ -244,6 +252,7 @@ class Context:
         }
         ctx = Context(layers=layers, net=self.net, snaps=snaps, path=self.path)
         ctx._scenarios = self._scenarios  # same roads, same scenarios
+        ctx._matrices = self._matrices  # same children: facility columns are reused
         return ctx
 
 

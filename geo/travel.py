@@ -437,3 +437,166 @@ def from_node(net, node, *, direction, limit_s=math.inf):
     no_t = np.zeros(net.n_nodes, dtype=np.bool_)
     dist, _ = _kernels.nearest_kernel(*adj, src, off, limit, no_t, 0)
     return dist
+
+
+# ---------------------------------------------------------------------------------------------
+# the travel matrix: one search per source, every target's time to every source
+
+
+def default_threads():
+    """Worker threads for per-source searches: the CPUs this process may use (at least 1)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def matrix(
+    net,
+    sources,
+    targets,
+    *,
+    direction,
+    limit_s=math.inf,
+    offsets_s=None,
+    target_offsets_s=None,
+    threads=None,
+    progress=None,
+    chunk=16,
+):
+    """Seconds between every target and every source, as a sparse matrix (one search per source).
+
+    Each source is searched once, bounded by ``limit_s`` (minus its own offset), and the times
+    at the target nodes are kept; the target offsets are added and pairs above ``limit_s``
+    dropped. Nothing else is capped: every pair within the limit is returned. With
+    ``limit_s=inf`` the matrix is complete (every reachable pair).
+
+    Parameters
+    ----------
+    net : geo.network.Network
+    sources : array-like of int
+        Node position per facility (repeats allowed).
+    targets : array-like of int
+        Node position per target (children; repeats allowed).
+    direction : {"to_facility", "to_home"}
+        Trip direction (see the module docstring).
+    limit_s : float, default inf
+        Keep pairs whose total time (source offset + road + target offset) is ``<= limit_s``.
+    offsets_s : array-like of float, optional
+        Per-source access legs (seconds); ``inf`` drops a source.
+    target_offsets_s : array-like of float, optional
+        Per-target access legs (seconds).
+    threads : int, optional
+        Searches run at once (the kernels release the GIL); :func:`default_threads` by default.
+    progress : callable, optional
+        Called as ``progress(done, total)`` (sources searched) from the calling thread.
+    chunk : int, default 16
+        Sources per task.
+
+    Returns
+    -------
+    scipy.sparse.csr_array of float64, shape (n_targets, n_sources)
+        Stored entries are exactly the pairs within the limit (a stored ``0.0`` is a real
+        zero-second pair: read ``indptr``/``indices``/``data``, not ``!= 0``). Within a row the
+        columns are ascending.
+
+    Examples
+    --------
+    >>> from geo import network
+    >>> net = network.network_from_arrays(
+    ...     node_ids=[1, 2, 3], lon=[139.0, 139.001, 139.002], lat=[35.0, 35.0, 35.0],
+    ...     u=[0, 1, 1, 2], v=[1, 0, 2, 1], travel_time=[10.0, 10.0, 5.0, 5.0])
+    >>> m = matrix(net, [0, 2], [1, 0], direction="to_home", limit_s=12)
+    >>> m.toarray().tolist()  # (targets x sources); 0 where no pair is stored
+    [[10.0, 5.0], [0.0, 0.0]]
+    >>> m.indices.tolist(), m.data.tolist()  # target 1 holds source 0 at 0 s, not source 1
+    ([0, 1, 0], [10.0, 5.0, 0.0])
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scipy import sparse
+
+    limit = _limit(limit_s)
+    adj = net.adjacency(direction)
+    src, off = _sources(net, sources, offsets_s)
+    tg, _, _ = _targets(net, targets)
+    if target_offsets_s is None:
+        toff = np.zeros(tg.size)
+    else:
+        toff = np.asarray(target_offsets_s, dtype=np.float64).ravel()
+        if toff.shape != tg.shape:
+            msg = f"target_offsets_s has {toff.size} values for {tg.size} targets."
+            raise ValueError(msg)
+        if np.isnan(toff).any() or (toff < 0).any():
+            msg = "target_offsets_s must be >= 0 seconds; found NaN or negative."
+            raise ValueError(msg)
+    shape = (tg.size, src.size)
+    if tg.size == 0 or src.size == 0:
+        return sparse.csr_array(shape, dtype=np.float64)
+    uniq, inv = np.unique(tg, return_inverse=True)
+    slot = np.full(net.n_nodes, -1, dtype=np.int64)
+    slot[uniq] = np.arange(uniq.size)
+    # the road part can use the limit minus the smallest target leg
+    road_limit = limit - float(toff.min())
+    threads = default_threads() if threads is None else max(1, int(threads))
+    starts = list(range(0, src.size, max(1, int(chunk))))
+
+    def run(a):
+        b = min(a + chunk, src.size)
+        pt, ps, pd_ = _kernels.per_source_kernel(*adj, src[a:b], off[a:b], road_limit, slot)
+        return pt, ps + a, pd_
+
+    parts = []
+    done = 0
+    if threads == 1 or len(starts) == 1:
+        results = map(run, starts)
+    else:
+        pool = ThreadPoolExecutor(max_workers=threads)
+        results = pool.map(run, starts)
+    try:
+        for a, res in zip(starts, results, strict=True):
+            parts.append(res)
+            done += min(a + chunk, src.size) - a
+            if progress is not None:
+                progress(done, src.size)
+    finally:
+        if threads != 1 and len(starts) != 1:
+            pool.shutdown()
+    p_slot = np.concatenate([p[0] for p in parts])
+    p_src = np.concatenate([p[1] for p in parts])
+    p_time = np.concatenate([p[2] for p in parts])
+    # expand unique target nodes to target rows (several children may share a node)
+    by_slot = np.argsort(inv, kind="stable")
+    n_per = np.bincount(inv, minlength=uniq.size)
+    first = np.concatenate([[0], np.cumsum(n_per)[:-1]])
+    reps = n_per[p_slot]
+    pair = np.repeat(np.arange(p_slot.size), reps)
+    within_slot = np.arange(pair.size) - np.repeat(np.cumsum(reps) - reps, reps)
+    rows = by_slot[first[p_slot[pair]] + within_slot]
+    cols = p_src[pair]
+    t = p_time[pair] + toff[rows]
+    ok = t <= limit
+    rows, cols, t = rows[ok], cols[ok], t[ok]
+    order = np.lexsort((cols, rows))
+    rows, cols, t = rows[order], cols[order], t[order]
+    indptr = np.zeros(tg.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=tg.size), out=indptr[1:])
+    return sparse.csr_array((t, cols.astype(np.int64), indptr), shape=shape)
+
+
+def dense(m, *, fill=math.inf):
+    """A sparse travel matrix (:func:`matrix`) as a dense array, ``fill`` where no pair is stored.
+
+    Examples
+    --------
+    >>> from scipy import sparse
+    >>> dense(sparse.csr_array((np.array([0.0]), np.array([1]), np.array([0, 1, 1])),
+    ...                        shape=(2, 2))).tolist()
+    [[inf, 0.0], [inf, inf]]
+    """
+    out = np.full(m.shape, fill, dtype=np.float64)
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    out[rows, m.indices] = m.data
+    return out

@@ -1,0 +1,187 @@
+"""The child x facility travel matrix: one road search per facility and direction, shared.
+
+Every analysis that needs door-to-door times between children and facilities (coverage, gaps,
+E2SFCA, sites, what-if) derives them from :func:`travel_matrix` by array operations instead of
+searching the road network again per group of compatible children. A matrix is computed once
+per ``(direction, limit, scenario)`` and cached on the context; a what-if context
+(:meth:`analysis.context.Context.with_facilities`) reuses the columns of the facilities it
+shares with its parent and only searches from the new sites.
+
+Times are **door to door**: the child's access leg + the road time + the facility's access leg
+(``geo.snap`` legs), in seconds, in the service direction (``to_facility``: home -> facility;
+``to_home``: facility -> home).
+
+Examples
+--------
+>>> from analysis import context, matrix
+>>> ctx = context.load("data/demo/demo.gpkg")  # doctest: +SKIP
+>>> m = matrix.travel_matrix(ctx, direction="to_facility", limit_s=3600)  # doctest: +SKIP
+>>> m.shape == (len(ctx.children), len(ctx.facilities))  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+from scipy import sparse
+
+from geo import codes, travel
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["dense", "facilities_of_direction", "travel_matrix"]
+
+dense = travel.dense
+
+
+def facilities_of_direction(ctx, direction):
+    """Positions (``iloc``) of the facilities whose service travels in ``direction``.
+
+    A service missing from ``data/service_types.csv`` counts as ``to_facility``.
+
+    Examples
+    --------
+    >>> facilities_of_direction(ctx, "to_home")  # doctest: +SKIP
+    array([ 7,  8, 12])
+    """
+    if direction not in travel.DIRECTIONS:
+        msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
+        raise ValueError(msg)
+    fac = ctx.facilities
+    if len(fac) == 0:
+        return np.zeros(0, dtype=np.int64)
+    st = codes.service_types()
+    known = dict(zip(st.index, st["direction"].astype(str), strict=True))
+    d = np.array([known.get(s, "to_facility") for s in fac["service"].tolist()], dtype=object)
+    return np.flatnonzero(d == direction).astype(np.int64)
+
+
+def _scenario_key(scenario):
+    if scenario is None:
+        return None
+    if not isinstance(scenario, dict) or "min_level" not in scenario:
+        msg = (
+            f"scenario is {scenario!r}; expected None or a dict like "
+            "{'min_level': 3, 'hazard_types': ['flood']}."
+        )
+        raise ValueError(msg)
+    types = scenario.get("hazard_types")
+    return (int(scenario["min_level"]), tuple(sorted(types)) if types else None)
+
+
+def travel_matrix(
+    ctx, *, direction, limit_s=None, scenario=None, facilities=None, progress=None, threads=None
+):
+    """Door-to-door seconds between every child and every facility, as a sparse matrix.
+
+    One bounded road search per distinct facility node (:func:`geo.travel.matrix`), cached on
+    the context per ``(direction, scenario)``: a later call with a smaller limit filters the
+    cached one, a larger limit searches again.
+
+    Parameters
+    ----------
+    ctx : analysis.context.Context
+    direction : {"to_facility", "to_home"}
+        Service direction (``data/service_types.csv``).
+    limit_s : float, optional
+        Keep pairs whose door-to-door time is ``<= limit_s``; ``None`` or ``inf`` = every
+        reachable pair (a whole-network search per facility: slow on a prefecture).
+    scenario : dict, optional
+        Hazard scenario ``{"min_level": int, "hazard_types": list or None}``: edges in zones at or
+        above that level are closed (:meth:`analysis.context.Context.scenario`).
+    facilities : array-like of int, optional
+        Facility positions (``iloc``) to search from; default :func:`facilities_of_direction`.
+        Other columns stay empty.
+    progress : callable, optional
+        ``progress(done, total)`` with the facility nodes searched so far.
+    threads : int, optional
+        Searches at once (default: the CPUs of this process).
+
+    Returns
+    -------
+    scipy.sparse.csr_array of float64, shape (n_children, n_facilities)
+        Row = child position, column = facility position (``iloc`` in ``ctx.children`` /
+        ``ctx.facilities``). Stored entries are exactly the pairs within the limit, nothing
+        capped; a stored ``0.0`` is a real zero (use ``indptr``/``indices``/``data`` or
+        :func:`dense`). Columns ascending within a row. Children or facilities far from the
+        roads keep their (long) access legs; they are not dropped.
+
+    Examples
+    --------
+    >>> m = travel_matrix(ctx, direction="to_facility", limit_s=30 * 60)  # doctest: +SKIP
+    >>> d = dense(m)  # inf where no pair within 30 minutes  # doctest: +SKIP
+    """
+    if direction not in travel.DIRECTIONS:
+        msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
+        raise ValueError(msg)
+    limit = math.inf if limit_s is None else float(limit_s)
+    if math.isnan(limit) or limit < 0:
+        msg = f"limit_s is {limit_s!r}; expected seconds >= 0 (or None for no limit)."
+        raise ValueError(msg)
+    skey = _scenario_key(scenario)
+    fac_pos = (
+        facilities_of_direction(ctx, direction)
+        if facilities is None
+        else np.unique(np.asarray(facilities, dtype=np.int64))
+    )
+    n_c, n_f = len(ctx.children), len(ctx.facilities)
+    if n_c == 0 or fac_pos.size == 0:
+        return sparse.csr_array((n_c, n_f), dtype=np.float64)
+    net = ctx.net if skey is None else ctx.scenario(min_level=skey[0], hazard_types=skey[1])
+    csnap = ctx.snaps["children"]
+    fsnap = ctx.snaps["facilities"]
+    c_node = csnap["node"].to_numpy(dtype=np.int64)
+    c_acc = csnap["access_s"].to_numpy(dtype=float)
+    f_node = fsnap["node"].to_numpy(dtype=np.int64)[fac_pos]
+    f_acc = fsnap["access_s"].to_numpy(dtype=float)[fac_pos]
+    # road times node -> children per facility node, shared by every context on these children
+    store = ctx.matrix_store(skey, direction)
+    need_nodes = np.unique(f_node)
+    have = store.get("limit", -1.0)
+    cols = store.setdefault("cols", {})
+    road_limit = limit - float(f_acc.min())
+    if have < road_limit:
+        cols.clear()
+        store["limit"] = road_limit
+    missing = np.array([n for n in need_nodes.tolist() if n not in cols], dtype=np.int64)
+    if missing.size:
+        logger.info(
+            "Travel matrix %s%s: searching from %d facility node(s), limit %s s",
+            direction,
+            f" scenario {skey}" if skey else "",
+            missing.size,
+            "none" if math.isinf(store["limit"]) else f"{store['limit']:.0f}",
+        )
+        m = travel.matrix(
+            net,
+            missing,
+            c_node,
+            direction=direction,
+            limit_s=store["limit"],
+            target_offsets_s=c_acc,
+            threads=threads,
+            progress=progress,
+        )
+        mc = m.tocsc()
+        for j, node in enumerate(missing.tolist()):
+            a, b = mc.indptr[j], mc.indptr[j + 1]
+            cols[node] = (mc.indices[a:b].astype(np.int64), mc.data[a:b].copy())
+    # assemble the (children x facilities) door-to-door matrix
+    rows, cc, tt = [], [], []
+    for j, node, acc in zip(fac_pos.tolist(), f_node.tolist(), f_acc.tolist(), strict=True):
+        r, t = cols[node]
+        t = t + acc
+        ok = t <= limit
+        rows.append(r[ok])
+        cc.append(np.full(int(ok.sum()), j, dtype=np.int64))
+        tt.append(t[ok])
+    rows = np.concatenate(rows)
+    cc = np.concatenate(cc)
+    tt = np.concatenate(tt)
+    order = np.lexsort((cc, rows))
+    indptr = np.zeros(n_c + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_c), out=indptr[1:])
+    return sparse.csr_array((tt[order], cc[order], indptr), shape=(n_c, n_f))
