@@ -18,7 +18,8 @@ capability columns on the facilities or from the ``facility_capabilities`` layer
 ``places_possible`` adds the unknown ones. Capacity is the 定員, not the free places.
 
 The numeric core (:func:`projection`) returns raw counts for every area; the counts of children
-are shown to a person only through the access gate (small-cell suppression for planners):
+are shown to a person only through the access gate, :mod:`gate` (small-cell suppression for
+planners):
 :func:`count_columns` and :func:`sums` declare them and their relations to the gate.
 
 Examples

@@ -35,15 +35,15 @@ def light_context(path):
 
 
 def who(args):
-    """The :class:`access.Audience` the command acts as.
+    """The :class:`gate.Audience` the command acts as.
 
     ``--user`` from the users file, else ``--role`` (default: the command's stated role) with
     ``--scope``.
     """
-    from access import audience
+    import gate
 
     if getattr(args, "user", None):
-        from access import users as users_mod
+        from gate import users as users_mod
 
         path = args.users or users_mod.default_path(getattr(args, "workspace", None))
         known = users_mod.load(path)
@@ -53,20 +53,20 @@ def who(args):
                 "`ikemap user add` or act as a role with --role."
             )
             raise KeyError(msg)
-        return audience(known[args.user])
+        return gate.audience(known[args.user])
     role = args.role or args.default_role
-    return audience(role, scope=getattr(args, "scope", None), user=f"cli:{role}")
+    return gate.audience(role, scope=getattr(args, "scope", None), user=f"cli:{role}")
 
 
-def gate(frame, args, *, what, count_columns=None, **options):
+def through_gate(frame, args, *, what, count_columns=None, **options):
     """Pass an output through the access gate for the command's audience.
 
     Small cells are hidden for planners; child rows are refused to planners and scoped for
     coordinators; child-level exports are audited.
     """
-    from access import gate as access_gate
+    import gate
 
-    return access_gate.table(
+    return gate.table(
         frame,
         who(args),
         what=what,
@@ -79,6 +79,6 @@ def gate(frame, args, *, what, count_columns=None, **options):
 
 def display(frame):
     """The gated table as text: 「<10」 for hidden counts 1-9, 「秘匿」 for complementary ones."""
-    from access import gate as access_gate
+    import gate
 
-    return access_gate.display(frame)
+    return gate.display(frame)

@@ -59,3 +59,19 @@ def add(sub, commands, add_workspace):
     )
     p.add_argument("--sites", help="CSV of sites (e.g. from `ikemap sites`): one row per site")
     p.add_argument("--out", help="CSV to write instead of printing")
+
+    p = sub.add_parser(
+        "consultations", help=commands["consultations"], description=commands["consultations"]
+    )
+    add_workspace(p)
+    p.add_argument("--log", help="consultation log CSV to import (else the workspace's log)")
+    p.add_argument("--out", required=True, help="CSV to write (counts per area x month)")
+    p.add_argument("--area-kind", help="area kind (default: the first in the workspace)")
+    p.add_argument("--chart", help="also write the seasonality chart as HTML (.html)")
+    p.add_argument("--threshold", type=int, default=None, help="suppress counts below this")
+    p.add_argument(
+        "--no-store",
+        action="store_true",
+        help="do not store the imported log in the workspace (layer consultations)",
+    )
+    _add_who(p, default_role="planner")

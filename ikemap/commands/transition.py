@@ -7,7 +7,7 @@ def run(args):
     """Write the projection per area (CSV, counts gated for the audience) and optionally a chart."""
     from analysis import transition
 
-    from ._planner import display, gate, light_context, who
+    from ._planner import display, light_context, through_gate, who
     from ._results import write_csv
 
     if not 1 <= args.years <= 5:
@@ -21,7 +21,7 @@ def run(args):
     proj, places = transition.transition(
         ctx, area_kind=args.area_kind, years=args.years, require=require
     )
-    shown = gate(
+    shown = through_gate(
         proj.reset_index(),
         args,
         what="transition to adulthood",
