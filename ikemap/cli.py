@@ -15,7 +15,7 @@ import sys
 import textwrap
 
 from . import __version__
-from .commands import planner_args
+from .commands import directory_args, planner_args
 
 EXIT_USAGE = 2
 
@@ -36,6 +36,49 @@ _COMMANDS = {
     "reconcile": "Reconcile child lists from several sources; per-municipality return files.",
     "consultations": "Import a consultation log; counts per area x month x category.",
 }
+
+
+def _add_gap_parameters(p):
+    """Gap parameters of ``ikemap gaps`` (analysis.gaps.area_gaps; written into the output)."""
+    p.add_argument("--service", help="service codes, comma-separated (default: every service)")
+    p.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="coverage threshold in minutes (default: "
+        "each service's threshold_min in data/service_types.csv)",
+    )
+    p.add_argument(
+        "--max-outside-pct",
+        type=float,
+        default=None,
+        help="N: flag areas where more than N%% of children are outside the threshold (or "
+        "without a place); default 20",
+    )
+    p.add_argument("--age-band", default=None, help="count only these ages: 0-5, 6-11, 18+, all")
+    p.add_argument(
+        "--care",
+        default=None,
+        help="count only children needing any of these care "
+        "codes, comma-separated (data/care_types.csv)",
+    )
+    p.add_argument(
+        "--order",
+        choices=["travel_time", "need"],
+        default="travel_time",
+        help="capacity assignment order: nearest first, or high need first",
+    )
+    p.add_argument(
+        "--children-per-place",
+        type=float,
+        default=1.0,
+        help="children one place serves (default 1)",
+    )
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help="exact within lists (one search per facility) where the engine caps them",
+    )
 
 
 def _add_workspace(p, *, required=True):
@@ -103,6 +146,7 @@ def build_parser():
     p.add_argument("--out", required=True, help="CSV to write (area_gaps)")
     p.add_argument("--area-kind", help="area kind (default: the first in the workspace)")
     p.add_argument("--threshold", type=int, default=None, help="suppress counts below this")
+    _add_gap_parameters(p)
 
     p = sub.add_parser(
         "evacuation", help=_COMMANDS["evacuation"], description=_COMMANDS["evacuation"]
@@ -137,6 +181,11 @@ def build_parser():
     p.add_argument("--age", type=int)
     p.add_argument("--minutes", type=float, help="limit in minutes (default: per service)")
     p.add_argument(
+        "--need",
+        help="capabilities a place must have, comma separated (nurse_on_site, transport, "
+        "pediatric_experience ...); SERVICE=CAP+CAP applies to one service only",
+    )
+    p.add_argument(
         "--compare",
         action="append",
         metavar="LABEL:LAT,LON",
@@ -160,6 +209,7 @@ def build_parser():
     _add_workspace(p)
     p.add_argument("--limit", type=int, default=None)
     planner_args.add(sub, _COMMANDS, _add_workspace)
+    directory_args.add(sub, _add_workspace)
     return parser
 
 
@@ -181,7 +231,7 @@ def main(argv=None):
     level = logging.DEBUG if args.debug else (logging.WARNING if args.quiet else logging.INFO)
     logging.basicConfig(level=level, format="%(message)s")
     module = importlib.import_module(
-        f"ikemap.commands.{args.command.replace('import', 'importing')}"
+        f"ikemap.commands.{args.command.replace('import', 'importing').replace('-', '_')}"
     )
     try:
         return int(module.run(args) or 0)

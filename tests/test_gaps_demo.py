@@ -139,3 +139,57 @@ def test_unknown_capacity_is_filled_per_service_not_over_all_facilities(ctx, tab
     wrong = _reference(sp, fac.iloc[sp.facilities], cap.fillna(cap.median())[hm].to_numpy(), "g")
     mine = table[table["service"] == "home_medical"]["access"].to_numpy()
     assert not np.allclose(mine, wrong)
+
+
+def test_cli_gaps_writes_every_parameter_into_its_output(demo_path, tmp_path, capsys):
+    import shutil
+
+    from ikemap import cli
+
+    ws = tmp_path / "ws.gpkg"
+    shutil.copy(demo_path, ws)
+    out = tmp_path / "gaps.csv"
+    args = ["gaps", "--workspace", str(ws), "--out", str(out), "--service", SS]
+    args += ["--minutes", "45", "--max-outside-pct", "30", "--age-band", "0-5"]
+    args += ["--care", "suction,tube_feeding", "--order", "need", "--area-kind", KIND]
+    assert cli.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "threshold 45 min" in printed and "N = 30%" in printed and "ages 0-5" in printed
+    df = pd.read_csv(out, encoding="utf-8")
+    assert list(df.columns[:11]) == [
+        "area_id",
+        "area_name",
+        "area_kind",
+        "service",
+        "threshold_min",
+        "max_outside_pct",
+        "age_band",
+        "care_filter",
+        "order",
+        "children_per_place",
+        "decay",
+    ]
+    assert (df["threshold_min"] == 45).all() and (df["max_outside_pct"] == 30).all()
+    assert set(df["age_band"]) == {"0-5"} and set(df["care_filter"]) == {"suction,tube_feeding"}
+    assert set(df["order"]) == {"need"} and len(df) == 5
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "says"),
+    [
+        ("--age-band", "5-3", "LO <= HI"),
+        ("--age-band", "young", "LO-HI"),
+        ("--care", "wings", "care_types.csv"),
+        ("--max-outside-pct", "120", "0 to 100"),
+        ("--minutes", "0", "above 0"),
+        ("--service", "spa", "service_types.csv"),
+        ("--children-per-place", "0", "positive"),
+    ],
+)
+def test_cli_gaps_bad_parameters_fail_with_a_message(tmp_path, capsys, flag, value, says):
+    from ikemap import cli
+
+    # the workspace does not exist: the parameters are checked before it is read
+    args = ["gaps", "--workspace", str(tmp_path / "none.gpkg"), "--out", str(tmp_path / "g.csv")]
+    assert cli.main([*args, flag, value]) == 2
+    assert says in capsys.readouterr().err
