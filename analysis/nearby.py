@@ -62,8 +62,8 @@ def _needs_for(needs, service):
     """The capability needs that apply to one service (a list applies to all)."""
     if needs is None:
         return []
-    if isinstance(needs, dict):
-        return list(needs.get(service) or [])
+    if isinstance(needs, dict):  # per service; "*" applies to every service
+        return [*(needs.get("*") or []), *(needs.get(service) or [])]
     return needs
 
 
@@ -99,8 +99,9 @@ def nearby(
     needs : list of str, or dict of str to list of str, optional
         Capabilities a facility must have (``data/capabilities.csv``, e.g. ``nurse_on_site``,
         ``pediatric_experience``, ``accepts_age0``, ``open_saturday``): a list applies to every
-        service, a dict per service. A known "no" excludes the facility; an unknown value keeps
-        it as ``possible`` (see :func:`analysis.directory.need_status`).
+        service, a dict per service (key ``"*"``: every service). A known "no" excludes the
+        facility; an unknown value keeps it as ``possible`` (see
+        :func:`analysis.directory.need_status`).
 
     Returns
     -------

@@ -124,6 +124,16 @@ def build_parser():
     p.add_argument("--children", help="child register CSV")
     p.add_argument("--address-points", help="位置参照情報 CSV to resolve register addresses")
     p.add_argument("--report", help="write the validation report to this CSV")
+    p.add_argument(
+        "--cascade",
+        action="store_true",
+        help="new boundaries: relocate/remove rows that point at municipalities that are gone",
+    )
+    p.add_argument(
+        "--replace-all-areas",
+        action="store_true",
+        help="--areas replaces every area kind (default: only the kinds in the files)",
+    )
 
     p = sub.add_parser("validate", help=_COMMANDS["validate"], description=_COMMANDS["validate"])
     p.add_argument("file", help="file to check")

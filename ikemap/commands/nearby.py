@@ -29,6 +29,7 @@ def run(args):
         care=care,
         age=args.age,
         minutes=args.minutes,
+        needs=_needs(getattr(args, "need", None)),
     )
     ex = r.attrs.get("exposure", {})
     hz = [
@@ -102,6 +103,7 @@ def _compare(args):
         care=care,
         age=args.age,
         minutes=args.minutes,
+        needs=_needs(getattr(args, "need", None)),
     )
     if args.out:
         out = write_csv(table.rename_axis("item").reset_index(), args.out)
@@ -109,3 +111,24 @@ def _compare(args):
     else:
         print(table.to_csv(), end="")
     return 0
+
+
+def _needs(text):
+    """``--need`` text to nearby's ``needs``: ``a,b`` for every service, ``SERVICE=a+b`` for one.
+
+    Examples
+    --------
+    >>> _needs("transport,visiting_nurse=pediatric_experience+emergency_acceptance")
+    {'*': ['transport'], 'visiting_nurse': ['pediatric_experience', 'emergency_acceptance']}
+    """
+    if not text:
+        return None
+    out = {}
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            continue
+        service, _, caps = item.rpartition("=")
+        out.setdefault(service.strip() or "*", []).extend(
+            c.strip() for c in caps.split("+") if c.strip()
+        )
+    return out
