@@ -41,6 +41,7 @@ import re
 import stat
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
@@ -145,7 +146,9 @@ def sniff(data):
     stripped = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf16"
-    if b"\x00" in head:
+    if head.count(b"\x00") > max(8, len(head) // 50):
+        # a NUL or two inside a text cell is a row problem (reported by read_records), not a
+        # binary file; many NULs are
         return "binary"
     if stripped.startswith(b"<"):
         return "xml"
@@ -378,7 +381,44 @@ def extract_zip(source, dest, *, name=None, **limits):
 # text and CSV
 
 
-_ODD = re.compile("[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PRIVATE = re.compile("[\ue000-\uf8ff]")
+
+#: Control characters no cell may hold (tab, newline and carriage return are allowed).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _decode_position(data):
+    """Return (encoding, None) for the first encoding that fits, else (None, bad offset)."""
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8-sig", None
+    try:
+        text = data.decode("cp932")
+    except UnicodeDecodeError as exc:
+        return None, exc.start
+    # Python maps the bytes 0xA0 and 0xFD-0xFF to private-use characters: never real text
+    odd = _PRIVATE.search(text)
+    if odd is None:
+        return "cp932", None
+    return None, len(text[: odd.start()].encode("cp932"))
+
+
+def detect_encoding(data):
+    r"""Return the first of :data:`ENCODINGS` that decodes ``data`` (bytes), or None.
+
+    The one encoding detection of ikemap: importers, uploads and Shapefile attributes use it.
+
+    Examples
+    --------
+    >>> detect_encoding("立川市".encode("utf-8")), detect_encoding("①㈱".encode("cp932"))
+    ('utf-8-sig', 'cp932')
+    >>> detect_encoding(b"\xff\xfe\x00") is None
+    True
+    """
+    return _decode_position(bytes(data))[0]
 
 
 def read_text(source, *, name=None):
@@ -400,7 +440,7 @@ def read_text(source, *, name=None):
     else:
         data = Path(source).read_bytes()
         name = name or Path(source).name
-    if b"\x00" in data[:4096]:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or sniff(data[:4096]) == "binary":
         enc = "UTF-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "binary"
         _fail(
             name,
@@ -414,20 +454,9 @@ def read_text(source, *, name=None):
                 )
             ],
         )
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError as exc:
-        first = exc.start
-    try:
-        text = data.decode("cp932")
-    except UnicodeDecodeError as exc:
-        first = exc.start
-    else:
-        # Python maps the bytes 0xA0 and 0xFD-0xFF to private-use characters: never real text
-        odd = _ODD.search(text)
-        if odd is None:
-            return text, "cp932"
-        first = len(text[: odd.start()].encode("cp932"))
+    enc, first = _decode_position(data)
+    if enc is not None:
+        return data.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
     line = data[:first].count(b"\n") + 1
     bad = data[first : first + 1]
     _fail(
@@ -444,6 +473,199 @@ def read_text(source, *, name=None):
         ],
     )
     return None  # not reached
+
+
+def sniff_delimiter(text, *, suffix=".csv"):
+    r"""The delimiter of a table from its header line: ``\t`` for .tsv, else ``,``, tab or ``;``.
+
+    Examples
+    --------
+    >>> sniff_delimiter("a,b\n1,2"), sniff_delimiter("a\tb\n"), sniff_delimiter("a;b")
+    (',', '\t', ';')
+    """
+    if str(suffix).lower() == ".tsv":
+        return "\t"
+    head = text.lstrip("\ufeff").split("\n", 1)[0]
+    for sep in (",", "\t", ";"):
+        if sep in head:
+            return sep
+    return ","
+
+
+@dataclass
+class Records:
+    """Records of a table as :func:`read_records` found them (nothing dropped).
+
+    ``records`` are ``(row, cells)`` with ``row`` the spreadsheet row (header = 1); ``bad`` are
+    row problems (a row with too many or too few cells, an over-long cell, a control
+    character): the importer rejects those rows; ``errors`` are problems of the whole file.
+    """
+
+    header: list
+    records: list
+    bad: list
+    errors: list
+
+
+def cell_problems(name, row, header, cells, *, max_field_chars=None):
+    r"""Problems of one row's cells: too long, or holding control characters (NUL ...).
+
+    Examples
+    --------
+    >>> [p.column for p in cell_problems("k.csv", 2, ["id", "age"], ["K2\x00", "4"])]
+    ['id']
+    """
+    limit = MAX_FIELD_CHARS if max_field_chars is None else max_field_chars
+    out = []
+    for col, value in zip(header, cells, strict=False):
+        if len(value) > limit:
+            out.append(
+                Problem(
+                    name,
+                    row,
+                    col,
+                    f"{value[:20]}... ({len(value):,} characters)",
+                    f"at most {limit:,} characters in a cell (is a column pasted into one cell?)",
+                )
+            )
+        elif CONTROL.search(value):
+            out.append(
+                Problem(
+                    name,
+                    row,
+                    col,
+                    value.encode("unicode_escape").decode("ascii")[:60],
+                    "text without control characters (NUL, \\x1b ...); retype the cell",
+                )
+            )
+    return out
+
+
+def header_problems(name, header):
+    """Problems of a header row: blank names, and names that repeat (after NFKC, any case).
+
+    Examples
+    --------
+    >>> [p.value for p in header_problems("k.csv", ["lat", "lon", "ｌａｔ"])]
+    ["'lat' (column 1) and 'ｌａｔ' (column 3)"]
+    """
+    out = []
+    seen = {}
+    for pos, h in enumerate(header, start=1):
+        if not h:
+            out.append(
+                Problem(name, 1, "header", f"(blank, column {pos})", "a name for every column")
+            )
+            continue
+        key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", h)).casefold()
+        if key in seen:
+            first, fpos = seen[key]
+            out.append(
+                Problem(
+                    name,
+                    1,
+                    "header",
+                    f"{first!r} (column {fpos}) and {h!r} (column {pos})",
+                    "each column once: the same column twice would make one of them win "
+                    "silently; delete or rename one",
+                )
+            )
+        else:
+            seen[key] = (h, pos)
+    return out
+
+
+def read_records(text, *, name, delimiter=",", max_field_chars=None):
+    r"""Parse CSV text leniently: every record kept with its row number, problems listed.
+
+    Unlike :func:`read_csv` nothing raises for a bad row: it goes to ``bad`` so the importer
+    rejects that row and imports the rest. A file whose last quote never closes (a truncated
+    export) or that has no header is an error of the whole file.
+
+    Examples
+    --------
+    >>> got = read_records("id,age\nc1,4\nc2,5,x\n", name="k.csv")
+    >>> got.header, got.records, [(p.row, p.column) for p in got.bad]
+    (['id', 'age'], [(2, ['c1', '4'])], [(3, 'fields')])
+    """
+    limit = MAX_FIELD_CHARS if max_field_chars is None else max_field_chars
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(len(text) + 1, 131072))
+    records, bad, errors = [], [], []
+    header = []
+    try:
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            header = None
+            errors.append(_problem(name, "header", str(exc), "a readable header row", 1))
+        if header is None or not any(h.strip() for h in header):
+            if not errors:
+                errors.append(
+                    _problem(name, "header", "(empty)", "a header row naming the columns", 1)
+                )
+            return Records([], [], [], errors)
+        header = [h.strip().lstrip("\ufeff").strip() for h in header]
+        width = len(header)
+        row = 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                row += 1
+                if "unexpected end of data" in str(exc):
+                    errors.append(
+                        _problem(
+                            name,
+                            "file",
+                            "end of file inside a quoted cell",
+                            "a closing quote (the file looks truncated; export it again)",
+                            row=row,
+                        )
+                    )
+                    break
+                bad.append(
+                    _problem(
+                        name,
+                        "row",
+                        str(exc),
+                        'well-formed CSV: a quote inside a cell is written twice ("")',
+                        row=row,
+                    )
+                )
+                continue
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue
+            row += 1
+            if len(cells) != width:
+                extra = cells[width:] if len(cells) > width else []
+                hint = (
+                    "; a decimal comma or an unquoted comma splits a cell: write 35.68 or "
+                    'quote the cell ("1,000")'
+                    if extra
+                    else "; the row is cut short"
+                )
+                bad.append(
+                    _problem(
+                        name,
+                        "fields",
+                        f"{len(cells)} cells",
+                        f"{width} cells like the header{hint}",
+                        row=row,
+                    )
+                )
+                continue
+            problems = cell_problems(name, row, header, cells, max_field_chars=limit)
+            if problems:
+                bad.extend(problems)
+                continue
+            records.append((row, [c.strip() for c in cells]))
+    finally:
+        csv.field_size_limit(old_limit)
+    return Records(header, records, bad, errors)
 
 
 def read_csv(source, *, name=None, required=None, unique=None, max_field_chars=None, delimiter=","):
@@ -670,9 +892,13 @@ def read_vector(path, *, name=None, geometry_types=None, layer=None):
 # coordinates
 
 
-#: Latitude and longitude ranges of Japan used for plausibility checks.
-JAPAN_LAT = (20.0, 46.0)
-JAPAN_LON = (122.0, 154.0)
+#: Latitude range of Japan, 沖ノ鳥島 (20.4°N) to 択捉島 (45.6°N), with a margin. The one
+#: definition: :mod:`geo.importers.places` and the geometry checks use these tuples.
+LAT_RANGE = (20.0, 46.0)
+#: Longitude range of Japan, 与那国島 (122.9°E) to 南鳥島 (153.99°E), with a margin.
+LON_RANGE = (122.0, 154.5)
+JAPAN_LAT = LAT_RANGE
+JAPAN_LON = LON_RANGE
 
 
 def check_coordinates(frame, *, lat="lat", lon="lon", name="file", first_row=2):

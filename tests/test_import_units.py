@@ -102,7 +102,7 @@ def test_unreadable_encoding_is_a_file_error(tmp_path):
     path.write_bytes("管理番号,年齢\nA,3\n".encode("utf-16"))
     rep = ImportReport(file=str(path), kind="children")
     assert reading.read_table(path, rep) is None
-    assert rep.failed and "neither UTF-8 nor CP932" in rep.errors[0]
+    assert rep.failed and "UTF-8 or CP932" in rep.errors[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -557,7 +557,7 @@ def test_cli_validate_and_import_exit_codes(tmp_path, munis, capsys):
     )
     assert code == 2 and ws.read_bytes() == before
     out = capsys.readouterr().out
-    assert "neither UTF-8 nor CP932" in out and "left unchanged" in out
+    assert "UTF-8 or CP932" in out and "left unchanged" in out
     rec = gpd.pd.read_csv(tmp_path / "r.csv")
     assert list(rec["status"]) == ["error"]
 

@@ -68,6 +68,31 @@ def resolve(headers, kind):
     return out
 
 
+def conflicts(headers, kind):
+    """Headers that give the same canonical column of ``kind`` (``age`` and ``年齢``).
+
+    Returns
+    -------
+    list of (str, list of str)
+        The canonical column and the headers that all map to it; empty when none do.
+
+    Examples
+    --------
+    >>> conflicts(["child_id", "age", "care", "年齢"], "children")
+    [('age', ['age', '年齢'])]
+    """
+    found = {}
+    for h in headers:
+        key = normalize(h).lower()
+        for column, alias in _aliases().get(kind, []):
+            if alias == key:
+                found.setdefault(column, [])
+                if h not in found[column]:
+                    found[column].append(h)
+                break
+    return [(c, hs) for c, hs in found.items() if len(hs) > 1]
+
+
 def text(value):
     """The stripped text of a cell value; '' for None and NaN/NA.
 

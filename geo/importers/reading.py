@@ -12,7 +12,6 @@ Vector layers are read with their rings checked: a ring that is not closed (the
 
 from __future__ import annotations
 
-import io
 import logging
 import warnings
 from pathlib import Path
@@ -23,18 +22,25 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from .. import settings
+from .. import safe_io, settings
+from ..errors import ValidationError
+from . import columns, geometry_check
 
 logger = logging.getLogger(__name__)
 
-#: Encodings tried, in order, for text files without a declared encoding.
-ENCODINGS = ("utf-8-sig", "cp932")
+#: Encodings tried, in order (the one list lives in :mod:`geo.safe_io`).
+ENCODINGS = safe_io.ENCODINGS
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls")
+
+#: Suffixes of vector files (checked by size and magic bytes before GDAL opens them).
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
 
 
 def detect_encoding(data):
     """Return the first of :data:`ENCODINGS` that decodes ``data`` (bytes), or None.
+
+    Delegates to :func:`geo.safe_io.detect_encoding` (one detection for every reader).
 
     Examples
     --------
@@ -43,37 +49,55 @@ def detect_encoding(data):
     >>> detect_encoding("①㈱".encode("cp932"))
     'cp932'
     """
-    for enc in ENCODINGS:
-        try:
-            data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        return enc
-    return None
+    return safe_io.detect_encoding(data)
 
 
-def decode_file(path, report=None):
-    """Return the text of ``path`` decoded with the detected encoding (None when neither fits)."""
-    data = Path(path).read_bytes()
-    enc = detect_encoding(data)
-    if enc is None:
-        if report is not None:
-            report.error(
-                f"{Path(path).name} is neither UTF-8 nor CP932 (Shift_JIS) text. Save it from "
-                "Excel as 'CSV UTF-8' or 'CSV (コンマ区切り)' and import it again."
-            )
-        return None
-    if report is not None:
-        report.encoding = "utf-8" if enc == "utf-8-sig" else enc
-    return data.decode(enc)
+def _file_errors(report, exc):
+    for p in exc.problems:
+        where = f" row {p.row}" if p.row not in ("-", None) else ""
+        report.error(f"{report.name}{where}: {p.column} is {p.value!r}; expected {p.expected}.")
+
+
+def check_file(path, report, *, allowed=None):
+    """Intake checks of a whole file (exists, size, extension, magic bytes); False on error."""
+    path = Path(path)
+    if not path.exists():
+        report.error(f"{path} does not exist.")
+        return False
+    if path.is_dir():
+        return True
+    try:
+        safe_io.check_file(path, allowed=allowed)
+    except ValidationError as exc:
+        _file_errors(report, exc)
+        return False
+    return True
+
+
+def _excel_records(path):
+    raw = pd.read_excel(path, dtype=str, header=None, keep_default_na=False, na_filter=False)
+    cells = [["" if v is None else str(v) for v in row] for row in raw.itertuples(index=False)]
+    if not cells:
+        return [], []
+    header = [h.strip() for h in cells[0]]
+    records = [(i + 2, row) for i, row in enumerate(cells[1:]) if any(c.strip() for c in row)]
+    return header, records
 
 
 def read_table(path, report):
-    """Read a CSV (UTF-8 or CP932, detected) or Excel sheet as strings.
+    """Read a CSV (UTF-8 or CP932, detected; comma, tab or ``;``) or Excel sheet as strings.
 
-    Every cell is a ``str`` (empty string for an empty cell); the index is 0-based, so the
-    spreadsheet row of index ``i`` is ``i + 2``. Returns None (with an error in ``report``) when
-    the file cannot be read at all.
+    The intake path of every table importer (CLI import/validate and the app's upload):
+    :func:`geo.safe_io.check_file` (size, extension, magic bytes), one encoding detection,
+    the delimiter, then the header (blank or repeated names, and two headers giving one
+    column of ``report.kind``, e.g. ``age`` and ``年齢``, are errors naming both) and every
+    row (a row with too many or too few cells, a cell over
+    :data:`geo.safe_io.MAX_FIELD_CHARS` characters or holding control characters such as NUL
+    is rejected, naming row and column). A file with a header and no rows gets a note.
+
+    Every cell is a ``str`` (empty string for an empty cell); the index is the spreadsheet row
+    minus 2 (so :func:`row_number` gives the row back, also when rows before were rejected
+    here). Returns None (with an error in ``report``) when the file cannot be read at all.
 
     Examples
     --------
@@ -82,29 +106,65 @@ def read_table(path, report):
     >>> df = read_table("kids.csv", rep)  # doctest: +SKIP
     """
     path = Path(path)
-    if not path.exists():
-        report.error(f"{path} does not exist.")
+    allowed = (".csv", ".txt", ".tsv", ".xlsx")
+    if not check_file(path, report, allowed=allowed):
         return None
     suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xls"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False)
-            report.encoding = "xlsx"
-        else:
-            text = decode_file(path, report)
-            if text is None:
-                return None
-            sep = "\t" if suffix == ".tsv" else ","
-            frame = pd.read_csv(
-                io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, sep=sep
+    name = path.name
+    if suffix == ".xlsx":
+        try:
+            header, records = _excel_records(path)
+        except (ValueError, OSError, KeyError) as exc:
+            report.error(f"{name} cannot be read as an Excel sheet: {exc}")
+            return None
+        report.encoding = "xlsx"
+        got = safe_io.Records(header, [], [], [])
+        if not header or not any(header):
+            got.errors.append(
+                safe_io.Problem(name, 1, "header", "(empty)", "a header row naming the columns")
             )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        report.error(f"{path.name} cannot be read as a table: {exc}")
+        width = len(header)
+        for row, cells in records:
+            cells = [c.strip() for c in cells][:width] + [""] * (width - len(cells))
+            problems = safe_io.cell_problems(name, row, header, cells)
+            if problems:
+                got.bad.extend(problems)
+            else:
+                got.records.append((row, cells))
+    else:
+        try:
+            text, enc = safe_io.read_text(path)
+        except ValidationError as exc:
+            _file_errors(report, exc)
+            return None
+        report.encoding = enc
+        sep = safe_io.sniff_delimiter(text, suffix=suffix)
+        if sep != "," and suffix != ".tsv":
+            report.warn(f"{name}: cells separated by {sep!r} (read as such)")
+        got = safe_io.read_records(text, name=name, delimiter=sep)
+    problems = list(got.errors) + safe_io.header_problems(name, got.header)
+    for column, headers in columns.conflicts(got.header, report.kind):
+        problems.append(
+            safe_io.Problem(
+                name,
+                1,
+                "header",
+                " and ".join(repr(h) for h in headers),
+                f"one column for {column}: these headers all mean {column}, so one would "
+                "win silently; delete or rename the others",
+            )
+        )
+    if problems:
+        _file_errors(report, ValidationError(problems, name))
         return None
+    for p in got.bad:
+        report.reject(p.row, p.column, p.value, f"expected {p.expected}")
+    index = [row - 2 for row, _ in got.records]
+    frame = pd.DataFrame([c for _, c in got.records], columns=got.header, index=index)
     frame = frame.astype(object)
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    frame = frame.map(lambda v: "" if v is None else str(v).strip())
-    report.rows_read = len(frame)
+    report.rows_read = len(got.records) + len({p.row for p in got.bad})
+    if report.rows_read == 0:
+        report.warn(f"{name} has a header but no data rows: nothing to import")
     return frame
 
 
@@ -165,9 +225,14 @@ def read_features(path, report, *, polygons=False):
     7
     """
     path = Path(path)
-    if not path.exists():
-        report.error(f"{path} does not exist.")
+    if not check_file(path, report):
         return None
+    if path.suffix.lower() == ".zip":
+        try:
+            safe_io.check_zip(path)
+        except ValidationError as exc:
+            _file_errors(report, exc)
+            return None
     enc = _shapefile_encoding(path)
     try:
         with warnings.catch_warnings():
@@ -211,18 +276,26 @@ def read_features(path, report, *, polygons=False):
                 row_number(i, vector=True), "geometry", reason, "made valid (shapely.make_valid)"
             )
         if polygons:
+            for i in np.flatnonzero(present):
+                kind = geoms[i].geom_type
+                if kind not in ("Polygon", "MultiPolygon", "GeometryCollection"):
+                    report.reject(
+                        row_number(i, vector=True),
+                        "geometry",
+                        kind,
+                        f"a polygon; this file has {kind} features (is it a points or lines "
+                        "file given where areas are expected?)",
+                    )
+                    geoms[i] = None
             geoms = np.array([_polygonal(g) for g in geoms], dtype=object)
     crs = meta.get("crs")
     if crs is None:
-        b = shapely.bounds(geoms[[g is not None for g in geoms]]) if n else np.empty((0, 4))
-        if len(b) and (np.nanmin(b[:, 0]) < -180 or np.nanmax(b[:, 2]) > 180):
-            report.error(
-                f"{path.name} has no coordinate reference system and its coordinates are not "
-                "longitude/latitude. Add a .prj file (or save it as GeoJSON in EPSG:4326)."
-            )
-            return None
-        report.warn(f"{path.name} declares no CRS; longitude/latitude (EPSG:4326) assumed.")
-        crs = settings.storage_crs
+        report.warn(f"{path.name} declares no CRS; its numbers are checked as longitude/latitude.")
+    geoms, crs = geometry_check.check_features(geoms, crs, report)
+    if geoms is None:
+        report.rows_read = 0
+        report.rejections.clear()
+        return None
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms), crs=crs)
     if not gdf.crs.equals(settings.storage_crs):
         gdf = gdf.to_crs(settings.storage_crs)

@@ -20,7 +20,17 @@ import pandas as pd
 
 from .. import settings, workspace
 from ..errors import IkemapError
-from . import addresses, areas, boundaries, children, facilities, hazards, roads, shelters
+from . import (
+    addresses,
+    areas,
+    boundaries,
+    children,
+    facilities,
+    geometry_check,
+    hazards,
+    roads,
+    shelters,
+)
 from .report import ImportReport, records_frame, summary_frame, validate_workspace_schema
 
 logger = logging.getLogger(__name__)
@@ -150,7 +160,8 @@ def read_region(
     if shelter_paths:
         frames, reps = [], []
         for path in shelter_paths:
-            frame, rep = shelters.shelters_from_file(path, municipalities=municipalities)
+            with geometry_check.region_hint(municipalities):
+                frame, rep = shelters.shelters_from_file(path, municipalities=municipalities)
             frames.append(frame)
             reps.append(rep)
         out.reports.extend(reps)
@@ -161,7 +172,8 @@ def read_region(
         layouts = list(hazard_layouts) + [None] * (len(hazard_paths) - len(hazard_layouts))
         frames = []
         for path, layout in zip(hazard_paths, layouts, strict=True):
-            frame, rep = hazards.hazards_from_file(path, layout=layout)
+            with geometry_check.region_hint(municipalities):
+                frame, rep = hazards.hazards_from_file(path, layout=layout)
             frames.append(frame)
             out.reports.append(rep)
         merged = _concat(frames)
@@ -216,10 +228,18 @@ def import_region(path, **files):
     False
     """
     path = Path(path)
+    cascade = bool(files.pop("cascade", False))
+    replace_areas = bool(files.pop("replace_all_areas", False))
     municipalities = None
-    if files.get("boundaries_path") is None and "municipalities" in workspace.layers(path):
+    present = workspace.layers(path)
+    if files.get("boundaries_path") is None and "municipalities" in present:
         municipalities = workspace.read(path, "municipalities")
     result = read_region(municipalities=municipalities, **files)
+    _refuse_empty(result)
+    if not result.failed and files.get("area_paths") and not replace_areas:
+        _keep_other_area_kinds(path, present, result)
+    if not result.failed and "municipalities" in result.layers and "municipalities" in present:
+        _referential_integrity(path, present, result, cascade=cascade)
     if result.failed:
         logger.warning("Import failed; %s left unchanged", path)
         return result
@@ -235,6 +255,152 @@ def import_region(path, **files):
     layers["metadata"] = pd.DataFrame({"key": list(meta), "value": list(meta.values())})
     workspace.write_layers(path, layers)
     return result
+
+
+_LAYER_OF_KIND = {
+    "boundaries": "municipalities",
+    "areas": "areas",
+    "facilities": "facilities",
+    "shelters": "shelters",
+    "hazards": "hazards",
+    "children": "children",
+    "roads": "roads_edges",
+}
+
+
+def _refuse_empty(result):
+    """A file none of whose rows was accepted never replaces a layer: it is an error."""
+    for rep in result.reports:
+        if rep.failed or rep.fmt == "capabilities" or rep.kind not in _LAYER_OF_KIND:
+            continue
+        if rep.rows_accepted == 0:
+            layer = _LAYER_OF_KIND[rep.kind]
+            what = (
+                f"every one of its {rep.rows_read} rows was rejected"
+                if rep.rows_read
+                else "it has no rows (a header only)"
+            )
+            rep.error(
+                f"{rep.name}: {what}, so the {layer} layer was not replaced (fix the rows "
+                "listed and import again)"
+            )
+
+
+def _keep_other_area_kinds(path, present, result):
+    """Keep the workspace's areas of kinds the imported 圏域 tables do not define."""
+    if "area_members" not in present or "area_members" not in result.layers:
+        return
+    new_members = result.layers["area_members"]
+    kinds = set(new_members["kind"])
+    old_members = workspace.read(path, "area_members")
+    keep = old_members[~old_members["kind"].isin(kinds)]
+    if not len(keep):
+        return
+    members = pd.concat([keep, new_members], ignore_index=True)
+    result.layers["area_members"] = members.astype(object)
+    if "areas" in present:
+        old_areas = workspace.read(path, "areas")
+        kept_areas = old_areas[old_areas["kind"].isin(set(keep["kind"]))]
+        merged = pd.concat([kept_areas, result.layers["areas"]], ignore_index=True)
+        result.layers["areas"] = gpd.GeoDataFrame(
+            merged, geometry="geometry", crs=settings.storage_crs
+        )
+    rep = next(r for r in result.reports if r.kind == "areas")
+    rep.warn(
+        f"kept the workspace's areas of other kinds ({', '.join(sorted(set(keep['kind'])))}); "
+        "give --replace-all-areas to drop them"
+    )
+
+
+def _code_layers(path, present):
+    """Workspace layers with a ``municipality_code`` column (read cheaply from their schema)."""
+    import pyogrio
+
+    out = []
+    for name in present:
+        try:
+            fields = pyogrio.read_info(path, layer=name)["fields"]
+        except Exception:  # noqa: BLE001 - an unreadable layer has no codes to check
+            continue
+        if "municipality_code" in list(fields):
+            out.append(name)
+    return out
+
+
+def _referential_integrity(path, present, result, *, cascade):
+    """New boundaries must not leave layers pointing at municipalities that no longer exist.
+
+    Layers imported in the same run were checked against the new boundaries already; the
+    others (and the areas of other kinds kept) are read from the workspace. Without
+    ``cascade`` a dangling code is an error listing layer, codes and rows; with it, points
+    are located again in the new municipalities (the code moves) or removed when they lie in
+    none, area members are removed and areas dissolved again; all of it is reported.
+    """
+    new = result.layers["municipalities"]
+    old = workspace.read(path, "municipalities")
+    gone = sorted(set(old["code"]) - set(new["code"]))
+    if not gone:
+        return
+    names = dict(zip(old["code"], old["name"], strict=True))
+    rep = next(r for r in result.reports if r.kind == "boundaries")
+    dangling = {}
+    for layer in _code_layers(path, present):
+        frame = result.layers.get(layer)
+        if frame is None:
+            frame = workspace.read(path, layer)
+        hit = frame["municipality_code"].isin(gone)
+        if hit.any():
+            dangling[layer] = (frame, hit)
+    if not dangling:
+        return
+    if not cascade:
+        for layer, (frame, hit) in dangling.items():
+            counts = frame.loc[hit, "municipality_code"].value_counts().sort_index()
+            listed = ", ".join(f"{c} {names.get(c, '')} ({n} rows)" for c, n in counts.items())
+            rep.error(
+                f"{layer}: {int(hit.sum())} row(s) point at municipalities the new boundaries no "
+                f"longer have: {listed}. Import {layer} again for the new boundaries, or give "
+                "--cascade to locate them again (rows in no municipality are removed)."
+            )
+        return
+    for layer, (frame, hit) in dangling.items():
+        if isinstance(frame, gpd.GeoDataFrame) and layer != "areas":
+            from . import places
+
+            where = places.locate(frame[hit], new)
+            moved = where["code"].notna()
+            out = frame.copy()
+            out.loc[where.index[moved], "municipality_code"] = where.loc[moved, "code"]
+            removed = where.index[~moved]
+            out = out.drop(index=removed)
+            rep.warn(
+                f"--cascade: {layer}: {int(moved.sum())} row(s) moved to the municipality their "
+                f"point lies in, {len(removed)} removed (in none of the new municipalities)"
+            )
+            result.layers[layer] = out.reset_index(drop=True)
+        elif layer == "area_members":
+            out = frame[~hit].reset_index(drop=True)
+            result.layers[layer] = out
+            rep.warn(f"--cascade: area_members: {int(hit.sum())} membership(s) removed")
+            _redissolve(path, present, result, out, new, rep)
+        else:
+            result.layers[layer] = frame[~hit].reset_index(drop=True)
+            rep.warn(f"--cascade: {layer}: {int(hit.sum())} row(s) removed")
+
+
+def _redissolve(path, present, result, members, municipalities, rep):
+    """Areas dissolved again from their remaining members and the new municipality polygons."""
+    old = result.layers.get("areas")
+    if old is None and "areas" in present:
+        old = workspace.read(path, "areas")
+    if old is None:
+        return
+    names = dict(zip(old["area_id"], old["name"], strict=True))
+    rows = members.assign(area=[names.get(a, a) for a in members["area_id"]])
+    result.layers["areas"] = areas.dissolve(members, rows, municipalities)
+    lost = sorted(set(old["area_id"]) - set(result.layers["areas"]["area_id"]))
+    if lost:
+        rep.warn(f"--cascade: areas without municipalities removed: {', '.join(lost)}")
 
 
 def validate_one(path, *, kind, fmt=None, municipalities=None, address_points=None):
@@ -259,9 +425,11 @@ def validate_one(path, *, kind, fmt=None, municipalities=None, address_points=No
             path, fmt=fmt, municipalities=municipalities, address_points=points
         )[1]
     if kind == "shelters":
-        return shelters.shelters_from_file(path, municipalities=municipalities)[1]
+        with geometry_check.region_hint(municipalities):
+            return shelters.shelters_from_file(path, municipalities=municipalities)[1]
     if kind == "hazards":
-        return hazards.hazards_from_file(path, layout=fmt)[1]
+        with geometry_check.region_hint(municipalities):
+            return hazards.hazards_from_file(path, layout=fmt)[1]
     if kind == "children":
         points = addresses.load(address_points) if address_points is not None else None
         return children.children_from_register(

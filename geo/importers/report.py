@@ -83,7 +83,9 @@ class ImportReport:
         return Path(self.file).name
 
     def reject(self, row, field_, value, reason):
-        """Record a rejected row."""
+        """Record a rejected row (once per row and field: the first reason found stands)."""
+        if any(r.row == row and r.field == field_ for r in self.rejections):
+            return
         self.rejections.append(Rejection(self.name, row, field_, _plain(value), reason))
 
     def repair(self, row, field_, value, reason):
@@ -109,7 +111,13 @@ class ImportReport:
         self.check_balance()
 
     def check_balance(self):
-        """Raise AssertionError unless rows read = accepted + rejected."""
+        """Raise AssertionError unless rows read = accepted + rejected.
+
+        A file that failed as a whole (``errors``) and reports no rows read is balanced: its
+        rows were never counted.
+        """
+        if self.failed and self.rows_read == 0:
+            return
         if self.rows_read != self.rows_accepted + self.rows_rejected:
             msg = (
                 f"{self.file}: {self.rows_read} rows read but {self.rows_accepted} accepted + "

@@ -152,8 +152,8 @@ def shelters_from_file(path, *, municipalities=None):
         report.fmt = "generic"
     names = places.municipality_names(municipalities)
     kept = []
-    for pos, (_, rec) in enumerate(table.iterrows()):
-        row = reading.row_number(pos, vector=vector)
+    for pos, (idx, rec) in enumerate(table.iterrows()):
+        row = reading.row_number(idx, vector=vector)
         name = columns.cell(rec, m, "name")
         if not name:
             report.reject(row, m["name"], "", "no name")

@@ -37,7 +37,12 @@ def run(args):
     if len(files["facility_formats"]) > len(files["facility_paths"]):
         print("ikemap import: more --format values than --facilities files.")
         return 2
-    result = region.import_region(Path(args.workspace), **files)
+    result = region.import_region(
+        Path(args.workspace),
+        cascade=bool(getattr(args, "cascade", False)),
+        replace_all_areas=bool(getattr(args, "replace_all_areas", False)),
+        **files,
+    )
     for rep in result.reports:
         print(rep.summary(limit=PRINT_LIMIT))
     if args.report:
