@@ -8,6 +8,7 @@ import streamlit as st
 from analysis import privacy
 from geo import codes
 from ui import common, labels, maps
+from ui.sections import gap_params
 
 lang = common.lang()
 st.header(common.t("planner_head"))
@@ -108,6 +109,8 @@ if table is not None:
                     common.downloads(
                         bd_shown, f"breakdown_{by}_{part_name}", key=f"dl_{by}_{part_name}"
                     )
+
+gap_params.render(ctx, kind=kind, service=service, threshold=threshold)  # capacity, N%, ages
 
 st.divider()
 st.subheader(common.t("sites_head"))

@@ -1,0 +1,193 @@
+"""Planner section: capacity-aware gaps with every gap parameter (threshold, N %, age band, care).
+
+Called from ui/pages/planner.py with one line. Shows, per area, children placed / within reach
+but no place left / only capacity-unknown facilities / out of reach, the E2SFCA mean, the loss
+the facilities' age limits cause, and the service's facilities that are full; the current
+parameter values head every table and go into every download (as columns).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo import codes
+from ui import common, labels
+
+AGE_BANDS = ["all", "0-5", "6-11", "12-17", "18+"]
+
+_T = {
+    "head": ("受入枠を考慮した不足（条件を指定）", "Gaps with capacity (set the conditions)"),
+    "minutes": ("到達時間のしきい値（分）", "Threshold (minutes)"),
+    "max_out": (
+        "N: 到達圏外・受入枠なしの児の割合の上限（%）",
+        "N: share outside / without a place (%)",
+    ),
+    "age": ("年齢帯", "Age band"),
+    "care": ("医療的ケアで絞り込み（いずれかを要する児）", "Care filter (children needing any)"),
+    "order": ("受入の割当順", "Assignment order"),
+    "cpp": ("1枠で受け入れる児の数", "Children per place"),
+    "run": ("この条件で集計", "Compute"),
+    "params": ("条件", "Parameters"),
+    "areas": ("圏域別: 受入枠・到達圏", "Per area: places and reach"),
+    "facilities": ("事業所の定員と空き", "Facilities: capacity and places left"),
+    "capped": (
+        "注意: {n}人の児の到達圏内事業所一覧が上限で打ち切られています（CLI の --exact で正確に）",
+        "Note: {n} children's lists were capped (use --exact on the CLI for exact lists)",
+    ),
+    "travel_time": ("近い順（移動時間の短い組から）", "Nearest first (shortest trips first)"),
+    "need": ("必要度順（人工呼吸器・電源依存を優先）", "High need first (ventilator, power)"),
+    "all": ("全年齢", "All ages"),
+}
+
+#: Display labels of the columns this section adds (ja, en).
+COLUMNS = {
+    "placed": ("受入枠あり", "Placed"),
+    "no_place": ("到達圏内だが空きなし", "Within reach, no place left"),
+    "capacity_unknown": ("定員不明の事業所のみ", "Only capacity-unknown facilities"),
+    "uncovered": ("到達圏外", "Out of reach"),
+    "placed_pct": ("受入枠ありの割合（%）", "Placed (%)"),
+    "covered_any_age": ("年齢制限なしなら到達圏内", "Within reach ignoring age limits"),
+    "age_limit_loss": ("年齢制限で外れる児", "Left out by age limits"),
+    "places": ("受入枠", "Places"),
+    "full": ("満員", "Full"),
+    "capacity_known": ("定員が分かる", "Capacity known"),
+    "max_outside_pct": ("N（%）", "N (%)"),
+    "age_band": ("年齢帯", "Age band"),
+    "care_filter": ("ケア条件", "Care filter"),
+    "order": ("割当順", "Order"),
+    "children_per_place": ("1枠の児数", "Children per place"),
+}
+
+
+def _t(key, lang, **fmt):
+    ja, en = _T[key]
+    return (en if lang == "en" else ja).format(**fmt)
+
+
+def _labelled(frame, lang):
+    """Display headers: this section's own labels, else ui.labels."""
+    i = 1 if lang == "en" else 0
+    out = labels.columns(frame, lang)
+    out.columns = [
+        COLUMNS[c][i] if c in COLUMNS else new
+        for c, new in zip(frame.columns, out.columns, strict=True)
+    ]
+    return out
+
+
+def parameter_text(params, lang):
+    """One line with the current values (the header of every table of the section)."""
+    i = 1 if lang == "en" else 0
+    band = params["age_band"]
+    care = params["care_filter"] or (_T["all"][i] if band == "all" else "—")
+    parts = [
+        f"{_T['minutes'][i]}: {params['threshold_min']:g}",
+        f"N: {params['max_outside_pct']:g}%",
+        f"{_T['age'][i]}: {_T['all'][i] if band == 'all' else band}",
+        f"{_T['care'][i]}: {care if params['care_filter'] else '—'}",
+        f"{_T['order'][i]}: {_t(params['order'], 'en' if i else 'ja')}",
+        f"{_T['cpp'][i]}: {params['children_per_place']:g}",
+    ]
+    return f"{_T['params'][i]} — " + " / ".join(parts)
+
+
+def render(ctx, *, kind, service, threshold=None):
+    """Draw the section for one area kind and service (``threshold``: the page's minutes)."""
+    from analysis import capacity, gaps
+
+    lang = common.lang()
+    if ctx is None:
+        return
+    st.divider()
+    st.subheader(_t("head", lang))
+    default_min = float(threshold or codes.service_types()["threshold_min"].get(service, 30))
+    care_codes = labels.code_options("care")
+    with st.form(f"h5_gap_form_{service}"):
+        c1, c2, c3 = st.columns(3)
+        minutes = c1.number_input(
+            _t("minutes", lang), min_value=5.0, max_value=240.0, step=5.0, value=default_min
+        )
+        max_out = c2.number_input(
+            _t("max_out", lang), min_value=0.0, max_value=100.0, step=5.0, value=20.0
+        )
+        band = c3.selectbox(
+            _t("age", lang),
+            AGE_BANDS,
+            format_func=lambda b: _t("all", lang) if b == "all" else b,
+        )
+        d1, d2, d3 = st.columns(3)
+        care = d1.multiselect(
+            _t("care", lang),
+            care_codes,
+            format_func=lambda c: labels.code_label("care", c, lang),
+        )
+        order = d2.radio(
+            _t("order", lang), list(capacity.ORDERS), format_func=lambda o: _t(o, lang)
+        )
+        cpp = d3.number_input(_t("cpp", lang), min_value=0.5, max_value=20.0, step=0.5, value=1.0)
+        st.form_submit_button(_t("run", lang))
+    with st.spinner(common.t("computing")):
+        g = gaps.area_gaps(
+            ctx,
+            area_kind=kind,
+            role="admin",  # raw counts: the gate below suppresses for this session's audience
+            services=[service],
+            thresholds={service: float(minutes)},
+            max_outside_pct=float(max_out),
+            age_band=band,
+            care=care or None,
+            order=order,
+            children_per_place=float(cpp),
+        )
+        load = capacity.facility_load(
+            ctx, service=service, threshold_min=float(minutes), order=order,
+            children_per_place=float(cpp),
+        )  # fmt: skip
+    params = {**g.attrs.get("parameters", {}), "threshold_min": float(minutes)}
+    st.caption(parameter_text(params, lang))
+    n_capped = int(pd.to_numeric(g.get("n_capped"), errors="coerce").max() or 0) if len(g) else 0
+    if n_capped:
+        st.warning(_t("capped", lang, n=n_capped))
+    cols = [
+        "area_id", "area_name", "service", *gaps.PARAMETER_COLUMNS, "children", "placed",
+        "no_place", "capacity_unknown", "uncovered", "covered_any_age", "age_limit_loss",
+        "placed_pct", "coverage_pct", "e2sfca_mean", "facilities", "capacity",
+        "capacity_unknown_facilities", "severity", "flags",
+    ]  # fmt: skip
+    frame = pd.DataFrame(g)[[c for c in cols if c in g.columns]]
+    counts = [c for c in gaps.COUNT_COLUMNS + ["children", "covered", "uncovered"] if c in frame]
+    st.markdown(f"**{_t('areas', lang)}**")
+    import gate
+    from gate import AccessDenied
+
+    try:
+        shown = gate.table(
+            frame,
+            common.audience(),
+            what="area_gaps_capacity",
+            count_columns=counts,
+            by="service",
+            sums={"children": ["placed", "no_place", "capacity_unknown", "uncovered"]},
+            dependents={
+                "placed_pct": ["placed", "children"],
+                "coverage_pct": ["uncovered", "children"],
+                "e2sfca_mean": ["children"],
+            },
+        )
+    except AccessDenied as exc:
+        st.error(str(exc))
+        return
+    # the parameters head the table (caption); downloads keep them as columns
+    view = gate.display(shown, lang=lang).drop(
+        columns=[c for c in ("service", *gaps.PARAMETER_COLUMNS) if c != "threshold_min"],
+        errors="ignore",
+    )
+    common.table(_labelled(view, lang))
+    common.downloads(
+        frame, f"area_gaps_capacity_{service}", key=f"h5_dl_{service}", count_columns=counts
+    )
+    st.markdown(f"**{_t('facilities', lang)}**")
+    fac_cols = ["facility_id", "name", "capacity", "places", "full", "capacity_known"]
+    st.caption(parameter_text(params, lang))
+    common.table(_labelled(load[fac_cols].reset_index(drop=True), lang))
