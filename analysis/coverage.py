@@ -20,6 +20,8 @@ import pandas as pd
 
 from geo import codes
 
+from . import matrix
+
 logger = logging.getLogger(__name__)
 
 NONE, POSSIBLE, CONFIRMED = 0, 1, 2
@@ -217,26 +219,11 @@ def in_scope(ages, service):
     return ok
 
 
-#: Above this many (facilities of a service x road nodes) the grouped multi-source passes are
-#: used instead of one single-source search per facility.
+#: Up to this many (facilities of a direction x road nodes) the travel matrix is complete (no
+#: limit: the k nearest come straight from it); above, it is bounded by the largest threshold of
+#: the direction and children with fewer than k compatible facilities inside are finished by
+#: one k-nearest pass per compatibility group among those children only.
 MATRIX_MAX_CELLS = 50_000_000
-
-
-def _facility_times(ctx, node, direction_):
-    """Road seconds between every child's node and one facility node (service direction).
-
-    Only the values at the children's nodes are kept, so the cache stays n_children floats per
-    facility.
-    """
-    from geo import travel
-
-    cache = ctx._cache.setdefault(("sssp", id(ctx.net)), {})
-    key = (node, direction_)
-    if key not in cache:
-        t, _ = travel.nearest(ctx.net, np.array([node], dtype=np.int64), direction=direction_)
-        kids = ctx.snaps["children"]["node"].to_numpy().astype(np.int64)
-        cache[key] = np.asarray(t, dtype=float)[kids]
-    return cache[key]
 
 
 class ServicePass:
@@ -258,22 +245,41 @@ class ServicePass:
         Index into ``facilities`` (-1 = none).
     pair_child, pair_fac, pair_time_s : numpy.ndarray
         Every compatible (child, facility) pair within the threshold, door to door; indices
-        into ``children`` and ``facilities``.
+        into ``children`` and ``facilities``. Complete: no cap.
     n_capped : int
-        Children whose within-threshold list was capped at ``settings.k_max``.
+        Children whose within-threshold list was capped (always 0: the lists are exact).
+    n_remainder : int
+        Children whose k nearest needed a search beyond the matrix limit.
     """
 
     def __init__(self, **kw):
         self.__dict__.update(kw)
 
 
-def service_pass(
-    ctx, service, *, k=None, threshold_s=None, ignore_care=False, ignore_age=False, method="auto"
-):
-    """Run the travel engine for one service: k nearest and all pairs within the threshold.
+def _direction_limit(ctx, d, threshold_s):
+    """Road limit of the shared matrix of a direction: the largest threshold it serves."""
+    fa = matrix.facilities_of_direction(ctx, d)
+    services = set(ctx.facilities["service"].iloc[fa].tolist()) if fa.size else set()
+    thr = thresholds_s(sorted(services)) if services else {}
+    return max([float(threshold_s), *thr.values()])
 
-    One multi-source search per group of children sharing the same compatible facilities
-    (:func:`groups`). Results are cached on the context.
+
+def service_pass(
+    ctx,
+    service,
+    *,
+    k=None,
+    threshold_s=None,
+    ignore_care=False,
+    ignore_age=False,
+    method="auto",
+    progress=None,
+):
+    """Travel results of one service: k nearest compatible facilities and all pairs within.
+
+    Derived from the shared travel matrix of the service's direction
+    (:func:`analysis.matrix.travel_matrix`: one search per facility, cached on the context and
+    shared by every service, compatibility group and what-if), by array operations.
 
     Parameters
     ----------
@@ -290,17 +296,18 @@ def service_pass(
     ignore_age : bool, default False
         Ignore the facilities' own age ranges (to measure what an age limit costs).
     method : {"auto", "matrix", "groups"}
-        ``matrix``: one single-source search per facility (cached on the context) and an exact
-        children x facilities matrix; ``groups``: one multi-source k-nearest and one within
-        pass per group of children sharing compatible facilities (:func:`groups`). ``auto``
-        takes the matrix while facilities x nodes <= :data:`MATRIX_MAX_CELLS`.
+        ``matrix``: from the travel matrix (complete when ``auto`` finds the network small
+        enough, :data:`MATRIX_MAX_CELLS`, else bounded by the direction's largest threshold);
+        ``groups``: the former engine, one multi-source k-nearest and one within pass per group
+        of children sharing compatible facilities (:func:`groups`), kept as a cross-check.
+    progress : callable, optional
+        ``progress(done, total)`` while the matrix is searched.
 
     Returns
     -------
     ServicePass
     """
     from geo import settings as _settings
-    from geo import travel
 
     k = int(k or _settings.k_nearest)
     if threshold_s is None:
@@ -332,8 +339,6 @@ def service_pass(
     n = len(ch)
     time_s = np.full((n, k), np.inf)
     fac_pos = np.full((n, k), -1, dtype=np.int64)
-    pc, pf, pt = [], [], []
-    n_capped = 0
     csnap = ctx.snaps["children"]
     fsnap = ctx.snaps["facilities"]
     c_node = csnap["node"].to_numpy()[ch] if n else np.zeros(0, np.int64)
@@ -341,28 +346,90 @@ def service_pass(
     f_node = fsnap["node"].to_numpy()[fa] if len(fa) else np.zeros(0, np.int64)
     f_acc = fsnap["access_s"].to_numpy(dtype=float)[fa] if len(fa) else np.zeros(0)
     d = direction(service)
-    net = ctx.net
-    use_matrix = method == "matrix" or (
-        method == "auto" and len(fa) * len(net.node_ids) <= MATRIX_MAX_CELLS
+    pairs = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    n_capped = 0
+    n_rest = 0
+    if method == "groups":
+        time_s, fac_pos, pairs, n_capped = _grouped(
+            ctx, compat, k, threshold_s, d, c_node, c_acc, f_node, f_acc
+        )
+    elif method in ("auto", "matrix"):
+        if n and len(fa):
+            n_dir = matrix.facilities_of_direction(ctx, d).size
+            complete = n_dir * ctx.net.n_nodes <= MATRIX_MAX_CELLS
+            limit = None if complete else _direction_limit(ctx, d, threshold_s)
+            m = matrix.travel_matrix(ctx, direction=d, limit_s=limit, progress=progress)
+            full = matrix.dense(m[ch][:, fa])
+            full[compat == 0] = np.inf
+            kk = min(k, full.shape[1])
+            order = np.argsort(full, axis=1, kind="stable")[:, :kk]
+            tk = np.take_along_axis(full, order, axis=1)
+            ok = np.isfinite(tk)
+            time_s[:, :kk] = np.where(ok, tk, np.inf)
+            fac_pos[:, :kk] = np.where(ok, order, -1)
+            ci, fj = np.nonzero(full <= threshold_s)
+            pairs = (ci, fj, full[ci, fj])
+            if not complete:
+                # beyond the matrix limit: children short of k (or of every compatible one)
+                n_ok = (compat > 0).sum(axis=1)
+                short = np.flatnonzero(ok.sum(axis=1) < np.minimum(kk, n_ok))
+                n_rest = short.size
+                if short.size:
+                    t2, p2, _, _ = _grouped(
+                        ctx,
+                        compat[short],
+                        k,
+                        None,
+                        d,
+                        c_node[short],
+                        c_acc[short],
+                        f_node,
+                        f_acc,
+                    )
+                    time_s[short] = t2
+                    fac_pos[short] = p2
+    else:
+        msg = f"method is {method!r}; expected 'auto', 'matrix' or 'groups'."
+        raise ValueError(msg)
+    res = ServicePass(
+        service=service,
+        threshold_s=float(threshold_s),
+        k=k,
+        direction=d,
+        children=ch,
+        facilities=fa,
+        compat=compat,
+        time_s=time_s,
+        fac_pos=fac_pos,
+        pair_child=np.asarray(pairs[0], dtype=np.int64),
+        pair_fac=np.asarray(pairs[1], dtype=np.int64),
+        pair_time_s=np.asarray(pairs[2], dtype=float),
+        n_capped=n_capped,
+        n_remainder=n_rest,
+        child_node=c_node,
+        child_access_s=c_acc,
+        fac_node=f_node,
+        fac_access_s=f_acc,
     )
-    if use_matrix and n and len(fa):
-        # one single-source search per facility (cached on the context, shared by services
-        # and what-ifs), then an exact (children x facilities) matrix filtered by compatibility
-        full = np.full((n, len(fa)), np.inf)
-        for j in range(len(fa)):
-            col = _facility_times(ctx, int(f_node[j]), d)
-            full[:, j] = col[ch] + f_acc[j]
-        full[compat == 0] = np.inf
-        order = np.argsort(full, axis=1, kind="stable")[:, :k]
-        tk = np.take_along_axis(full, order, axis=1)
-        kk = tk.shape[1]
-        ok = np.isfinite(tk)
-        time_s[:, :kk] = np.where(ok, tk + c_acc[:, None], np.inf)
-        fac_pos[:, :kk] = np.where(ok, order, -1)
-        door = full + c_acc[:, None]
-        ci, fj = np.nonzero(door <= threshold_s)
-        pc, pf, pt = [ci], [fj], [door[ci, fj]]
-    for gfac, gkids in [] if use_matrix else groups(compat):
+    ctx._cache[key] = res
+    return res
+
+
+def _grouped(ctx, compat, k, threshold_s, d, c_node, c_acc, f_node, f_acc):
+    """Return the k nearest (with a threshold also the within lists), one pass per group.
+
+    Returns ``(time_s[n, k], fac_pos[n, k], (pair_child, pair_fac, pair_time_s), n_capped)``.
+    """
+    from geo import settings as _settings
+    from geo import travel
+
+    net = ctx.net
+    n = compat.shape[0]
+    time_s = np.full((n, k), np.inf)
+    fac_pos = np.full((n, k), -1, dtype=np.int64)
+    pc, pf, pt = [], [], []
+    n_capped = 0
+    for gfac, gkids in groups(compat):
         src = f_node[gfac].astype(np.int64)
         off = f_acc[gfac]
         tgt = c_node[gkids].astype(np.int64)
@@ -373,6 +440,8 @@ def service_pass(
         ok = p[:, :kk] >= 0
         time_s[gkids, :kk] = np.where(ok, t[:, :kk] + c_acc[gkids, None], np.inf)
         fac_pos[gkids, :kk] = np.where(ok, gfac[np.clip(p[:, :kk], 0, None)], -1)
+        if threshold_s is None:
+            continue
         w = travel.within(
             net,
             src,
@@ -388,27 +457,12 @@ def service_pass(
         pf.append(gfac[np.asarray(w.source_pos)[keep]])
         pt.append(wt[keep])
         n_capped += int(w.n_capped)
-    res = ServicePass(
-        service=service,
-        threshold_s=float(threshold_s),
-        k=k,
-        direction=d,
-        children=ch,
-        facilities=fa,
-        compat=compat,
-        time_s=time_s,
-        fac_pos=fac_pos,
-        pair_child=np.concatenate(pc) if pc else np.zeros(0, np.int64),
-        pair_fac=np.concatenate(pf) if pf else np.zeros(0, np.int64),
-        pair_time_s=np.concatenate(pt) if pt else np.zeros(0),
-        n_capped=n_capped,
-        child_node=c_node,
-        child_access_s=c_acc,
-        fac_node=f_node,
-        fac_access_s=f_acc,
+    pairs = (
+        np.concatenate(pc) if pc else np.zeros(0, np.int64),
+        np.concatenate(pf) if pf else np.zeros(0, np.int64),
+        np.concatenate(pt) if pt else np.zeros(0),
     )
-    ctx._cache[key] = res
-    return res
+    return time_s, fac_pos, pairs, n_capped
 
 
 def summary(sp):

@@ -147,3 +147,34 @@ def test_matrix_and_grouped_passes_agree(ctx):
         pa = sorted(zip(a.pair_child, a.pair_fac, a.pair_time_s))
         pb = sorted(zip(b.pair_child, b.pair_fac, b.pair_time_s))
         assert pa == pb
+
+
+def test_bounded_matrix_with_remainder_equals_grouped_passes(monkeypatch):
+    # force the prefecture path: the matrix is bounded by the largest threshold of the
+    # direction, children short of k inside it are finished by grouped k-nearest passes
+    monkeypatch.setattr(coverage, "MATRIX_MAX_CELLS", 0)
+    monkeypatch.setattr(coverage, "_direction_limit", lambda ctx, d, thr: thr)
+    c = context.from_layers(world())
+    for s in ("short_stay_medical", "visiting_nurse"):
+        a = coverage.service_pass(c, s, k=3, threshold_s=400, method="matrix")
+        assert a.n_remainder > 0  # some children have < k compatible sites within 400 s
+        b = coverage.service_pass(c, s, k=3, threshold_s=400, method="groups")
+        assert np.array_equal(a.time_s, b.time_s) and np.array_equal(a.fac_pos, b.fac_pos)
+        pa = sorted(zip(a.pair_child, a.pair_fac, a.pair_time_s))
+        pb = sorted(zip(b.pair_child, b.pair_fac, b.pair_time_s))
+        assert pa == pb
+        assert a.n_capped == 0
+
+
+def test_within_lists_are_not_capped(monkeypatch):
+    # with k_max = 1 the grouped passes cap the lists; the matrix lists every pair
+    from geo import settings
+
+    monkeypatch.setattr(settings, "k_max", 1)
+    c = context.from_layers(world())
+    a = coverage.service_pass(c, "short_stay_medical", threshold_s=3600, method="matrix")
+    b = coverage.service_pass(c, "short_stay_medical", threshold_s=3600, method="groups")
+    assert a.n_capped == 0 and b.n_capped > 0
+    assert len(a.pair_child) > len(b.pair_child)
+    n_ok = (a.compat > 0).sum(axis=1)
+    assert np.array_equal(np.bincount(a.pair_child, minlength=len(a.children)), n_ok)
