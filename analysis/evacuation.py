@@ -17,7 +17,8 @@ For every child:
   - ``welfare_*``: the nearest suitable welfare-tier shelter (福祉避難所, 指定福祉避難所 incl.
     special-needs schools (``is_school``), 二次避難所), with power for a power-dependent child;
   - ``shelter_*`` (the recommendation): for a high-need child the welfare candidate when it is
-    reachable within ``welfare_max_minutes`` (direct routing, brief §4.7), otherwise the nearest
+    reachable within ``welfare_max_minutes`` and at most ``welfare_extra_minutes`` longer than
+    the nearest suitable shelter (direct routing, brief §4.7), otherwise the nearest
     suitable shelter (with power for a power-dependent child); chosen on the **hazard network**
     (roads in zones at or above ``hazard_level`` closed, :func:`geo.scenario.scenario`) when it
     reaches one, else on the normal network;
@@ -36,7 +37,8 @@ For every child:
   ``isolated`` (kept for compatibility) is ``cut_off`` in {``in_zone``, ``roads_cut``};
 - flags ``only_unpowered_nearby`` (the stay shelters within ``nearby_minutes`` all lack power),
   ``no_suitable_within`` (no suitable shelter within ``suitable_max_minutes``) and
-  ``powered_beats_welfare`` (the nearest powered shelter is nearer than the welfare candidate);
+  ``powered_beats_welfare`` (power-dependent child: the nearest powered shelter is nearer than
+  the welfare candidate);
 - a **triage rank** (:func:`triage_order`) from ``data/triage.csv``: the care priority for the
   disaster (ventilator first, then other power-dependent ...), then the exposure level, then
   cut off first, bed-bound first, no individual evacuation plan first, then ``child_id``.
@@ -375,6 +377,7 @@ def evacuation(
     hazard_type=None,
     disaster=None,
     welfare_max_minutes=60.0,
+    welfare_extra_minutes=20.0,
     nearby_minutes=30.0,
     suitable_max_minutes=30.0,
     shelter_max_level=0,
@@ -396,7 +399,11 @@ def evacuation(
         Triage table rows to use (default: ``hazard_type`` when given, else ``default``), e.g.
         ``earthquake_power_outage`` or ``earthquake_power_water_outage``.
     welfare_max_minutes : float
-        A high-need child is sent straight to a welfare-tier shelter reachable within this time.
+        A high-need child is sent straight to a welfare-tier shelter reachable within this time
+        (direct routing) ...
+    welfare_extra_minutes : float
+        ... and no more than this much longer than the nearest suitable shelter (a ventilator
+        user is not sent 50 minutes away past a powered shelter at the door).
     nearby_minutes : float
         Radius of ``only_unpowered_nearby`` (stay shelters within it all lack power).
     suitable_max_minutes : float
@@ -491,6 +498,7 @@ def evacuation(
         return masks[(h, pw)]
 
     lim_w = welfare_max_minutes * 60
+    extra_w = welfare_extra_minutes * 60
     rec = np.full(n, -1)
     prim = np.full(n, -1)
     powd = np.full(n, -1)
@@ -511,11 +519,11 @@ def evacuation(
         tf_h, pf_h = t_("fit_h")
         tw_n, pw_n = t_("welf_n")
         tf_n, pf_n = t_("fit_n")
-        if high[i] and tw_h <= lim_w:
+        if high[i] and tw_h <= min(lim_w, tf_h + extra_w):
             rec[i] = pw_h
         elif np.isfinite(tf_h):
             rec[i] = pf_h
-        elif high[i] and tw_n <= lim_w:
+        elif high[i] and tw_n <= min(lim_w, tf_n + extra_w):
             rec[i] = pw_n
         elif np.isfinite(tf_n):
             rec[i] = pf_n
@@ -627,7 +635,8 @@ def evacuation(
             "welfare_minutes_hazard": m_welf_h,
             "only_unpowered_nearby": unpowered,
             "no_suitable_within": no_within,
-            "powered_beats_welfare": (powd >= 0)
+            "powered_beats_welfare": power
+            & (powd >= 0)
             & (powd != welf)
             & (np.nan_to_num(m_pow, nan=np.inf) < np.nan_to_num(m_welf, nan=np.inf)),
         },

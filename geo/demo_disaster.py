@@ -133,8 +133,10 @@ def add(layers, *, seed):
     # powered_beats_welfare: a powered designated shelter at the ventilator user's door
     child, sid = SITUATIONS["powered_beats_welfare"]
     c = kid_m.loc[child]
+    # on the child's own road node (outside every zone), so that no road, flooded or not, lies
+    # between them
     d = np.hypot(nx - c.x, ny - c.y)
-    d[~dry] = np.inf
+    d[shapely.contains_xy(zones, nx, ny)] = np.inf
     k = int(np.argmin(d))
     rows.append(
         {
@@ -142,8 +144,8 @@ def add(layers, *, seed):
             "name": "にしやま西地区公民館（非常用発電機あり）",
             "has_power": True,
             "is_school": False,
-            "x": nx[k] + 20.0,
-            "y": ny[k] - 20.0,
+            "x": nx[k] + 8.0,
+            "y": ny[k] - 8.0,
             "letter": "P",
             "id": sid,
         }
