@@ -11,9 +11,9 @@ Hooked at the end of :func:`geo.demo.build`; draws only from its own generator
 - marks schools among the shelters (``is_school``) and adds the tiers the generator lacks:
   指定福祉避難所 (``designated_welfare_shelter``; special-needs schools) and 二次避難所
   (``secondary_shelter``), with and without backup power, on dry ground;
-- adds power points (``power_point`` facilities of ``data/service_types.csv``: generators and
-  EV charging) and a slow power-restoration area (``power_restoration`` hazard zone) in the
-  western mountains;
+- adds a slow power-restoration area (``power_restoration`` hazard zone) over the mountain
+  village (the power points themselves are the ``power_point`` places of
+  :mod:`geo.demo_places`);
 - places the built-in situations of :data:`SITUATIONS`.
 
 Situations (hold for every seed; asserted by tests/test_disaster_demo.py):
@@ -185,36 +185,6 @@ def add(layers, *, seed):
     layers["shelters"] = gpd.GeoDataFrame(
         pd.concat([sh, add_sh], ignore_index=True), geometry="geometry", crs=sh.crs
     )
-
-    # power points: generators / EV charging at a few dry road nodes (power_point facilities)
-    fac = layers["facilities"]
-    if "power_point" in codes.valid("service_types"):
-        pick = rng.choice(np.flatnonzero(dry & far), size=8, replace=False)
-        ppts = gpd.GeoSeries(shapely.points(nx[pick] - 20.0, ny[pick] + 25.0), crs=crs)
-        ppts = ppts.to_crs(fac.crs)
-        pcode = _code_at(munis, ppts)
-        kinds = ["EV充電・給電スタンド", "非常用発電機 貸出拠点"]
-        pp = gpd.GeoDataFrame(
-            {
-                "facility_id": [f"99P{j + 1:07d}" for j in range(len(pick))],
-                "name": [f"{names_m.get(cd, '')} {kinds[j % 2]}" for j, cd in enumerate(pcode)],
-                "service": "power_point",
-                "capacity": pd.array([None] * len(pick), dtype="Int64"),
-                "accepts": [None] * len(pick),
-                "age_min": pd.array([None] * len(pick), dtype="Int64"),
-                "age_max": pd.array([None] * len(pick), dtype="Int64"),
-                "has_power": [True] * len(pick),
-                "municipality_code": pcode,
-                "source": "demo",
-                "source_date": "2025-03-01",
-                "power_kind": ["ev_charging" if j % 2 == 0 else "generator" for j in range(8)],
-            },
-            geometry=ppts.to_numpy(),
-            crs=fac.crs,
-        )
-        layers["facilities"] = gpd.GeoDataFrame(
-            pd.concat([fac, pp], ignore_index=True), geometry="geometry", crs=fac.crs
-        )
 
     # slow power restoration: the mountain village (one polygon, level 2 = a week or more)
     code, _child = SITUATIONS["slow_power_restoration"]
