@@ -45,7 +45,7 @@ def _empty():
 
 
 def _age_from_birth(text, as_of):
-    born = _dt.date.fromisoformat(columns.parse_date(text))
+    born = _dt.date.fromisoformat(columns.parse_date(text, not_after=as_of))
     years = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
     return years
 
@@ -104,22 +104,39 @@ def children_from_register(path, *, municipalities=None, address_points=None, as
     for i, rec in table.iterrows():
         row = reading.row_number(i)
         r = {"row": row, "extra": {c: rec[c] or None for c in extra_cols}}
-        cid = columns.cell(rec, m, "child_id")
+        raw_id = columns.cell(rec, m, "child_id")
+        cid = columns.clean_id(raw_id)
         if not cid:
             report.reject(row, m["child_id"], "", "no child id")
             continue
+        if cid != raw_id:
+            report.repair(
+                row, m["child_id"], raw_id, f"written {cid} (full-width letters and digits, NFKC)"
+            )
         r["child_id"] = cid
         problems = []
-        try:
-            if columns.cell(rec, m, "age"):
-                r["age"] = columns.parse_int(columns.cell(rec, m, "age"))
-            elif columns.cell(rec, m, "birth_date"):
-                r["age"] = _age_from_birth(columns.cell(rec, m, "birth_date"), as_of)
-            else:
-                problems.append((m.get("age", "age"), "", "no age"))
-        except ValueError as exc:
-            field_ = m.get("age") or m.get("birth_date")
-            problems.append((field_, columns.cell(rec, m, "age"), f"{exc}; give whole years"))
+        age_text = columns.cell(rec, m, "age")
+        birth_text = columns.cell(rec, m, "birth_date")
+        if age_text:
+            try:
+                r["age"] = columns.parse_int(age_text)
+            except ValueError as exc:
+                problems.append((m["age"], age_text, f"{exc}; give the age in whole years (4)"))
+        elif birth_text:
+            try:
+                r["age"] = _age_from_birth(birth_text, as_of)
+            except ValueError as exc:
+                problems.append(
+                    (
+                        m["birth_date"],
+                        birth_text,
+                        f"{exc}; give the birth date as 2020-04-01 or 令和2年4月1日",
+                    )
+                )
+        else:
+            problems.append(
+                (m.get("age", m.get("birth_date", "age")), "", "no age and no birth date")
+            )
         age = r.get("age")
         if age is not None and not (0 <= age <= settings.max_child_age):
             problems.append((m.get("age", "age"), age, f"expected 0-{settings.max_child_age}"))
@@ -132,6 +149,15 @@ def children_from_register(path, *, municipalities=None, address_points=None, as
                     m["care"],
                     care_text,
                     f"unknown care {bad}; use Japanese labels or codes ({valid})",
+                )
+            )
+        if care is None and not bad:
+            problems.append(
+                (
+                    m["care"],
+                    "",
+                    "no care given; write the care the child needs, or なし when none (an "
+                    "empty cell is unknown, not 'none')",
                 )
             )
         r["care"] = care if care is not None else []
@@ -147,7 +173,7 @@ def children_from_register(path, *, municipalities=None, address_points=None, as
                 r["mobility"] = got[0]
         for name, parse in (
             ("has_evac_plan", columns.parse_bool),
-            ("last_verified", columns.parse_date),
+            ("last_verified", lambda t: columns.parse_date(t, not_after=_dt.date.today())),
         ):
             text = columns.cell(rec, m, name)
             try:
@@ -157,11 +183,13 @@ def children_from_register(path, *, municipalities=None, address_points=None, as
         code_text = columns.cell(rec, m, "municipality_code")
         r["stated"] = None
         if code_text:
-            code, problem, _ = areas.reconcile_code(code_text)
+            code, problem, note = areas.reconcile_code(code_text)
             if problem:
                 problems.append((m["municipality_code"], code_text, problem))
             else:
                 r["stated"] = (code,)
+                if note:
+                    report.repair(row, m["municipality_code"], code_text, note)
         if problems:
             for p in problems:
                 report.reject(row, *p)
@@ -169,11 +197,19 @@ def children_from_register(path, *, municipalities=None, address_points=None, as
         address = columns.cell(rec, m, "address")
         lat_t, lon_t = columns.cell(rec, m, "lat"), columns.cell(rec, m, "lon")
         if lat_t or lon_t:
-            try:
-                r["lat"], r["lon"] = columns.parse_float(lat_t), columns.parse_float(lon_t)
-            except ValueError:
-                report.reject(row, m.get("lat", "lat"), f"{lat_t},{lon_t}", "not a number")
+            got = []
+            for key, text in (("lat", lat_t), ("lon", lon_t)):
+                try:
+                    value, note = columns.parse_coordinate(text)
+                except ValueError as exc:
+                    report.reject(row, m.get(key, key), text, str(exc))
+                    break
+                if note:
+                    report.repair(row, m.get(key, key), text, note)
+                got.append(value)
+            if len(got) < 2:
                 continue
+            r["lat"], r["lon"] = got
             r["location_source"] = "latlon"
         elif address:
             if points is None:
@@ -202,15 +238,20 @@ def children_from_register(path, *, municipalities=None, address_points=None, as
     kept = places.keep_located(kept, municipalities, report, m.get("lat", "address"))
     seen, unique = {}, []
     for r in kept:
-        if r["child_id"] in seen:
+        key = columns.id_key(r["child_id"])
+        if key in seen:
+            first_row, first_id = seen[key]
+            same = (
+                "" if first_id == r["child_id"] else f" as {first_id!r} (ids ignore case and width)"
+            )
             report.reject(
                 r["row"],
                 m["child_id"],
                 r["child_id"],
-                f"duplicate id (first on row {seen[r['child_id']]})",
+                f"duplicate id: the same{same} on row {first_row}",
             )
             continue
-        seen[r["child_id"]] = r["row"]
+        seen[key] = (r["row"], r["child_id"])
         unique.append(r)
     report.settle()
     report.tables["children_unresolved"] = pd.DataFrame(

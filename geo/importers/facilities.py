@@ -22,6 +22,8 @@ services under one number; the number itself is kept in ``jigyosho_no``.
 
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import logging
 from functools import cache
 from pathlib import Path
@@ -131,6 +133,41 @@ def detect_format(headers):
     return "generic"
 
 
+def is_capability_sheet(headers):
+    """True for a table keyed on 事業所番号 with capability columns but no facility location.
+
+    Such a sheet (DESIGN.md: the generic format joined on facility_id) fills capabilities of
+    facilities imported from other files; it cannot be a facility list of its own.
+
+    Examples
+    --------
+    >>> is_capability_sheet(["事業所番号", "受入可能な医療的ケア", "定員"])
+    True
+    >>> is_capability_sheet(["事業所番号", "事業所名", "サービス種別", "緯度", "経度", "定員"])
+    False
+    """
+    m = columns.resolve(headers, "facilities")
+    if "facility_id" not in m:
+        return False
+    if "name" in m and "service" in m and ({"lat", "lon"} <= set(m) or "address" in m):
+        return False
+    if set(_CAPABILITY) & set(m):
+        return True
+    try:
+        from . import capabilities
+    except ImportError:  # pragma: no cover - the capability module is optional
+        return False
+    mapped = capabilities.header_map(headers)
+    return bool(mapped["capabilities"] or mapped["coverage"])
+
+
+def capability_sheet(path):
+    """True when the table at ``path`` reads as a capability sheet (:func:`is_capability_sheet`)."""
+    probe = ImportReport(file=str(path), kind="facilities")
+    table = reading.read_table(path, probe)
+    return table is not None and is_capability_sheet(list(table.columns))
+
+
 def _empty():
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in LAYER_COLUMNS})
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=settings.storage_crs))
@@ -211,6 +248,7 @@ def _wam_records(table, report):
             "事業所電話番号": "phone",
         },
     )
+    unmapped = _unmapped(table, [v for v in (*cols.values(), *extra.values()) if v])
     records = []
     for i, rec in table.iterrows():
         row = reading.row_number(i)
@@ -234,6 +272,7 @@ def _wam_records(table, report):
                 "capacity": gx("capacity"),
                 "phone": gx("phone"),
                 "fields": {k: v for k, v in cols.items() if v},
+                "extra": unmapped.get(i),
             }
         )
     return records
@@ -248,6 +287,7 @@ def _kaigo_records(table, report):
             "(事業所番号, 事業所名, 緯度, 経度)."
         )
         return None
+    unmapped = _unmapped(table, m.values())
     records = []
     for i, rec in table.iterrows():
         addr = columns.cell(rec, m, "address")
@@ -265,6 +305,7 @@ def _kaigo_records(table, report):
                 "capacity": columns.cell(rec, m, "capacity"),
                 "phone": columns.cell(rec, m, "phone"),
                 "fields": dict(m),
+                "extra": unmapped.get(i),
             }
         )
     return records
@@ -283,6 +324,7 @@ def _generic_records(table, report, address_points, municipalities):
         )
         return None
     points = addresses.load(address_points) if address_points is not None else None
+    unmapped = _unmapped(table, m.values())
     records = []
     for i, rec in table.iterrows():
         row = reading.row_number(i)
@@ -300,6 +342,7 @@ def _generic_records(table, report, address_points, municipalities):
             "municipality_code_text": columns.cell(rec, m, "municipality_code"),
             "source_date": columns.cell(rec, m, "source_date"),
             "fields": dict(m),
+            "extra": unmapped.get(i),
         }
         r.update(_capability_cells(rec, m))
         if not (r["lat"] and r["lon"]) and r["address"]:
@@ -323,6 +366,17 @@ def _generic_records(table, report, address_points, municipalities):
 
 _CAPABILITY = ("capacity", "accepts", "age_min", "age_max", "has_power")
 
+#: A capacity above this (places of one office) is rejected as implausible.
+MAX_CAPACITY = 1000
+
+_FIX = {
+    "capacity": "write the number of places as a whole number (e.g. 5), or leave the cell "
+    "empty when unknown",
+    "age_min": "write the youngest age accepted in whole years (e.g. 0), or leave it empty",
+    "age_max": "write the oldest age accepted in whole years (e.g. 18), or leave it empty",
+    "has_power": "write あり/なし (or true/false), or leave it empty when unknown",
+}
+
 
 def _capability_cells(rec, m):
     return {c: columns.cell(rec, m, c) for c in _CAPABILITY}
@@ -342,8 +396,20 @@ def _parse_capabilities(r, report, fields):
         try:
             r[name] = parse(text) if text else None
         except ValueError as exc:
-            report.reject(row, fields.get(name, name), text, str(exc))
+            r[name] = None
+            report.reject(row, fields.get(name, name), text, f"{exc}; {_FIX[name]}")
             ok = False
+    cap = r.get("capacity")
+    if cap is not None and cap > MAX_CAPACITY:
+        report.reject(
+            row,
+            fields.get("capacity", "capacity"),
+            cap,
+            f"a capacity of {cap:,} is implausible for one office (more than {MAX_CAPACITY:,}); "
+            "check for extra digits or a total of several offices",
+        )
+        r["capacity"] = None
+        ok = False
     text = r.get("accepts", "")
     got, bad = columns.parse_codes(text, "care_types")
     if bad:
@@ -369,12 +435,24 @@ def _parse_capabilities(r, report, fields):
 
 def _finish(records, report, municipalities, source):
     names = places.municipality_names(municipalities)
+    today = _dt.date.today()
     kept = []
     for r in records:
         row, fields = r["row"], r["fields"]
         if "problem" in r:
             report.reject(row, *r["problem"])
             continue
+        for key in ("jigyosho_no", "facility_id"):
+            raw = r.get(key)
+            if raw:
+                r[key] = columns.clean_id(raw)
+                if r[key] != raw:
+                    report.repair(
+                        row,
+                        fields.get("facility_id", "facility_id"),
+                        raw,
+                        f"written {r[key]} (full-width letters and digits normalised, NFKC)",
+                    )
         if not r["jigyosho_no"]:
             report.reject(row, fields.get("facility_id", "facility_id"), "", "no 事業所番号 / id")
             continue
@@ -388,12 +466,18 @@ def _finish(records, report, municipalities, source):
         r["service"] = service
         if not _parse_capabilities(r, report, fields):
             continue
-        try:
-            lat = columns.parse_float(r["lat"])
-            lon = columns.parse_float(r["lon"])
-        except ValueError:
-            report.reject(row, fields.get("lat", "lat"), f"{r['lat']},{r['lon']}", "not a number")
+        got = _coordinates(r, report, fields)
+        if got is None:
             continue
+        lat, lon = got
+        if r.get("source_date"):
+            try:
+                r["source_date"] = columns.parse_date(r["source_date"], not_after=today)
+            except ValueError as exc:
+                report.reject(
+                    row, fields.get("source_date", "source_date"), r["source_date"], str(exc)
+                )
+                continue
         problem = places.coordinate_problem(lat, lon)
         if problem:
             report.reject(row, fields.get("lat", "lat"), f"{lat},{lon}", problem)
@@ -402,10 +486,12 @@ def _finish(records, report, municipalities, source):
         stated = None
         code_text = r.get("municipality_code_text")
         if code_text:
-            code, problem, _ = areas.reconcile_code(code_text)
+            code, problem, note = areas.reconcile_code(code_text)
             if problem:
                 report.reject(row, fields.get("municipality_code"), code_text, problem)
                 continue
+            if note:
+                report.repair(row, fields.get("municipality_code"), code_text, note)
             stated = (code,)
         elif r.get("stated_address"):
             stated, _ = places.municipality_from_address(r["stated_address"], names)
@@ -418,16 +504,25 @@ def _finish(records, report, municipalities, source):
     unique = []
     for r in kept:
         fid = r["facility_id"]
-        if fid in seen:
+        key = columns.id_key(fid)
+        if key in seen:
+            first_row, first_id = seen[key]
+            same = "" if first_id == fid else f" as {first_id!r} (ids ignore case and width)"
             report.reject(
                 r["row"],
                 r["fields"].get("facility_id", "facility_id"),
                 fid,
-                f"duplicate id (first on row {seen[fid]}); each facility and service once",
+                f"duplicate id: the same{same} on row {first_row}; each facility and service once",
             )
             continue
-        seen[fid] = r["row"]
+        seen[key] = (r["row"], fid)
         unique.append(r)
+    extra_cols = sorted({c for r in unique for c in (r.get("extra") or {})})
+    if extra_cols:
+        report.warn(
+            f"{len(extra_cols)} column(s) that are not facility fields kept in the 'extra' column "
+            f"(JSON): {', '.join(extra_cols)}"
+        )
     report.settle()
     if not unique:
         return _empty(), report
@@ -443,17 +538,18 @@ def _finish(records, report, municipalities, source):
             "has_power": pd.array([r.get("has_power") for r in unique], dtype="boolean"),
             "municipality_code": [r.get("municipality_code") for r in unique],
             "source": source,
-            "source_date": [_date_or_none(r.get("source_date")) for r in unique],
+            "source_date": [r.get("source_date") or None for r in unique],
             "jigyosho_no": [r["jigyosho_no"] for r in unique],
             "source_service": [r["source_service"] for r in unique],
             "address": [r.get("address") or None for r in unique],
             "phone": [r.get("phone") or None for r in unique],
+            "extra": [_extra_json(r.get("extra")) for r in unique],
             "row": [r["row"] for r in unique],
         }
     )
     for col in ("facility_id", "name", "service", "municipality_code", "source", "source_date"):
         frame[col] = frame[col].astype(object)
-    for col in ("jigyosho_no", "source_service", "address", "phone"):
+    for col in ("jigyosho_no", "source_service", "address", "phone", "extra"):
         frame[col] = frame[col].astype(object)
     geoms = places.points_frame(
         [r["lat"] for r in unique], [r["lon"] for r in unique], frame.index
@@ -468,11 +564,40 @@ def fields_of(records):
     return records[0]["fields"].get("lat", "lat") if records else "lat"
 
 
-def _date_or_none(text):
-    try:
-        return columns.parse_date(text) if text else None
-    except ValueError:
+def _extra_json(extra):
+    """Unmapped cells of a row as JSON text (sorted keys), None when there are none."""
+    extra = {k: v for k, v in (extra or {}).items() if v not in (None, "")}
+    return json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
+
+
+def _unmapped(table, used):
+    """Per row, the non-empty cells of columns the format does not map (kept in ``extra``)."""
+    cols = [c for c in table.columns if c not in set(used) and c]
+    return (
+        {idx: {c: rec[c] for c in cols if rec[c]} for idx, rec in table[cols].iterrows()}
+        if cols
+        else {}
+    )
+
+
+def _coordinates(r, report, fields):
+    """Parse lat/lon text (decimal or DMS); None with a rejection when either is unreadable."""
+    out = []
+    for key in ("lat", "lon"):
+        try:
+            value, note = columns.parse_coordinate(r[key])
+        except ValueError as exc:
+            report.reject(r["row"], fields.get(key, key), r[key], str(exc))
+            return None
+        if note:
+            report.repair(r["row"], fields.get(key, key), r[key], note)
+        out.append(value)
+    if out[0] is None or out[1] is None:
+        report.reject(
+            r["row"], fields.get("lat", "lat"), f"{r['lat']},{r['lon']}", "coordinates are missing"
+        )
         return None
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -503,9 +628,18 @@ def capabilities_from_file(path):
         )
         report.rows_read = 0
         return empty, report
+    used = {m[c] for c in ("facility_id", "service", *_CAPABILITY) if c in m}
+    unused = [c for c in table.columns if c not in used]
+    if unused:
+        report.warn(
+            f"columns not used by the capacity/accepts/ages/power join: {', '.join(unused)} "
+            "(capability columns such as 看護師配置 or 送迎 are read by "
+            "geo.importers.capabilities into facility_capabilities)"
+        )
     out = []
     for i, rec in table.iterrows():
         r = {"row": reading.row_number(i), "jigyosho_no": columns.cell(rec, m, "facility_id")}
+        r["jigyosho_no"] = columns.clean_id(r["jigyosho_no"])
         r.update(_capability_cells(rec, m))
         if not r["jigyosho_no"]:
             report.reject(r["row"], m["facility_id"], "", "no 事業所番号")

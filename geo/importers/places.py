@@ -18,12 +18,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import settings
+from .. import safe_io, settings
 
-#: Latitude range of Japan, 沖ノ鳥島 (20.4°N) to 択捉島 (45.6°N), with a margin.
-LAT_RANGE = (20.0, 46.0)
-#: Longitude range of Japan, 与那国島 (122.9°E) to 南鳥島 (154.0°E), with a margin.
-LON_RANGE = (122.0, 154.5)
+#: Latitude and longitude ranges of Japan: the one definition lives in :mod:`geo.safe_io`.
+LAT_RANGE = safe_io.LAT_RANGE
+LON_RANGE = safe_io.LON_RANGE
 
 #: A point this far (m) outside the municipality its row states is still accepted.
 tolerance_m: float = 250.0
@@ -50,6 +49,11 @@ def coordinate_problem(lat, lon):
         return None
     if in_japan(lon, lat):
         return "latitude and longitude look swapped; put latitude (20-46) first"
+    if abs(lat) > 90 or abs(lon) > 180:
+        return (
+            "these look like metres (plane rectangular coordinates, EPSG:6669-6687), not "
+            "degrees; convert them to latitude/longitude (EPSG:4326)"
+        )
     return (
         f"outside Japan (latitude {LAT_RANGE[0]:g}-{LAT_RANGE[1]:g}, longitude "
         f"{LON_RANGE[0]:g}-{LON_RANGE[1]:g}); check the geocoding of this row"

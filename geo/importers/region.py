@@ -135,9 +135,14 @@ def read_region(
         formats = list(facility_formats) + [None] * (len(facility_paths) - len(facility_formats))
         frames, reps = [], []
         caps = list(capability_paths)
+        routed = set()
         for path, fmt in zip(facility_paths, formats, strict=True):
             if fmt == "capabilities":
                 caps.append(path)
+                continue
+            if fmt in (None, "generic") and facilities.capability_sheet(path):
+                caps.append(path)
+                routed.add(str(path))
                 continue
             frame, rep = facilities.facilities_from_file(
                 path, fmt=fmt, municipalities=municipalities, address_points=points
@@ -148,6 +153,11 @@ def read_region(
         merged = _unique_ids(frames, reps, "facility_id")
         for path in caps:
             table, rep = facilities.capabilities_from_file(path)
+            if str(path) in routed:
+                rep.warn(
+                    "read as a capability sheet joined on 事業所番号 (it has no name, service and "
+                    "location columns of a facility list)"
+                )
             out.reports.append(rep)
             if merged is not None and not rep.failed:
                 merged = facilities.join_capabilities(merged, table, rep)
@@ -418,8 +428,16 @@ def validate_one(path, *, kind, fmt=None, municipalities=None, address_points=No
             return rep
         return areas.areas_from_files([path], municipalities)[1][0]
     if kind == "facilities":
-        if fmt == "capabilities":
-            return facilities.capabilities_from_file(path)[1]
+        if fmt == "capabilities" or (
+            fmt in (None, "generic") and facilities.capability_sheet(path)
+        ):
+            rep = facilities.capabilities_from_file(path)[1]
+            if fmt != "capabilities":
+                rep.warn(
+                    "read as a capability sheet joined on 事業所番号 (no name, service and "
+                    "location columns); import it with --capabilities or --format capabilities"
+                )
+            return rep
         points = addresses.load(address_points) if address_points is not None else None
         return facilities.facilities_from_file(
             path, fmt=fmt, municipalities=municipalities, address_points=points

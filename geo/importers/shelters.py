@@ -159,10 +159,10 @@ def shelters_from_file(path, *, municipalities=None):
             report.reject(row, m["name"], "", "no name")
             continue
         try:
-            lat = columns.parse_float(lats[pos]) if lats[pos] is not None else None
-            lon = columns.parse_float(lons[pos]) if lons[pos] is not None else None
-        except (ValueError, TypeError):
-            report.reject(row, m.get("lat", "geometry"), f"{lats[pos]},{lons[pos]}", "not a number")
+            lat = columns.parse_coordinate(lats[pos])[0] if lats[pos] is not None else None
+            lon = columns.parse_coordinate(lons[pos])[0] if lons[pos] is not None else None
+        except ValueError as exc:
+            report.reject(row, m.get("lat", "geometry"), f"{lats[pos]},{lons[pos]}", str(exc))
             continue
         problem = places.coordinate_problem(lat, lon)
         if problem:
