@@ -27,6 +27,11 @@ def run(args):
         "children_path": args.children,
         "address_points": args.address_points,
     }
+    from . import child_sources
+
+    stop = child_sources.before_import(args, files)  # --source lists; never replace silently
+    if stop is not None:
+        return stop
     given = [k for k, v in files.items() if v and k not in ("clip_roads",)]
     if not [k for k in given if k not in ("facility_formats", "hazard_layouts", "address_points")]:
         print(

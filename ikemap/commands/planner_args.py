@@ -60,6 +60,29 @@ def add(sub, commands, add_workspace):
     p.add_argument("--sites", help="CSV of sites (e.g. from `ikemap sites`): one row per site")
     p.add_argument("--out", help="CSV to write instead of printing")
 
+    p = sub.add_parser("reconcile", help=commands["reconcile"], description=commands["reconcile"])
+    add_workspace(p, required=False)
+    p.add_argument(
+        "--list",
+        action="append",
+        metavar="SOURCE=FILE",
+        help="a child list and the name of its source, e.g. nurses=hokenshi.csv (repeatable)",
+    )
+    p.add_argument("--out-dir", required=True, help="folder for the report and return files")
+    p.add_argument("--as-of", help="date ages are computed at from birth dates (YYYY-MM-DD)")
+    p.add_argument(
+        "--min-score",
+        type=float,
+        default=None,
+        help="lowest match score that links two records (default 0.75)",
+    )
+    p.add_argument(
+        "--write-register",
+        action="store_true",
+        help="also write the merged register into the workspace (layer children_register)",
+    )
+    _add_who(p, default_role="admin")
+
     p = sub.add_parser(
         "consultations", help=commands["consultations"], description=commands["consultations"]
     )
