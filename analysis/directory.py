@@ -84,8 +84,17 @@ def _layer(ctx, name, columns):
 
 
 def capability_rows(ctx):
-    """The ``facility_capabilities`` long table of the context (empty when there is none)."""
-    return _layer(ctx, "facility_capabilities", caps_io.LONG_COLUMNS)
+    """Known capability values of the context's facilities (long table).
+
+    The ``facility_capabilities`` layer, over values read from the facilities' ``extra`` column
+    (capability columns an importer kept from the source file); a stored value of the same
+    facility and capability wins. Empty when neither holds any.
+    """
+    key = ("directory", "rows", id(ctx.facilities))
+    if key not in ctx._cache:
+        stored = _layer(ctx, "facility_capabilities", caps_io.LONG_COLUMNS)
+        ctx._cache[key] = caps_io.merge(caps_io.from_extra(ctx.facilities), stored)
+    return ctx._cache[key]
 
 
 def coverage_rows(ctx):

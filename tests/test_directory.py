@@ -226,3 +226,23 @@ def test_nearby_filters_on_capabilities(ctx):
         needs={"visiting_nurse": ["pediatric_experience"]},
     )
     assert _ids(v) == ["V1"] and v["basis"].tolist() == ["confirmed"]
+
+
+def test_capabilities_kept_in_extra_are_read_and_stored_values_win():
+    layers = directory_world()
+    fac = layers["facilities"]
+    fac["extra"] = None
+    fac.loc[fac["facility_id"] == "N2", "extra"] = '{"看護師配置": "あり", "駐車場": "2"}'
+    fac.loc[fac["facility_id"] == "N1", "extra"] = '{"看護師配置": "なし"}'
+    c = context.from_layers(layers)
+    c.layers["facility_capabilities"] = pd.DataFrame(
+        [("N1", "nurse_on_site", "true", "survey.csv", "2025-04-01")],
+        columns=["facility_id", "capability", "value", "source", "source_date"],
+    )
+    status = dict(zip(c.facilities["facility_id"], directory.need_status(c, ["nurse_on_site"])))
+    assert status["N2"] == "confirmed"  # from the imported file's extra column
+    assert status["N1"] == "confirmed"  # the stored survey value wins over the file's なし
+    rows = directory.capability_sources(c, "N2")
+    assert rows[["capability", "value", "source"]].values.tolist() == [
+        ["nurse_on_site", "true", "test"]
+    ]

@@ -603,6 +603,76 @@ def from_facility_table(frame, table, report, *, source):
     return long
 
 
+def from_extra(facilities, *, report=None):
+    """Capability rows from the ``extra`` column (JSON of unmapped cells) of a facilities layer.
+
+    The facility importers keep every column they do not map in ``extra``; this reads the
+    capability columns among them (WAM's 利用可能な時間帯, a survey's 看護師配置 ...), with the
+    facility's ``source`` and ``source_date`` as provenance.
+
+    Parameters
+    ----------
+    facilities : pandas.DataFrame
+        ``facility_id``, ``extra`` (JSON text or dict per row, null when none), optional
+        ``source`` and ``source_date``.
+    report : ImportReport, optional
+        Gets the unknown columns and unreadable values (see :func:`from_table`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`LONG_COLUMNS`.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"facility_id": ["F1"], "source": ["WAM"], "source_date": [None],
+    ...                   "extra": ['{"送迎": "あり", "駐車場": "3"}']})
+    >>> from_extra(f)[["facility_id", "capability", "value", "source"]].values.tolist()
+    [['F1', 'transport', 'true', 'WAM']]
+    """
+    import json
+
+    empty = pd.DataFrame(columns=LONG_COLUMNS).astype(object)
+    if "extra" not in facilities.columns or not len(facilities):
+        return empty
+    parsed = []
+    for v in facilities["extra"]:
+        if isinstance(v, dict):
+            parsed.append(v)
+        elif v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip():
+            parsed.append({})
+        else:
+            try:
+                got = json.loads(v)
+            except ValueError:
+                got = {}
+            parsed.append(got if isinstance(got, dict) else {})
+    if not any(parsed):
+        return empty
+    table = pd.DataFrame(parsed, index=facilities.index).fillna("").astype(object)
+    out = []
+    sources = facilities["source"] if "source" in facilities else pd.Series(None, facilities.index)
+    dates = (
+        facilities["source_date"]
+        if "source_date" in facilities
+        else pd.Series(None, facilities.index)
+    )
+    mapping = header_map(table.columns)
+    groups = pd.DataFrame({"s": sources.astype(object), "d": dates.astype(object)}).fillna("")
+    for (src, date), sub in groups.groupby(["s", "d"], sort=False):
+        out.append(
+            from_table(
+                table.loc[sub.index],
+                ids=facilities.loc[sub.index, "facility_id"].astype(object),
+                source=src or None,
+                source_date=date or None,
+                report=report,
+                mapping=mapping,
+            )
+        )
+    return pd.concat(out, ignore_index=True).astype(object) if out else empty
+
+
 # ---------------------------------------------------------------------------------------------
 # storage
 
