@@ -432,3 +432,31 @@ def test_a_killed_writer_leaves_no_copy_and_the_next_write_cleans_up(tmp_path):
     with sqlite3.connect(path) as con:
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     assert not [t for t in tables if t.startswith(workspace.STAGING_PREFIX)]
+
+
+def test_failure_in_the_middle_of_a_write_leaves_the_layers_as_they_were(tmp_path, monkeypatch):
+    path = tmp_path / "w.gpkg"
+    workspace.write_layers(path, {"children": _kids(3)})
+    calls = []
+    real = workspace._write_one
+
+    def flaky(p, layer, frame, **kw):
+        calls.append(layer)
+        if len(calls) == 2:
+            raise OSError("disk full (simulated)")
+        return real(p, layer, frame, **kw)
+
+    monkeypatch.setattr(workspace, "_write_one", flaky)
+    frames = {
+        "metadata": pd.DataFrame({"key": ["a"], "value": ["1"]}),
+        "children": _kids(1, offset=50),
+    }
+    with pytest.raises(OSError, match="disk full"):
+        workspace.write_layers(path, frames, validate_schema=False)
+    assert calls == ["metadata", "children"]
+    assert workspace.layers(path) == ["children"]
+    assert workspace.read(path, "children")["child_id"].tolist() == ["c0", "c1", "c2"]
+    assert [p.name for p in tmp_path.iterdir()] == ["w.gpkg"]
+    import pyogrio
+
+    assert [n for n, _ in pyogrio.list_layers(path)] == ["children"]
