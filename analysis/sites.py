@@ -18,9 +18,27 @@ says which solver answered.
 Only children not covered today are demand: existing compatible facilities already within the
 threshold take a child out. Candidates are existing facilities of other services, road nodes in
 populated places (children's homes and DBSCAN clusters of uncovered children), or a user list;
-candidates inside a hazard zone at or above a chosen level are excluded. A new site is assumed
-to accept every care type and the service's default age range (the plan is to open a capable
-site), so a child counts if that age range fits.
+candidates inside a hazard zone at or above a chosen level are excluded.
+
+A new site declares the care it would accept, its age range and its capacity
+(:func:`site_defaults` when not given: every care code for a medical service of
+``data/service_types.csv`` (``medical = true``), else the commonest ``accepts`` of the
+workspace's facilities of the service; the service's age range; the median known capacity of the
+service's facilities, which the service table does not carry). A child counts for a site only
+if the site accepts every care it needs and its age.
+
+With ``capacitated=True`` the demand is every child in scope without a place today
+(:mod:`analysis.capacity`: no place left, out of reach, or only capacity-unknown facilities),
+and each chosen site takes at most its capacity (capacitated MCLP)::
+
+    maximise    sum_p w_i(p) z_p
+    subject to  sum_{p of child i} z_p <= 1
+                sum_{p of site j} z_p <= C_j x_j,   z_p <= x_j(p)
+                sum_j x_j <= k,   x_j in {0, 1},   0 <= z_p <= 1
+
+(for a fixed choice of sites the assignment is a bipartite b-matching, so ``z`` comes out whole).
+Above :data:`MILP_MAX_NNZ` pairs, or when HiGHS fails, the greedy fallback takes, k times, the
+site whose best ``C_j`` unplaced children weigh most. The output says which solver answered.
 """
 
 from __future__ import annotations
@@ -215,6 +233,175 @@ def _milp(d, c, n_demand, n_cand, w, k, time_limit_s):
     return chosen
 
 
+def capacitated_covering(
+    demand_idx,
+    cand_idx,
+    *,
+    n_demand,
+    n_cand,
+    weights,
+    k,
+    capacity,
+    time_s=None,
+    method="auto",
+    time_limit_s=None,
+):
+    """Choose up to ``k`` sites and place children in them, each site up to its capacity.
+
+    Parameters
+    ----------
+    demand_idx, cand_idx : array-like of int
+        Coverage pairs (child, candidate).
+    n_demand, n_cand : int
+        Sizes.
+    weights : array-like of float
+        Need weight per child.
+    k : int
+        Number of sites.
+    capacity : array-like of float
+        Places per candidate (whole numbers >= 0).
+    time_s : array-like of float, optional
+        Travel time per pair (breaks ties: nearer children first).
+    method : {"auto", "milp", "greedy"}
+        As :func:`maximal_covering`.
+
+    Returns
+    -------
+    chosen : list of (int, float)
+        ``(candidate, weight placed there)``, heaviest first.
+    placed_at : numpy.ndarray of int
+        Candidate each child is placed at (-1: none).
+    solver : str
+        ``"highs"`` or ``"greedy"``.
+
+    Examples
+    --------
+    Site 0 reaches children 0-2 but has 1 place; site 1 reaches 1-2 with 2 places. With one
+    site, site 1 places two children:
+
+    >>> ch, at, solver = capacitated_covering([0, 1, 2, 1, 2], [0, 0, 0, 1, 1], n_demand=3,
+    ...                                       n_cand=2, weights=[1, 1, 1], k=1, capacity=[1, 2])
+    >>> ch, at.tolist(), solver
+    ([(1, 2.0)], [-1, 1, 1], 'highs')
+    """
+    d = np.asarray(demand_idx, dtype=np.int64)
+    c = np.asarray(cand_idx, dtype=np.int64)
+    w = np.asarray(weights, dtype=float)
+    cap = np.floor(np.nan_to_num(np.asarray(capacity, dtype=float), nan=0.0)).astype(np.int64)
+    t = np.zeros(len(d)) if time_s is None else np.asarray(time_s, dtype=float)
+    k = int(min(k, n_cand))
+    placed_at = np.full(n_demand, -1, dtype=np.int64)
+    if k <= 0 or len(d) == 0:
+        return [], placed_at, "greedy" if method == "greedy" else "highs"
+    chosen, solver, z = None, "highs", None
+    if method == "milp" or (method == "auto" and len(d) <= MILP_MAX_NNZ):
+        sol = _milp_capacitated(d, c, n_demand, n_cand, w, k, cap, time_limit_s)
+        if sol is None:
+            logger.warning("HiGHS did not solve the capacitated problem; using the greedy one")
+        else:
+            chosen, z = sol
+    if chosen is None:
+        chosen, solver = _greedy_capacitated(d, c, n_demand, n_cand, w, k, cap, t), "greedy"
+    if z is not None:
+        # HiGHS's own assignment (whole for a fixed set of sites), checked against capacity
+        take = np.flatnonzero(z > 0.5)
+        placed_at[d[take]] = c[take]
+        over = np.bincount(c[take], minlength=n_cand) > cap
+        if over.any() or len(np.unique(d[take])) != len(take):
+            placed_at = _place(d, c, w, t, cap, chosen, n_demand)
+    else:
+        placed_at = _place(d, c, w, t, cap, chosen, n_demand)
+    gain = np.bincount(placed_at[placed_at >= 0], weights=w[placed_at >= 0], minlength=n_cand)
+    # a site that places nobody is not worth opening (HiGHS may leave x = 1 at no cost)
+    order = sorted((j for j in chosen if gain[j] > 0), key=lambda j: (-gain[j], j))
+    return [(int(j), float(gain[j])) for j in order], placed_at, solver
+
+
+def _place(d, c, w, t, cap, chosen, n_demand):
+    """Place children in the chosen sites up to capacity: heaviest first, then nearest."""
+    from . import capacity as capacity_
+
+    sel = np.isin(c, list(chosen))
+    caps = np.zeros(int(c.max()) + 1 if len(c) else 0)
+    caps[list(chosen)] = cap[list(chosen)]
+    res = capacity_.assign(
+        d[sel], c[sel], t[sel], n_children=n_demand, capacity=caps, order="need", weights=w
+    )
+    return res.facility
+
+
+def _greedy_capacitated(d, c, n_demand, n_cand, w, k, cap, t):
+    open_ = np.ones(n_demand, dtype=bool)
+    chosen = []
+    for _ in range(k):
+        best, best_gain, best_rows = -1, 0.0, None
+        live = open_[d]
+        dd, cc, tt = d[live], c[live], t[live]
+        order = np.lexsort((tt, -w[dd], cc))
+        dd, cc = dd[order], cc[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(cc)) + 1] if len(cc) else np.zeros(0, int)
+        ends = np.r_[starts[1:], len(cc)] if len(cc) else np.zeros(0, int)
+        for a, b in zip(starts, ends, strict=True):
+            j = int(cc[a])
+            if j in chosen or cap[j] <= 0:
+                continue
+            rows = dd[a : a + min(b - a, int(cap[j]))]
+            g = float(w[rows].sum())
+            if g > best_gain:
+                best, best_gain, best_rows = j, g, rows
+        if best < 0:
+            break
+        chosen.append(best)
+        open_[best_rows] = False
+    return chosen
+
+
+def _milp_capacitated(d, c, n_demand, n_cand, w, k, cap, time_limit_s):
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    rows = np.unique(d)
+    rmap = np.full(n_demand, -1, dtype=np.int64)
+    rmap[rows] = np.arange(len(rows))
+    m, n_p = len(rows), len(d)
+    nv = n_cand + n_p  # x_0..x_{n_cand-1}, z_0..z_{n_p-1}
+    cost = np.concatenate([np.zeros(n_cand), -w[d]])
+    zcol = n_cand + np.arange(n_p)
+    one_each = sparse.csr_matrix((np.ones(n_p), (rmap[d], zcol)), shape=(m, nv))
+    site_cap = sparse.csr_matrix(
+        (
+            np.r_[np.ones(n_p), -cap.astype(float)],
+            (np.r_[c, np.arange(n_cand)], np.r_[zcol, np.arange(n_cand)]),
+        ),
+        shape=(n_cand, nv),
+    )
+    link = sparse.csr_matrix(
+        (
+            np.r_[np.ones(n_p), -np.ones(n_p)],
+            (np.r_[np.arange(n_p), np.arange(n_p)], np.r_[zcol, c]),
+        ),
+        shape=(n_p, nv),
+    )
+    card = sparse.csr_matrix(
+        (np.ones(n_cand), (np.zeros(n_cand, int), np.arange(n_cand))), shape=(1, nv)
+    )
+    res = milp(
+        cost,
+        constraints=[
+            LinearConstraint(one_each, -np.inf, 1.0),
+            LinearConstraint(site_cap, -np.inf, 0.0),
+            LinearConstraint(link, -np.inf, 0.0),
+            LinearConstraint(card, 0, k),
+        ],
+        integrality=np.r_[np.ones(n_cand), np.zeros(n_p)],
+        bounds=Bounds(0, 1),
+        options={"time_limit": time_limit_s or MILP_TIME_LIMIT_S, "disp": False},
+    )
+    if res.x is None or res.status not in (0, 1):
+        return None
+    return [int(j) for j in np.flatnonzero(res.x[:n_cand] > 0.5)], res.x[n_cand:]
+
+
 def clusters(x, y, *, eps_m=3000.0, min_samples=3):
     """Cluster points (metric coordinates) with DBSCAN; ``-1`` marks noise.
 
@@ -320,6 +507,12 @@ def suggest(
     method="auto",
     eps_m=3000.0,
     min_samples=3,
+    accepts=None,
+    capacity=None,
+    age_min=None,
+    age_max=None,
+    capacitated=False,
+    order="travel_time",
 ):
     """Suggest ``k`` new sites of ``service`` that newly cover the most need-weighted children.
 
@@ -340,13 +533,30 @@ def suggest(
         Coverage threshold (default: the service's).
     method : {"auto", "milp", "greedy"}
         Solver (see :func:`maximal_covering`).
+    accepts : list of str, optional
+        Care codes a new site would accept (default :func:`site_defaults`).
+    capacity : float, optional
+        Places of a new site (default :func:`site_defaults`; unknown when the workspace has no
+        known capacity of the service, then ``capacitated`` cannot be used).
+    age_min, age_max : float, optional
+        Age range of a new site (default the service's).
+    capacitated : bool, default False
+        Demand = children without a place today; each site takes at most ``capacity`` children
+        (capacitated MCLP). Otherwise demand = children out of reach, sites without limit.
+    order : {"travel_time", "need"}
+        Order of today's capacity assignment (``capacitated`` only).
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per chosen site in pick order: ``rank, candidate_id, source, name, node_id,
         service, newly_covered, newly_covered_weight, cumulative_covered, solver,
-        uncovered_before`` and the site point (its road node).
+        uncovered_before, capacitated, site_capacity, site_accepts, site_age_min,
+        site_age_max, placed_before, placed_after`` and the site point (its road node).
+        ``newly_covered`` counts children newly placed when ``capacitated``;
+        ``placed_before``/``placed_after`` are children of the service with a place, without
+        and with the chosen sites (capacity-aware, ``order``). ``attrs["defaults"]`` says which
+        site attributes came from :func:`site_defaults`.
 
     Examples
     --------
@@ -361,9 +571,27 @@ def suggest(
     thr_s = coverage.thresholds_s([service], {service: threshold_min} if threshold_min else None)[
         service
     ]
+    from . import capacity as capacity_
+
     sp = coverage.service_pass(ctx, service, threshold_s=thr_s)
     summ = coverage.summary(sp)
-    unc = sp.children[~summ["covered"].to_numpy()]
+    site = site_defaults(ctx, service)
+    given = {"accepts": accepts, "capacity": capacity, "age_min": age_min, "age_max": age_max}
+    defaulted = sorted(key for key, v in given.items() if v is None)
+    site.update({key: v for key, v in given.items() if v is not None})
+    if site["accepts"] is not None:
+        site["accepts"] = sorted(set(site["accepts"]))
+    today = capacity_.for_pass(ctx, sp, order=order)
+    if capacitated:
+        if site["capacity"] is None or not np.isfinite(float(site["capacity"])):
+            msg = (
+                f"capacitated siting of {service} needs a capacity per new site: the workspace "
+                "has no known capacity of this service; give capacity=N."
+            )
+            raise ValueError(msg)
+        unc = sp.children[today.status != capacity_.PLACED]
+    else:
+        unc = sp.children[~summ["covered"].to_numpy()]
     if candidates is None:
         cand = candidates_auto(
             ctx, service=service, uncovered_idx=unc, eps_m=eps_m, min_samples=min_samples
@@ -393,11 +621,21 @@ def suggest(
         "cumulative_covered",
         "solver",
         "uncovered_before",
+        "capacitated",
+        "site_capacity",
+        "site_accepts",
+        "site_age_min",
+        "site_age_max",
+        "placed_before",
+        "placed_after",
     ]
+    placed_before = int((today.status == capacity_.PLACED).sum())
     if len(unc) == 0 or len(cand) == 0:
-        return gpd.GeoDataFrame(
+        empty = gpd.GeoDataFrame(
             pd.DataFrame(columns=columns), geometry=gpd.GeoSeries([], crs="EPSG:4326")
         )
+        empty.attrs["defaults"] = defaulted
+        return empty
     # one search bounded by the threshold from each uncovered child's home (they are few)
     d = coverage.direction(service)
     cnode = cand["node"].to_numpy(dtype=np.int64)
@@ -414,18 +652,43 @@ def suggest(
         tt.append(door[hit])
     d_idx = np.concatenate(di) if di else np.zeros(0, np.int64)
     c_idx = np.concatenate(ci) if ci else np.zeros(0, np.int64)
-    # a new site takes the service's default age range
-    scope = coverage.in_scope(kids["age"].iloc[unc].tolist(), service)
-    ok = scope[d_idx]
-    d_idx, c_idx = d_idx[ok], c_idx[ok]
-    chosen, solver = maximal_covering(
-        d_idx, c_idx, n_demand=len(unc), n_cand=len(cand), weights=weights, k=k, method=method
-    )
+    t_idx = np.concatenate(tt) if tt else np.zeros(0)
+    # a new site takes the children whose care and age it accepts (its declared profile)
+    comp = coverage.compatibility(
+        kids["care"].iloc[unc].tolist(),
+        kids["age"].iloc[unc].tolist(),
+        [site["accepts"]],
+        [site["age_min"]],
+        [site["age_max"]],
+    )[:, 0]
+    ok = comp[d_idx] > 0
+    d_idx, c_idx, t_idx = d_idx[ok], c_idx[ok], t_idx[ok]
+    placed_at = None
+    if capacitated:
+        chosen, placed_at, solver = capacitated_covering(
+            d_idx,
+            c_idx,
+            n_demand=len(unc),
+            n_cand=len(cand),
+            weights=weights,
+            k=k,
+            capacity=np.full(len(cand), float(site["capacity"])),
+            time_s=t_idx,
+            method=method,
+        )
+    else:
+        chosen, solver = maximal_covering(
+            d_idx, c_idx, n_demand=len(unc), n_cand=len(cand), weights=weights, k=k, method=method
+        )
+    placed_after = _placed_after(ctx, service, thr_s, cand, chosen, site, order)
     covered = np.zeros(len(unc), dtype=bool)
     rows = []
     for rank, (j, gain) in enumerate(chosen, start=1):
-        new = np.unique(d_idx[(c_idx == j)])
-        new = new[~covered[new]]
+        if placed_at is not None:
+            new = np.flatnonzero(placed_at == j)
+        else:
+            new = np.unique(d_idx[(c_idx == j)])
+            new = new[~covered[new]]
         covered[new] = True
         nd = int(cand["node"].iloc[j])
         rows.append(
@@ -441,6 +704,13 @@ def suggest(
                 "cumulative_covered": int(covered.sum()),
                 "solver": solver,
                 "uncovered_before": len(unc),
+                "capacitated": bool(capacitated),
+                "site_capacity": np.nan if site["capacity"] is None else float(site["capacity"]),
+                "site_accepts": ",".join(site["accepts"]) if site["accepts"] is not None else "",
+                "site_age_min": site["age_min"],
+                "site_age_max": site["age_max"],
+                "placed_before": placed_before,
+                "placed_after": placed_after,
                 "_lon": float(net.lon[nd]),
                 "_lat": float(net.lat[nd]),
             }
@@ -456,26 +726,133 @@ def suggest(
         solver,
         len(cand),
     )
-    return gpd.GeoDataFrame(out, geometry=geom, crs="EPSG:4326")
+    res = gpd.GeoDataFrame(out, geometry=geom, crs="EPSG:4326")
+    res.attrs["defaults"] = defaulted
+    return res
 
 
-def what_if(ctx, new_sites, *, area_kind=None, role="planner", services=None, thresholds=None):
-    """Add facilities and recompute coverage and gaps (before and after).
+def site_defaults(ctx, service):
+    """The profile of a new site of ``service`` when the planner declares none.
+
+    ``accepts``: every care code (data/care_types.csv) for a medical service of
+    data/service_types.csv, else the commonest known ``accepts`` among the workspace's
+    facilities of the service (``[]`` when none is known); ``age_min``/``age_max``: the
+    service's range; ``capacity``: the median known capacity of the service's facilities
+    (``None`` when none is known: data/service_types.csv carries no capacity).
+
+    Examples
+    --------
+    >>> site_defaults(ctx, "short_stay_medical")  # doctest: +SKIP
+    {'accepts': ['catheterization', ...], 'capacity': 6.0, 'age_min': 0.0, 'age_max': nan}
+    """
+    from geo import codes
+
+    from .coverage import _float
+
+    st = codes.service_types()
+    row = st.loc[service] if service in st.index else None
+    medical = row is not None and str(row.get("medical")).strip().lower() in ("true", "1")
+    fac = ctx.facilities
+    mine = fac[fac["service"] == service] if len(fac) else fac
+    if medical:
+        accepts = sorted(codes.valid("care_types"))
+    else:
+        known = [tuple(sorted(a)) for a in mine.get("accepts", []) if isinstance(a, list)]
+        accepts = list(pd.Series(known).value_counts().index[0]) if known else []
+    cap = pd.to_numeric(mine["capacity"], errors="coerce") if len(mine) else pd.Series([])
+    return {
+        "accepts": accepts,
+        "capacity": float(cap.median()) if cap.notna().any() else None,
+        "age_min": _float(row.get("age_min")) if row is not None else np.nan,
+        "age_max": _float(row.get("age_max")) if row is not None else np.nan,
+    }
+
+
+def _placed_after(ctx, service, thr_s, cand, chosen, site, order):
+    """Children of ``service`` with a place once the chosen candidates are open."""
+    import geopandas as gpd
+
+    from . import capacity as capacity_
+    from . import coverage
+
+    if not chosen:
+        sp = coverage.service_pass(ctx, service, threshold_s=thr_s)
+        return int((capacity_.for_pass(ctx, sp, order=order).status == capacity_.PLACED).sum())
+    net = ctx.net
+    nodes = cand["node"].to_numpy()[[j for j, _ in chosen]]
+    new = gpd.GeoDataFrame(
+        {
+            "facility_id": [f"new:{cand['candidate_id'].iloc[j]}" for j, _ in chosen],
+            "name": [str(cand["name"].iloc[j]) for j, _ in chosen],
+            "service": service,
+            "capacity": pd.array(
+                [None if site["capacity"] is None else site["capacity"]] * len(chosen),
+                dtype="Float64",
+            ),
+            "accepts": [site["accepts"]] * len(chosen),
+            "age_min": site["age_min"],
+            "age_max": site["age_max"],
+        },
+        geometry=gpd.points_from_xy(net.lon[nodes], net.lat[nodes]),
+        crs="EPSG:4326",
+    )
+    after = ctx.with_facilities(new)
+    sp = coverage.service_pass(after, service, threshold_s=thr_s)
+    return int((capacity_.for_pass(after, sp, order=order).status == capacity_.PLACED).sum())
+
+
+def what_if(
+    ctx,
+    new_sites,
+    *,
+    area_kind=None,
+    role="planner",
+    services=None,
+    thresholds=None,
+    order="travel_time",
+    fill_defaults=False,
+):
+    """Add facilities and recompute coverage, places and gaps (before and after).
 
     Parameters
     ----------
     new_sites : geopandas.GeoDataFrame
         New facilities (``facility_id``, ``service``, optional ``capacity``/``accepts``/ages;
-        unknown ``accepts`` stays unknown, so their coverage is only *possible*).
+        unknown ``accepts`` stays unknown, so their coverage is only *possible*; unknown
+        ``capacity`` stays unknown, so the children they alone reach are ``unknown``, not
+        placed).
+    order : {"travel_time", "need"}
+        Capacity assignment order (:mod:`analysis.capacity`).
+    fill_defaults : bool, default False
+        Fill a new site's missing ``accepts``/``capacity``/ages from :func:`site_defaults`.
 
     Returns
     -------
     dict
         ``context`` (the new context), ``child_access`` (after), ``area_gaps_before``,
-        ``area_gaps_after`` and ``summary`` (covered children per service, before/after).
+        ``area_gaps_after`` and ``summary`` per service: ``covered_before, covered_after,
+        gain`` (within reach) and ``placed_before, placed_after, placed_gain`` (with a place),
+        ``capacity_unknown_after`` (children only capacity-unknown facilities reach).
+
+    Examples
+    --------
+    >>> r = what_if(ctx, new)  # doctest: +SKIP
+    >>> r["summary"]  # doctest: +SKIP
     """
+    from . import capacity as capacity_
     from . import coverage, gaps
 
+    new_sites = new_sites.copy()
+    if fill_defaults:
+        for svc, idx in new_sites.groupby("service").groups.items():
+            prof = site_defaults(ctx, svc)
+            for col in ("accepts", "capacity", "age_min", "age_max"):
+                if col not in new_sites.columns:
+                    new_sites[col] = None
+                for i in idx:
+                    v = new_sites.at[i, col]
+                    if v is None or (not isinstance(v, list) and pd.isna(v)):
+                        new_sites.at[i, col] = prof[col]
     after_ctx = ctx.with_facilities(new_sites)
     services = services or sorted(set(new_sites["service"]))
     before = coverage.child_access(ctx, services=services, thresholds=thresholds)
@@ -484,8 +861,23 @@ def what_if(ctx, new_sites, *, area_kind=None, role="planner", services=None, th
     def _count(ca):
         return ca[ca["rank"] == 1].groupby("service")["covered"].sum()
 
+    def _placed(c):
+        thr = coverage.thresholds_s(services, thresholds)
+        out = {}
+        for s in services:
+            sp = coverage.service_pass(c, s, threshold_s=thr[s])
+            st_ = capacity_.for_pass(c, sp, order=order).status
+            out[s] = ((st_ == capacity_.PLACED).sum(), (st_ == capacity_.UNKNOWN).sum())
+        return out
+
+    pb, pa = _placed(ctx), _placed(after_ctx)
     summ = pd.DataFrame({"covered_before": _count(before), "covered_after": _count(after)})
+    summ = summ.reindex(services)
     summ["gain"] = summ["covered_after"] - summ["covered_before"]
+    summ["placed_before"] = [pb[s][0] for s in summ.index]
+    summ["placed_after"] = [pa[s][0] for s in summ.index]
+    summ["placed_gain"] = summ["placed_after"] - summ["placed_before"]
+    summ["capacity_unknown_after"] = [pa[s][1] for s in summ.index]
     return {
         "context": after_ctx,
         "child_access": after,
