@@ -615,8 +615,8 @@ def frame(data, lang="ja", *, municipalities=None, hide=(), keep_codes=()):
             names = dict(municipalities)
             out[c] = [names.get(v, v) if v is not None else "—" for v in col]
             out = out.rename(columns={c: "municipality"})
-        elif col.dtype == object:
+        elif col.dtype == object or isinstance(col.dtype, pd.StringDtype):
             out[c] = ["—" if v is None or (not isinstance(v, list | tuple) and _isna(v))
-                      else ("、".join(map(str, v)) if isinstance(v, list | tuple) else v)
+                      else ("、".join(map(str, v)) if isinstance(v, list | tuple) else str(v))
                       for v in col]  # fmt: skip
     return columns(out, lang)

@@ -1,89 +1,131 @@
-"""防災: hazard zones, children at risk (power, triage), shelters, flooded minutes, call list."""
+"""防災: one disaster at a time: children at risk (power, isolation), shelters, calls, report."""
 
 from __future__ import annotations
 
+import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis import privacy
-from ui import common, labels, maps
+import gate
+from analysis import evacuation
+from geo import workspace
+from ui import common, labels, maps, print_views
 
 lang = common.lang()
 st.header(common.t("disaster_head"))
 lay = common.layers()
 areas = lay["areas"]
+munis = lay["municipalities"]
+muni_names = dict(zip(munis["code"], munis["name"], strict=True))
 hazards = lay.get("hazards")
-types = list(dict.fromkeys(hazards["hazard_type"])) if hazards is not None and len(hazards) else []
+present_types = set(hazards["hazard_type"]) if hazards is not None and len(hazards) else set()
+region = workspace.metadata(common.workspace_path()).get("region")
+individual = maps.can_see_children(common.role())
+
+#: The disasters the officer plans for: (label id, hazard type of the zones, triage rows).
+DISASTERS = {
+    "flood": ("dis_flood", "flood", "flood"),
+    "landslide": ("dis_landslide", "landslide", "landslide"),
+    "tsunami": ("dis_tsunami", "tsunami", "tsunami"),
+    "quake_power": ("dis_quake_power", None, "earthquake_power_outage"),
+    "quake_power_water": ("dis_quake_power_water", None, "earthquake_power_water_outage"),
+}
+choices = [k for k, v in DISASTERS.items() if v[1] is None or v[1] in present_types]
 
 with st.form("disaster_form"):
     c1, c2 = st.columns(2)
-    htype = c1.selectbox(
-        common.t("hazard_type"),
-        [None, *types],
-        key="dis_type",
-        format_func=lambda v: (
-            common.t("all_types") if v is None else labels.code_label("hazard", v, lang)
-        ),
+    which = c1.selectbox(
+        common.t("disaster_type"),
+        choices,
+        format_func=lambda k: common.t(DISASTERS[k][0]),
+        key="dis_which",
     )
-    levels = sorted({int(v) for v in hazards["level"]}) if types else [1]
+    htype = DISASTERS[which][1]
+    level_type = htype or "flood"
+    levels = (
+        sorted({int(v) for v in hazards.loc[hazards["hazard_type"] == level_type, "level"]})
+        if hazards is not None and len(hazards)
+        else [evacuation.DEFAULT_HAZARD_LEVEL]
+    ) or [evacuation.DEFAULT_HAZARD_LEVEL]
+    default = evacuation.DEFAULT_HAZARD_LEVEL
     level = c2.select_slider(
         common.t("hazard_level"),
         options=levels,
-        value=levels[min(1, len(levels) - 1)],
+        value=default if default in levels else levels[0],
+        format_func=lambda v: f"{v}: {labels.hazard_level_label(level_type, v, lang)}",
         key="dis_level",
     )
-    st.form_submit_button(common.t("run"))
+    st.form_submit_button(common.t("run"), type="primary")
+st.caption(common.t("level_meaning", text=labels.hazard_level_label(level_type, level, lang)))
 
-evacuation = common.analysis_module("evacuation")
-ctx = common.context() if evacuation is not None else None
-m = maps.base_map(bounds=areas.total_bounds, basemap=common.basemap())
-maps.add_boundaries(m, lay.get("municipalities"), areas, lang=lang, area_kind=areas["kind"].iloc[0])
-maps.add_hazards(
-    m, hazards, lang=lang, hazard_types=None if htype is None else [htype], min_level=level
-)
-maps.add_roads(m, lay.get("roads_edges"), lang=lang)
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _evacuation(_ctx, path, stamp, htype, disaster, level):
+    return evacuation.evacuation(_ctx, hazard_level=level, hazard_type=htype, disaster=disaster)
+
+
+ctx = common.context()
 result = None
 if ctx is not None:
+    path = common.workspace_path()
     with st.spinner(common.t("computing")):
-        result = evacuation.evacuation(ctx, hazard_level=level, hazard_type=htype)
-    # the children to call: those in a zone, and those whose roads flood shut
-    keep = result["exposed"].fillna(False).astype(bool) | result["isolated"].fillna(False).astype(
-        bool
-    )
+        result = _evacuation(
+            ctx, str(path), path.stat().st_mtime, htype, DISASTERS[which][2], level
+        )
+    exposed = result["exposed"].fillna(False).astype(bool)
+    isolated = result["isolated"].fillna(False).astype(bool)
+    power = result["power_dependent"].fillna(False).astype(bool)
+    # who to call: in a zone or cut off; after an earthquake every child, power-dependent first
+    keep = (exposed | isolated) if htype is not None else pd.Series(True, index=result.index)
     result = result[keep.to_numpy()]
+
+m = maps.base_map(bounds=areas.total_bounds, basemap=common.basemap())
+maps.add_boundaries(m, munis, areas, lang=lang, area_kind=areas["kind"].iloc[0])
+maps.add_hazards(m, hazards, lang=lang, hazard_types=[htype] if htype else [], min_level=level)
+maps.add_roads(m, lay.get("roads_edges"), lang=lang)
+calls = None
 if result is not None:
-    # Figures come from what this role may see: its own scope for individual roles, suppressed
-    # counts (「<10」) for the others. The library gate decides, not this page.
-    individual = maps.can_see_children(common.role())
-    base = common.for_role(result, what="evacuation list") if individual else result
-    figures = pd.DataFrame(
-        {
-            "in_zone": [int(base["exposed"].fillna(False).astype(bool).sum())],
-            "power_dep": [int(base["power_dependent"].fillna(False).astype(bool).sum())],
-            "isolated_n": [int(base["isolated"].fillna(False).astype(bool).sum())],
-        }
-    )
-    if not individual:
-        figures = privacy.display(
-            common.for_role(figures, what="evacuation figures", count_columns=list(figures))
-        )
-    for col, key in zip(st.columns(3), figures.columns, strict=True):
-        col.metric(common.t(key), figures[key].iloc[0])
-    shelter_col = next((c for c in ("shelter_id", "best_shelter_id") if c in result.columns), None)
+    raw = {
+        "in_zone": int(result["exposed"].fillna(False).astype(bool).sum()),
+        "power_dep": int(result["power_dependent"].fillna(False).astype(bool).sum()),
+        "isolated_n": int(result["isolated"].fillna(False).astype(bool).sum()),
+        "no_plan": int((~result["has_evac_plan"].fillna(False).astype(bool)).sum()),
+    }
     if individual:
-        shown = base
-        isolated = (
-            shown.loc[shown["isolated"].astype(bool), "child_id"] if "isolated" in shown else []
-        )
+        # the officer's own scope, as they see it (the view of the call list is audited once)
+        calls = common.for_role(result, what=f"evacuation call list ({which})")
+        raw = {
+            "in_zone": int(calls["exposed"].fillna(False).astype(bool).sum()),
+            "power_dep": int(calls["power_dependent"].fillna(False).astype(bool).sum()),
+            "isolated_n": int(calls["isolated"].fillna(False).astype(bool).sum()),
+            "no_plan": int((~calls["has_evac_plan"].fillna(False).astype(bool)).sum()),
+        }
+    for col, (key, value) in zip(st.columns(4), raw.items(), strict=True):
+        common.show_metric(col, common.t(key), value, what=f"evacuation figure {key}")
+    if individual:
+        hot = calls.loc[calls["isolated"].fillna(False).astype(bool), "child_id"].tolist()
+        if len(calls):
+            maps.fit_to(m, calls.geometry.y.tolist(), calls.geometry.x.tolist())
         maps.add_children(
             m,
-            lay["children"][lay["children"]["child_id"].isin(shown["child_id"])],
+            lay["children"][lay["children"]["child_id"].isin(calls["child_id"])],
             role=common.role(),
             lang=lang,
-            highlight=list(isolated),
+            highlight=hot,
+        )
+        m.add_child(
+            maps.Legend(
+                common.t("legend_children"),
+                [
+                    ("#d32f2f", common.t("legend_power")),
+                    ("#1976d2", common.t("legend_other")),
+                    ("#ffffff;outline:3px solid #b71c1c", common.t("legend_isolated")),
+                ],
+                position="topright",
+            )
         )
     else:
-        shown = None
         maps.add_children(
             m,
             lay["children"][lay["children"]["child_id"].isin(result["child_id"])],
@@ -92,32 +134,156 @@ if result is not None:
             area_kind=areas["kind"].iloc[0],
             lang=lang,
         )
-    highlight = result[shelter_col].dropna().unique().tolist() if shelter_col else None
-    maps.add_shelters(m, lay.get("shelters"), lang=lang, highlight=highlight)
+    best = result["shelter_id"].dropna().unique().tolist() if "shelter_id" in result else None
+    shelters = lay.get("shelters")
+    if shelters is not None and best:  # the shelters the call list sends children to
+        shelters = shelters[shelters["shelter_id"].isin(best)]
+    maps.add_shelters(m, shelters, lang=lang)
 else:
     maps.add_shelters(m, lay.get("shelters"), lang=lang)
-    shown = None
 common.show_map(maps.finish(m), key="disaster_map", height=540)
 
-if shown is not None:
-    st.subheader(common.t("call_list"))
-    if "triage_rank" in shown.columns:
-        shown = shown.sort_values("triage_rank")
-    common.table(shown)
-    common.downloads(shown, "call_list", key="dl_calls")
-    if {"minutes_normal", "minutes_hazard"} <= set(shown.columns):
-        import altair as alt
+CALL_COLUMNS = [
+    "triage_rank", "child_id", "municipality_code", "age", "care", "mobility", "power_dependent",
+    "has_evac_plan", "hazard_type", "hazard_label", "depth_min_m", "depth_max_m", "cut_off_ja",
+    "isolated", "shelter_name", "shelter_kind", "shelter_has_power", "minutes_normal",
+    "minutes_hazard", "hazard_reason", "reason",
+]  # fmt: skip
 
+if calls is not None:
+    st.subheader(common.t("call_list"))
+    st.caption(common.t("isolated_note"))
+    shown = calls.sort_values("triage_rank")
+    cols = [c for c in CALL_COLUMNS if c in shown.columns]
+    table = shown[cols].copy()
+    for c in ("minutes_normal", "minutes_hazard"):
+        if c in table:
+            table[c] = table[c].round(1)
+    view = labels.frame(table.drop(columns=["municipality_code"]), lang)
+    view.insert(
+        3, common.t("n_municipalities"), [muni_names.get(c, c) for c in table["municipality_code"]]
+    )
+    st.dataframe(view, hide_index=True, width="stretch", height=380)
+    # the download keeps child_id and municipality_code (the gate reads them: scope, audit)
+    dl = shown[[*cols, "geometry"]].copy()
+    dl.insert(3, "municipality", [muni_names.get(c, c) for c in dl["municipality_code"]])
+    dl["care"] = [labels.codes_text(v, "care", lang) for v in dl["care"]]
+    common.downloads(dl, f"call_list_{which}", key="dl_calls", what=f"call list ({which})")
+    html = print_views.call_list(
+        table,
+        disaster=common.t(DISASTERS[which][0]),
+        region=region,
+        lang=lang,
+        municipalities=muni_names,
+        sources=print_views.sources_table(lay, lang),
+        note=common.t("level_meaning", text=labels.hazard_level_label(level_type, level, lang)),
+    )
+    st.download_button(
+        common.t("download_print"),
+        data=html.encode("utf-8"),
+        file_name=f"call_list_{which}.html",
+        mime="text/html",
+        key="dl_calls_print",
+        on_click="ignore",
+    )
+
+    # minutes to the shelter, normal vs. this disaster: unreachable plotted on the top line
+    if {"minutes_normal", "minutes_hazard"} <= set(shown.columns) and len(shown):
+        st.subheader(common.t("chart_children"))
+        chart = pd.DataFrame(
+            {
+                "child_id": shown["child_id"].to_numpy(),
+                "normal": shown["minutes_normal"].astype(float).round(1).to_numpy(),
+                "hazard": shown["minutes_hazard"].astype(float).round(1).to_numpy(),
+            }
+        )
+        status = np.where(
+            shown["isolated"].fillna(False).astype(bool),
+            common.t("isolated"),
+            np.where(
+                shown["power_dependent"].fillna(False).astype(bool),
+                common.t("legend_power"),
+                common.t("legend_other"),
+            ),
+        )
+        chart["status"] = status
+        top = float(np.nanmax([chart["normal"].max(), chart["hazard"].max(), 10.0])) * 1.1
+        chart["y"] = chart["hazard"].fillna(top)
+        chart["hazard_text"] = [
+            common.t("unreachable") if pd.isna(v) else f"{v:.1f}" for v in chart["hazard"]
+        ]
         st.altair_chart(
-            alt.Chart(shown.drop(columns="geometry", errors="ignore"))
-            .mark_circle(size=60)
+            alt.Chart(chart.dropna(subset=["normal"]))
+            .mark_circle(size=70, opacity=0.8)
             .encode(
-                x=alt.X("minutes_normal:Q", title=common.t("minutes_normal")),
-                y=alt.Y("minutes_hazard:Q", title=common.t("minutes_flooded")),
-                color=alt.Color("isolated:N", title=common.t("isolated")),
-                tooltip=["child_id", "minutes_normal", "minutes_hazard"],
+                x=alt.X("normal:Q", title=common.t("minutes_normal")),
+                y=alt.Y(
+                    "y:Q",
+                    title=common.t("minutes_flooded") + f"（{common.t('unreachable')}: {top:.0f}）",
+                ),
+                color=alt.Color(
+                    "status:N",
+                    title=common.t("legend_children"),
+                    scale=alt.Scale(
+                        domain=[
+                            common.t("isolated"),
+                            common.t("legend_power"),
+                            common.t("legend_other"),
+                        ],
+                        range=["#b71c1c", "#ef6c00", "#1976d2"],
+                    ),
+                ),
+                tooltip=[
+                    alt.Tooltip("child_id:N", title=labels.column("child_id", lang)),
+                    alt.Tooltip("normal:Q", title=common.t("minutes_normal")),
+                    alt.Tooltip("hazard_text:N", title=common.t("minutes_flooded")),
+                    alt.Tooltip("status:N", title=common.t("legend_children")),
+                ],
             ),
             width="stretch",
         )
+
+    no_plan = calls[~calls["has_evac_plan"].fillna(False).astype(bool)].sort_values("triage_rank")
+    with st.expander(f"{common.t('no_plan_list')}（{len(no_plan)}）"):
+        npl = no_plan[[c for c in ("triage_rank", "child_id", "municipality_code", "age", "care",
+                                   "mobility", "power_dependent", "hazard_type", "hazard_label")
+                       if c in no_plan.columns]]  # fmt: skip
+        st.dataframe(
+            labels.frame(npl, lang, municipalities=muni_names), hide_index=True, width="stretch"
+        )
+        common.downloads(
+            no_plan[[*npl.columns, "geometry"]],
+            f"no_plan_{which}",
+            key="dl_noplan",
+            what="no-plan list",
+        )
 elif result is not None:
     st.info(common.t("layer_children_agg"))
+
+# ward / municipality report: children per hazard type and without a plan (aggregates)
+if ctx is not None:
+    st.subheader(common.t("ward_report"))
+    with st.spinner(common.t("computing")):
+        summary = evacuation.hazard_summary(ctx, by="municipality", role="admin")
+    types = [t for t in summary.columns if f"{t}_mapped" in summary.columns]
+    counts = ["children", *types, "no_plan", "no_plan_exposed"]
+    raw = summary[["unit", "name", *counts]].rename(columns={"unit": "municipality_code"})
+    shown_sum = common.for_role(raw, what="hazard summary per municipality", count_columns=counts)
+    text = gate.display(shown_sum, lang=lang)
+    for t_ in types:  # a hazard type with no map over a unit: 「地図なし」, not 0
+        mapped = summary.set_index("unit")[f"{t_}_mapped"]
+        text[t_] = [
+            v if mapped.get(u, True) else ("地図なし" if lang == "ja" else "no map")
+            for u, v in zip(text["municipality_code"], text[t_], strict=True)
+        ]
+    text = text.drop(columns=["municipality_code"]).rename(
+        columns={t_: labels.code_label("hazard", t_, lang) for t_ in types}
+        | {
+            "name": labels.column("municipality", lang),
+            "no_plan_exposed": ("うち区域内" if lang == "ja" else "of which in a zone"),
+        }
+    )
+    st.dataframe(labels.columns(text, lang), hide_index=True, width="stretch")
+    common.downloads(
+        raw, "hazard_summary", key="dl_summary", what="hazard summary", count_columns=counts
+    )
