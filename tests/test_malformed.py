@@ -457,3 +457,23 @@ def test_areas_replace_only_the_kinds_in_the_file(tmp_path, ws, capsys):
     args = ["import", "--workspace", str(ws), "--areas", str(path), "--replace-all-areas"]
     assert cli.main(args) == 0
     assert sorted(workspace.read(ws, "areas")["kind"]) == ["障害保健福祉圏域"] * 2
+
+
+# ---------------------------------------------------------------------------------------------
+# the app's upload goes through the same path
+
+
+def test_upload_is_staged_safely_validated_and_removed(tmp_path, monkeypatch):
+    import tempfile
+
+    from geo.importers import validate_upload
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    text = KIDS + "c1,4,suction,35.70,139.42\nc2,inf,suction,35.70,139.42\n"
+    rep = validate_upload("../../kids.csv", text.encode(), kind="children")
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_rejected) == (2, 1, 1)
+    assert rep.name == "kids.csv"
+    _has(rep, 3, "age", "not a whole number")
+    assert list(tmp_path.iterdir()) == []
+    rep = validate_upload("kids.csv", b"MZ\x90\x00binary", kind="children")
+    _error(rep, "an executable")

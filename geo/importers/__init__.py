@@ -12,6 +12,6 @@ file, row, field, value and reason.
 from __future__ import annotations
 
 from . import reading as reading
-from .report import ImportReport, Rejection, validate_file
+from .report import ImportReport, Rejection, validate_file, validate_upload
 
-__all__ = ["ImportReport", "Rejection", "validate_file", "reading"]
+__all__ = ["ImportReport", "Rejection", "validate_file", "validate_upload", "reading"]

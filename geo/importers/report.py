@@ -276,6 +276,56 @@ def validate_file(path, *, kind, fmt=None, workspace_path=None, address_points=N
     )
 
 
+def validate_upload(name, data, *, kind, fmt=None, workspace_path=None, address_points=None):
+    """Validate an uploaded file (the app's データ page) through the same intake path as the CLI.
+
+    The upload is checked (size, extension, magic bytes, zip members) and staged under a safe
+    name in a private temporary folder by :func:`geo.safe_io.stage_upload`, run through
+    :func:`validate_file`, and the folder is removed before returning: no copy outlives the
+    call.
+
+    Parameters
+    ----------
+    name : str
+        The file name as uploaded (never used as a path).
+    data : bytes
+        The content.
+    kind, fmt, workspace_path, address_points
+        As :func:`validate_file`.
+
+    Returns
+    -------
+    ImportReport
+        A refused upload is a report with ``errors`` (nothing raised).
+
+    Examples
+    --------
+    >>> rep = validate_upload("../../kids.csv", b"%PDF-1.7", kind="children")
+    >>> rep.failed, "a PDF" in rep.errors[0]
+    (True, True)
+    """
+    import tempfile
+
+    from .. import safe_io
+    from ..errors import ValidationError
+
+    with tempfile.TemporaryDirectory(prefix="ikemap-upload-") as tmp:
+        try:
+            staged = safe_io.stage_upload(name, data, tmp)
+        except ValidationError as exc:
+            report = ImportReport(file=safe_io.safe_name(name), kind=kind)
+            for p in exc.problems:
+                report.error(f"{p.layer}: {p.column} is {p.value!r}; expected {p.expected}.")
+            return report
+        return validate_file(
+            staged,
+            kind=kind,
+            fmt=fmt,
+            workspace_path=workspace_path,
+            address_points=address_points,
+        )
+
+
 def validate_workspace_schema(path, *, kind):
     """Validate a file already in the workspace schema (GeoPackage, GeoJSON or CSV)."""
     path = Path(path)
