@@ -122,12 +122,25 @@ class Context:
             hz = self.hazards
             if hazard_types:
                 hz = hz[hz["hazard_type"].isin(list(hazard_types))]
-            self._scenarios[key] = geo_scenario.scenario(
-                self.net,
-                hz,
-                min_level=int(min_level),
-                hazard_types=list(hazard_types) if hazard_types else None,
-            )
+            if self.net.edge_geometry_loader is not None and self.path is not None:
+                # prepared network: the closed edges are cached beside the workspace
+                from geo import prepared
+
+                closed = prepared.closures(
+                    self.net,
+                    self.path,
+                    hz,
+                    min_level=int(min_level),
+                    hazard_types=list(hazard_types) if hazard_types else None,
+                )
+                self._scenarios[key] = self.net.subset_edges(~closed)
+            else:
+                self._scenarios[key] = geo_scenario.scenario(
+                    self.net,
+                    hz,
+                    min_level=int(min_level),
+                    hazard_types=list(hazard_types) if hazard_types else None,
+                )
         return self._scenarios[key]
 
     def matrix_store(self, scenario_key, direction):
@@ -256,16 +269,18 @@ class Context:
         return ctx
 
 
-def from_layers(layers, *, path=None):
+def from_layers(layers, *, path=None, net=None):
     """Build a context from a dict of layers (tests and imports use this directly).
 
     Parameters
     ----------
     layers : dict of str to DataFrame
-        Workspace layers; ``roads_nodes`` and ``roads_edges`` are required, the others may be
-        missing (empty layers are used).
+        Workspace layers; ``roads_nodes`` and ``roads_edges`` are required unless ``net`` is
+        given, the others may be missing (empty layers are used).
     path : Path, optional
         Where the layers came from.
+    net : geo.network.Network, optional
+        The road network, already built (e.g. :func:`geo.prepared.load_network`).
 
     Returns
     -------
@@ -275,15 +290,17 @@ def from_layers(layers, *, path=None):
     from geo import snap as geo_snap
 
     missing = [name for name in ("roads_nodes", "roads_edges") if name not in layers]
-    if missing:
+    if missing and net is None:
         where = f"Workspace {path}" if path else "The layers"
         msg = (
             f"{where} lack {', '.join(missing)}: the analyses need a road network. "
             "Import one with `ikemap import --workspace W.gpkg --roads roads.osm.pbf`."
         )
         raise WorkspaceError(msg)
-    full = {}
+    full = _Layers(path) if net is not None and path is not None else {}
     for name in LAYERS:
+        if net is not None and name in ("roads_nodes", "roads_edges") and name not in layers:
+            continue  # read from the workspace on first use only
         frame = layers.get(name)
         full[name] = _empty(name) if frame is None else frame
     for name in _POINT_LAYERS + ("hazards", "areas", "municipalities"):
@@ -293,7 +310,8 @@ def from_layers(layers, *, path=None):
                 full[name] = frame.set_crs(settings.storage_crs)
             elif not frame.crs.equals(settings.storage_crs):
                 full[name] = frame.to_crs(settings.storage_crs)
-    net = geo_network.network_from_layers(full["roads_nodes"], full["roads_edges"])
+    if net is None:
+        net = geo_network.network_from_layers(full["roads_nodes"], full["roads_edges"])
     snaps = {}
     for name in _POINT_LAYERS:
         pts = full[name]
@@ -321,13 +339,45 @@ def from_layers(layers, *, path=None):
     return Context(layers=full, net=net, snaps=snaps, path=Path(path) if path else None)
 
 
-def load(path):
+class _Layers(dict):
+    """Layers by name; the road layers are read from the workspace on first access only."""
+
+    def __init__(self, path):
+        super().__init__()
+        self._path = Path(path)
+
+    def __missing__(self, name):
+        if name not in ("roads_nodes", "roads_edges"):
+            raise KeyError(name)
+        present = workspace.layers(self._path)
+        frame = workspace.read(self._path, name) if name in present else _empty(name)
+        self[name] = frame
+        return frame
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name):
+        return dict.__contains__(self, name) or name in ("roads_nodes", "roads_edges")
+
+
+def load(path, *, prepared=True):
     """Read a workspace once and build its context.
+
+    The road network comes from the workspace's prepared folder (:mod:`geo.prepared`: arrays
+    memory-mapped, rebuilt when the roads change); the road layers themselves are read only if
+    something asks for ``ctx.layers["roads_edges"]`` (drawing).
 
     Parameters
     ----------
     path : str or Path
         The workspace GeoPackage.
+    prepared : bool, default True
+        Use (and write) the prepared network; False reads the road layers and builds the
+        network in memory.
 
     Returns
     -------
@@ -337,8 +387,21 @@ def load(path):
     --------
     >>> ctx = load("data/demo/demo.gpkg")  # doctest: +SKIP
     """
+    import time
+
+    from geo import prepared as geo_prepared
     from geo import workspace
 
     path = Path(path)
-    layers = workspace.read_all(path, names=LAYERS)
-    return from_layers(layers, path=path)
+    t = time.perf_counter()
+    if not prepared:
+        layers = workspace.read_all(path, names=LAYERS)
+        return from_layers(layers, path=path)
+    if not path.exists():
+        workspace.read(path, "roads_nodes")  # raises the workspace's own message
+    net = geo_prepared.load_network(path)
+    names = [n for n in LAYERS if n not in ("roads_nodes", "roads_edges")]
+    layers = workspace.read_all(path, names=names)
+    ctx = from_layers(layers, path=path, net=net)
+    logger.info("Loaded %s in %.1f s", path, time.perf_counter() - t)
+    return ctx

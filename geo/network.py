@@ -61,6 +61,10 @@ class Network:
         Node in the largest strongly connected component.
     key : numpy.ndarray of int64 or None
         ``roads_edges.key`` per edge when known.
+    edge_geometry_loader : callable or None
+        Returns the edge shapes (in :attr:`crs`) when ``edge_geometry`` is None and they are
+        needed: a network loaded from a prepared folder (:mod:`geo.prepared`) reads them from
+        the workspace only when drawing or intersecting hazards.
     """
 
     node_ids: np.ndarray
@@ -76,6 +80,7 @@ class Network:
     edge_geometry: np.ndarray | None = None
     core: np.ndarray | None = None
     key: np.ndarray | None = None
+    edge_geometry_loader: object = None
 
     def __post_init__(self):
         if self.core is None:
@@ -157,12 +162,21 @@ class Network:
             edge_geometry=self.edge_geometry,
             core=None,
             key=self.key,
+            edge_geometry_loader=(
+                (lambda: edge_geometries(self)) if self.edge_geometry_loader is not None else None
+            ),
         )
 
     def subset_edges(self, keep):
         """Return a network with only the edges where ``keep`` is True (nodes unchanged)."""
         keep = np.asarray(keep, dtype=bool)
         geom = self.edge_geometry[keep] if self.edge_geometry is not None else None
+        loader = None
+        if geom is None and self.edge_geometry_loader is not None:
+
+            def loader():
+                return edge_geometries(self)[keep]
+
         return Network(
             node_ids=self.node_ids,
             x=self.x,
@@ -177,7 +191,27 @@ class Network:
             edge_geometry=geom,
             core=None,
             key=self.key[keep] if self.key is not None else None,
+            edge_geometry_loader=loader,
         )
+
+
+#: Field names of :class:`Network`, in order.
+FIELDS = (
+    "node_ids",
+    "x",
+    "y",
+    "lon",
+    "lat",
+    "crs",
+    "u",
+    "v",
+    "travel_time",
+    "length",
+    "edge_geometry",
+    "core",
+    "key",
+    "edge_geometry_loader",
+)
 
 
 def _csr(n, a, b, w):
@@ -341,9 +375,17 @@ def _straight(x, y, a, b):
 
 
 def edge_geometries(net):
-    """Return the edge shapes in ``net.crs`` (straight segments where the network has none)."""
+    """Return the edge shapes in ``net.crs`` (straight segments where the network has none).
+
+    A network with an ``edge_geometry_loader`` (prepared from a workspace) reads its shapes on
+    the first call and keeps them.
+    """
     if net.edge_geometry is not None:
         return net.edge_geometry
+    if net.edge_geometry_loader is not None:
+        geoms = net.edge_geometry_loader()
+        object.__setattr__(net, "edge_geometry", geoms)
+        return geoms
     return _straight(net.x, net.y, net.u, net.v)
 
 

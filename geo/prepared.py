@@ -1,0 +1,352 @@
+"""The prepared road network: a workspace's :class:`geo.network.Network` saved as arrays.
+
+Reading 3M road edges from a GeoPackage and building the network takes tens of seconds; the
+arrays it yields (node ids, metric and lon/lat coordinates, edges, travel times, the largest
+strongly connected part, CSR adjacency both ways) are saved beside the workspace in a sidecar
+folder ``W.gpkg.net/`` of ``.npy`` files and loaded memory-mapped in well under a second.
+
+The folder is keyed by a **content hash** of the road layers (the arrays read from
+``roads_nodes``/``roads_edges``). A cheap fingerprint (each road table's ``last_change`` and
+feature count in the GeoPackage's own tables) says when the hash must be checked again: when
+the roads are re-imported the fingerprint changes, the road columns are read again (without
+geometries), and the arrays are rebuilt only if their hash differs. The folder is written to a
+temporary folder and renamed into place (atomic). Edge geometries are not stored: they are read
+from the workspace only when a drawing or a hazard intersection needs them
+(:func:`geo.network.edge_geometries`), and the edges closed by a hazard scenario are cached in
+the folder too (:func:`closures`).
+
+A workspace in a read-only folder still loads: the network is then built in memory each time.
+
+Examples
+--------
+>>> net = load_network("data/demo/demo.gpkg")  # doctest: +SKIP
+>>> net.n_nodes  # doctest: +SKIP
+5400
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyproj
+
+from . import network as geo_network
+from .errors import WorkspaceError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["closures", "fingerprint", "load_network", "read_road_arrays", "sidecar"]
+
+#: Bump when the saved arrays change meaning; older folders are rebuilt.
+VERSION = 1
+
+_ROAD_LAYERS = ("roads_nodes", "roads_edges")
+_ARRAYS = ("node_ids", "x", "y", "lon", "lat", "u", "v", "travel_time", "length", "core", "key")
+_CSR = ("indptr", "indices", "weights")
+
+
+def sidecar(path):
+    """The prepared-network folder of a workspace: ``W.gpkg.net`` beside ``W.gpkg``."""
+    path = Path(path)
+    return path.with_name(path.name + ".net")
+
+
+def fingerprint(path):
+    """A cheap stamp of the road layers: ``last_change`` and feature count of each table.
+
+    Read from the GeoPackage's ``gpkg_contents``/``gpkg_ogr_contents`` in milliseconds.
+    ``None`` when the file has no road layers (or is not a GeoPackage).
+
+    Examples
+    --------
+    >>> fingerprint("data/demo/demo.gpkg")  # doctest: +SKIP
+    {'roads_nodes': ['2026-11-30T08:43:09.466Z', 5400], 'roads_edges': [...]}
+    """
+    try:
+        con = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        rows = dict(con.execute("SELECT table_name, last_change FROM gpkg_contents").fetchall())
+        try:
+            counts = dict(
+                con.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents").fetchall()
+            )
+        except sqlite3.Error:
+            counts = {}
+        out = {}
+        for name in _ROAD_LAYERS:
+            if name not in rows:
+                return None
+            n = counts.get(name)
+            if n is None:
+                n = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+            out[name] = [str(rows[name]), int(n)]
+        return out
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+
+
+def read_road_arrays(path):
+    """Read the road columns routing needs (no geometries) from a workspace.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.DataFrame)
+        ``roads_nodes`` (``osmid``, ``x``, ``y`` or a point geometry) and ``roads_edges``
+        (``u``, ``v`` and whichever of ``key``, ``length``, ``travel_time``, ``speed_kph``,
+        ``highway``, ``maxspeed`` exist), in stored order.
+    """
+    import pyogrio
+
+    from . import workspace
+
+    path = Path(path)
+    present = workspace.layers(path)
+    missing = [n for n in _ROAD_LAYERS if n not in present]
+    if missing:
+        msg = (
+            f"Workspace {path} lacks {', '.join(missing)}: the analyses need a road network. "
+            "Import one with `ikemap import --workspace W.gpkg --roads roads.osm.pbf`."
+        )
+        raise WorkspaceError(msg)
+    node_cols = list(pyogrio.read_info(path, layer="roads_nodes")["fields"])
+    want_n = [c for c in ("osmid", "x", "y") if c in node_cols]
+    nodes = pyogrio.read_dataframe(
+        path,
+        layer="roads_nodes",
+        columns=want_n,
+        read_geometry=not {"x", "y"} <= set(want_n),
+        use_arrow=True,
+    )
+    edge_cols = list(pyogrio.read_info(path, layer="roads_edges")["fields"])
+    want_e = [
+        c
+        for c in ("u", "v", "key", "length", "travel_time", "speed_kph", "highway", "maxspeed")
+        if c in edge_cols
+    ]
+    edges = pyogrio.read_dataframe(
+        path, layer="roads_edges", columns=want_e, read_geometry=False, use_arrow=True
+    )
+    return nodes, edges
+
+
+def _content_hash(net):
+    h = hashlib.blake2b(digest_size=16)
+    for name in ("node_ids", "lon", "lat", "u", "v", "travel_time", "length"):
+        a = np.ascontiguousarray(getattr(net, name))
+        h.update(name.encode())
+        h.update(str(a.dtype).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _read_meta(folder):
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if meta.get("version") == VERSION else None
+
+
+def _edge_loader(path, crs, n_edges):
+    """A callable that reads the workspace's edge shapes (stored order) into ``crs``."""
+
+    def load():
+        import pyogrio
+        import shapely
+
+        t = time.perf_counter()
+        df = pyogrio.read_dataframe(path, layer="roads_edges", columns=[], use_arrow=True)
+        geoms = np.asarray(df.geometry.values, dtype=object)
+        if len(geoms) != n_edges:
+            msg = (
+                f"Workspace {path} layer roads_edges has {len(geoms)} edges, the prepared "
+                f"network {n_edges}; reload the workspace."
+            )
+            raise WorkspaceError(msg)
+        tr = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+        out = shapely.transform(geoms, lambda c: np.column_stack(tr.transform(*c.T)))
+        logger.info("Read %s edge shapes in %.1f s", f"{n_edges:,}", time.perf_counter() - t)
+        return out
+
+    return load
+
+
+def _from_folder(folder, meta, path):
+    arr = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in _ARRAYS if n != "key"}
+    key = np.load(folder / "key.npy", mmap_mode="r") if (folder / "key.npy").exists() else None
+    crs = pyproj.CRS.from_user_input(meta["crs"])
+    net = geo_network.Network(
+        node_ids=arr["node_ids"],
+        x=arr["x"],
+        y=arr["y"],
+        lon=arr["lon"],
+        lat=arr["lat"],
+        crs=crs,
+        u=arr["u"],
+        v=arr["v"],
+        travel_time=arr["travel_time"],
+        length=arr["length"],
+        edge_geometry=None,
+        core=np.asarray(arr["core"], dtype=bool),
+        key=key,
+        edge_geometry_loader=_edge_loader(path, crs, len(arr["u"])),
+    )
+    for side in ("forward", "reverse"):
+        net.__dict__[side] = tuple(np.load(folder / f"{side}_{n}.npy", mmap_mode="r") for n in _CSR)
+    return net
+
+
+def _save(folder, net, meta):
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        for n in _ARRAYS:
+            a = getattr(net, n)
+            if a is not None:
+                np.save(tmp / f"{n}.npy", np.ascontiguousarray(a))
+        for side in ("forward", "reverse"):
+            for n, a in zip(_CSR, getattr(net, side), strict=True):
+                np.save(tmp / f"{side}_{n}.npy", np.ascontiguousarray(a))
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        old = None
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=folder.parent))
+            os.replace(folder, old / "net")
+        os.replace(tmp, folder)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_network(path, *, save=True):
+    """Return the workspace's road network, from its prepared folder when that is current.
+
+    Parameters
+    ----------
+    path : str or Path
+        The workspace GeoPackage.
+    save : bool, default True
+        Write (or refresh) the prepared folder when it is missing or stale; a failure to write
+        (read-only folder) is logged and the network is still returned.
+
+    Returns
+    -------
+    geo.network.Network
+        Arrays memory-mapped from ``W.gpkg.net/`` (read-only), ``edge_geometry`` read from the
+        workspace on first use.
+
+    Raises
+    ------
+    geo.errors.WorkspaceError
+        When the workspace has no road layers.
+
+    Examples
+    --------
+    >>> net = load_network("data/demo/demo.gpkg")  # doctest: +SKIP
+    """
+    path = Path(path)
+    folder = sidecar(path)
+    fp = fingerprint(path)
+    meta = _read_meta(folder)
+    if fp is not None and meta is not None and meta.get("fingerprint") == fp:
+        try:
+            return _from_folder(folder, meta, path)
+        except (OSError, ValueError, KeyError) as exc:
+            logger.warning("Prepared network %s unreadable (%s); rebuilding it", folder, exc)
+    t = time.perf_counter()
+    nodes, edges = read_road_arrays(path)
+    net = geo_network.network_from_layers(nodes, edges, geometry=False)
+    digest = _content_hash(net)
+    logger.info("Read the road layers of %s in %.1f s", path, time.perf_counter() - t)
+    if meta is not None and meta.get("content_hash") == digest:
+        # same roads (the file was rewritten): reuse the folder, refresh its fingerprint
+        meta["fingerprint"] = fp
+        try:
+            (folder / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+            return _from_folder(folder, meta, path)
+        except OSError as exc:
+            logger.warning("Could not refresh %s: %s", folder, exc)
+    net = geo_network.Network(
+        **{f: getattr(net, f) for f in geo_network.FIELDS if f != "edge_geometry_loader"},
+        edge_geometry_loader=_edge_loader(path, net.crs, net.n_edges),
+    )
+    if save and fp is not None:
+        meta = {
+            "version": VERSION,
+            "fingerprint": fp,
+            "content_hash": digest,
+            "crs": net.crs.to_wkt(),
+            "n_nodes": int(net.n_nodes),
+            "n_edges": int(net.n_edges),
+        }
+        try:
+            _save(folder, net, meta)
+            logger.info("Saved the prepared network to %s", folder)
+        except OSError as exc:
+            logger.warning("Could not save the prepared network to %s: %s", folder, exc)
+    return net
+
+
+def closures(net, path, hazards, *, min_level, hazard_types=None):
+    """Edges closed by a hazard scenario, cached in the prepared folder.
+
+    Keyed by the hazard layer's content (types, levels, shapes), ``min_level`` and
+    ``hazard_types``; computed once with :func:`geo.scenario.closed_edges` (which needs the edge
+    shapes) and then read back without touching the road geometries.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_edges,)
+
+    Examples
+    --------
+    >>> closed = closures(net, "W.gpkg", ctx.hazards, min_level=3)  # doctest: +SKIP
+    """
+    import shapely
+
+    from . import scenario
+
+    h = hashlib.blake2b(digest_size=16)
+    types = sorted(hazard_types) if hazard_types else None
+    h.update(f"{VERSION}|{int(min_level)}|{types}".encode())
+    for col in ("hazard_type", "level"):
+        if col in hazards.columns:
+            h.update(np.asarray(hazards[col].astype(str)).astype("U").tobytes())
+    if len(hazards):
+        h.update(b"".join(shapely.to_wkb(np.asarray(hazards.geometry.values, dtype=object))))
+    h.update(str(net.n_edges).encode())
+    folder = sidecar(path) / "closures" if path is not None else None
+    file = folder / f"{h.hexdigest()}.npy" if folder is not None else None
+    if file is not None and file.exists():
+        try:
+            out = np.load(file)
+            if out.shape == (net.n_edges,):
+                return out
+        except (OSError, ValueError):
+            pass
+    out = scenario.closed_edges(net, hazards, min_level=min_level, hazard_types=hazard_types)
+    if file is not None and sidecar(path).exists():
+        try:
+            folder.mkdir(exist_ok=True)
+            fd, tmp = tempfile.mkstemp(suffix=".npy", dir=folder)
+            with os.fdopen(fd, "wb") as f:
+                np.save(f, out)
+            os.replace(tmp, file)
+        except OSError as exc:
+            logger.warning("Could not cache hazard closures in %s: %s", folder, exc)
+    return out
