@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import pyogrio
 import streamlit as st
@@ -86,15 +83,17 @@ with st.form("upload_form"):
         format_func=lambda k: labels.column(k, lang) if k in labels.COLUMNS else k,
         key="upload_kind",
     )
-    up = st.file_uploader(common.t("upload"), type=["csv", "gpkg", "geojson"], key="upload_file")
+    up = st.file_uploader(
+        common.t("upload"),
+        type=["csv", "tsv", "xlsx", "gpkg", "geojson", "json", "zip"],
+        key="upload_file",
+    )
     check = st.form_submit_button(common.t("upload_check"))
 if check and up is not None:
     from geo import importers
 
-    with tempfile.TemporaryDirectory() as tmp:
-        p = Path(tmp) / up.name
-        p.write_bytes(up.getvalue())
-        report = importers.validate_file(p, kind=kind, workspace_path=path)
+    # one intake path (geo.safe_io): safe name, size/magic/zip checks, staged copy removed after
+    report = importers.validate_upload(up.name, up.getvalue(), kind=kind, workspace_path=path)
     rej = pd.DataFrame(
         [vars(r) for r in report.rejections], columns=["file", "row", "field", "value", "reason"]
     ).astype(str)
@@ -102,6 +101,10 @@ if check and up is not None:
         f"{report.rows_read} / {report.rows_accepted} / {report.rows_rejected}"
         " (read / accepted / rejected)"
     )
+    for message in report.errors:
+        st.error(message)
+    for message in report.warnings:
+        st.info(message)
     if report.ok:
         st.success(common.t("valid_ok"))
     else:
