@@ -358,7 +358,7 @@ def _candidates(recs):
     return sorted(pairs)
 
 
-def reconcile(lists, *, min_score=MIN_SCORE, age_tolerance=1):
+def reconcile(lists, *, min_score=MIN_SCORE, age_tolerance=1, coverage=None, as_of=None):
     """Match, merge and compare several child lists (the numeric core).
 
     Parameters
@@ -367,6 +367,12 @@ def reconcile(lists, *, min_score=MIN_SCORE, age_tolerance=1):
         Source lists (:func:`read_list`), each with one ``source`` value.
     min_score : float, default 0.6
         Lowest score that links two records (see :func:`pair_score`).
+    coverage : dict of str to (int, int), optional
+        Ages each source covers, e.g. ``{"nicu": (0, 2), "education": (6, 17)}``: a child is
+        reported missing from a source only when its age is in that source's range (a school
+        list is not expected to hold infants). Default: every source covers every age.
+    as_of : datetime.date, optional
+        Date the age of a record with a birth date but no age is computed at (default today).
     age_tolerance : int, default 1
         Ages (without birth dates) further apart than this conflict; lists verified at different
         times may differ by one year.
@@ -385,6 +391,11 @@ def reconcile(lists, *, min_score=MIN_SCORE, age_tolerance=1):
         return Reconciliation(empty, _register(empty, sources), _issues_frame([]), sources)
     recs = pd.concat(frames, ignore_index=True).astype(object)
     recs = recs.reindex(columns=list(RECORD_COLUMNS)).astype(object)
+    as_of = as_of or _dt.date.today()
+    recs["age"] = [
+        _age_at(b, as_of) if not _known(a) and _known(b) else a
+        for a, b in zip(recs["age"], recs["birth_date"], strict=True)
+    ]
     parent = list(range(len(recs)))
     members = {i: {recs.at[i, "source"]} for i in range(len(recs))}
 
@@ -424,7 +435,7 @@ def reconcile(lists, *, min_score=MIN_SCORE, age_tolerance=1):
     recs["method"] = link_how
     issues = []
     for person, grp in recs.groupby("person", sort=False):
-        issues += _person_issues(person, grp, sources, age_tolerance)
+        issues += _person_issues(person, grp, sources, age_tolerance, coverage or {})
     for s, a, b in possible:
         if roots[a] == roots[b]:
             continue
@@ -458,6 +469,25 @@ def reconcile(lists, *, min_score=MIN_SCORE, age_tolerance=1):
     return Reconciliation(recs, _register(recs, sources), _issues_frame(issues), sources)
 
 
+def parse_coverage(items):
+    """``["nicu=0-2", "education=6-17"]`` -> ``{"nicu": (0, 2), "education": (6, 17)}``.
+
+    Examples
+    --------
+    >>> parse_coverage(["ＮＩＣＵ=0-2"])
+    {'NICU': (0, 2)}
+    """
+    out = {}
+    for item in items or []:
+        name, _, rng = nfkc(item).partition("=")
+        lo, _, hi = rng.partition("-")
+        if not name or not lo.isdigit() or not hi.isdigit() or int(lo) > int(hi):
+            msg = f"age coverage {item!r}: write SOURCE=LO-HI in whole years, e.g. nicu=0-2."
+            raise ValueError(msg)
+        out[name] = (int(lo), int(hi))
+    return out
+
+
 def _fmt_care(care):
     """Care codes as Japanese labels for the return lists (``不明`` unknown, ``なし`` none)."""
     if care is None or (isinstance(care, float) and pd.isna(care)):
@@ -466,9 +496,19 @@ def _fmt_care(care):
     return "・".join(str(labels.get(c, c)) for c in care) if care else "なし"
 
 
-def _person_issues(person, grp, sources, age_tolerance):
+def _expected(source, ages, coverage):
+    """Whether ``source`` should hold a child of these ages (unknown age: yes)."""
+    if source not in coverage or not ages:
+        return True
+    lo, hi = coverage[source]
+    return any(lo <= a <= hi for a in ages)
+
+
+def _person_issues(person, grp, sources, age_tolerance, coverage):
     out = []
     present = list(dict.fromkeys(grp["source"]))
+    ages = [int(a) for a in grp["age"] if _known(a)]
+    expected = [s for s in sources if s in present or _expected(s, ages, coverage)]
     records = ";".join(grp["record_id"])
 
     def issue(kind, detail, municipality=None):
@@ -479,12 +519,12 @@ def _person_issues(person, grp, sources, age_tolerance):
                 "person": person,
                 "records": records,
                 "sources_present": ";".join(present),
-                "sources_missing": ";".join(s for s in sources if s not in present),
+                "sources_missing": ";".join(s for s in expected if s not in present),
                 "detail": detail,
             }
         )
 
-    if len(present) < len(sources):
+    if len(present) < len(expected):
         issue("only_in", f"{'・'.join(present)} のみ")
     if len(grp) < 2:
         return out
@@ -496,7 +536,6 @@ def _person_issues(person, grp, sources, age_tolerance):
         )
         issue("care_conflict", detail)
     births = {b for b in grp["birth_date"] if _known(b)}
-    ages = [int(a) for a in grp["age"] if _known(a)]
     if len(births) > 1 or (ages and max(ages) - min(ages) > age_tolerance):
         detail = " / ".join(
             f"{s}: {b if _known(b) else '-'} ({a if _known(a) else '?'}歳)"
@@ -678,6 +717,7 @@ def stored_sources(path):
     if "child_sources" not in workspace.layers(path):
         return []
     frame = pd.DataFrame(workspace.read(path, "child_sources")).astype(object)
+    frame = frame.where(frame.notna(), None)  # NaN of empty cells -> None
     frame["care"] = [
         None if c is None or (isinstance(c, float) and pd.isna(c)) else codes.split_list(c)
         for c in frame["care"]

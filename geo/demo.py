@@ -35,7 +35,16 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import codes, demo_addresses, demo_capacity, demo_disaster, demo_places, settings, workspace
+from . import (
+    codes,
+    demo_addresses,
+    demo_capacity,
+    demo_disaster,
+    demo_places,
+    demo_planner,
+    settings,
+    workspace,
+)
 from . import demo_people as people
 from .demo_geography import AREAS, LOCAL_CRS, MUNICIPALITIES, PREF_NAME, elevation, geography
 from .demo_roads import SIZES, Params, roads
@@ -614,6 +623,7 @@ def build(*, seed=42, size="small"):
     demo_places.add(layers, seed=seed)  # directory places, capabilities, coordinator coverage
     demo_capacity.add(layers, seed=seed)  # full short stay, under-6 gap (own RNG stream)
     demo_disaster.add(layers, seed=seed)  # depth bands, durations, shelter tiers, power (own RNG)
+    demo_planner.add(layers, seed=seed)  # consultation log, child source lists (own RNG stream)
     logger.info(
         "Built demo デモ県 (seed %d, size %s): %d children, %d facilities, %d shelters, "
         "%d hazard zones, %s road nodes",

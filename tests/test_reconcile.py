@@ -253,3 +253,22 @@ def test_import_children_refuses_to_replace(tiny_workspace, tmp_path, capsys):
     assert tiny_workspace.read_bytes() == before
     assert main(["import", "-w", ws, "--children", str(kids2), "--replace-children"]) == 0
     assert workspace.read(tiny_workspace, "children")["child_id"].tolist() == ["K9"]
+
+
+def test_age_coverage_of_a_source(tmp_path):
+    lists = [
+        reconcile.read_list(p, source=n, municipalities=MUNIS, as_of=AS_OF)[0]
+        for n, p in _files(tmp_path).items()
+    ]
+    r = reconcile.reconcile(lists, coverage=reconcile.parse_coverage(["nicu=0-3"]))
+    only = r.issues[r.issues["kind"] == "only_in"].set_index("person")["sources_missing"]
+    # P1 (9), P2 (5), P4 (8) are in nurses and education: the NICU list is not expected to
+    # hold them; P5 (5, nurses only) misses education; P8 (8, NICU only) misses both
+    assert only.to_dict() == {
+        "P00005": "education",
+        "P00006": "nurses",
+        "P00007": "nurses;education",
+        "P00008": "nurses;education",
+    }
+    with pytest.raises(ValueError, match="SOURCE=LO-HI"):
+        reconcile.parse_coverage(["nicu=3-1"])

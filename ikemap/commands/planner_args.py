@@ -77,6 +77,12 @@ def add(sub, commands, add_workspace):
         help="lowest match score that links two records (default 0.75)",
     )
     p.add_argument(
+        "--ages",
+        action="append",
+        metavar="SOURCE=LO-HI",
+        help="ages a source covers, e.g. NICU=0-2 (a child outside is not missing from it)",
+    )
+    p.add_argument(
         "--write-register",
         action="store_true",
         help="also write the merged register into the workspace (layer children_register)",

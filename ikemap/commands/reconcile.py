@@ -81,7 +81,13 @@ def run(args):
     if len(problems) > 30:
         print(f"  ... and {len(problems) - 30} more problems")
     min_score = reconcile.MIN_SCORE if args.min_score is None else args.min_score
-    recon = reconcile.reconcile(lists, min_score=min_score)
+    as_of = _dt.date.fromisoformat(args.as_of) if args.as_of else None
+    coverage = reconcile.parse_coverage(args.ages)
+    unknown = sorted(set(coverage) - set(sources))
+    if unknown:
+        msg = f"--ages names {unknown}, which are not sources; the sources are {sources}."
+        raise ValueError(msg)
+    recon = reconcile.reconcile(lists, min_score=min_score, coverage=coverage, as_of=as_of)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     workspace = args.workspace
