@@ -84,6 +84,11 @@ pages = [
         icon=":material/person_pin_circle:",
     ),
     st.Page("ui/pages/disaster.py", title=common.t("page_disaster"), icon=":material/flood:"),
+    st.Page(
+        "ui/pages/directory.py",
+        title={"ja": "資源ディレクトリ"}.get(common.lang(), "Directory"),
+        icon=":material/menu_book:",
+    ),
     st.Page("ui/pages/data.py", title=common.t("page_data"), icon=":material/folder_open:"),
 ]
 st.navigation(pages).run()
