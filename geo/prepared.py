@@ -268,6 +268,7 @@ def load_network(path, *, save=True):
             return _from_folder(folder, meta, path)
         except (OSError, ValueError, KeyError) as exc:
             logger.warning("Prepared network %s unreadable (%s); rebuilding it", folder, exc)
+            meta = None
     t = time.perf_counter()
     nodes, edges = read_road_arrays(path)
     net = geo_network.network_from_layers(nodes, edges, geometry=False)

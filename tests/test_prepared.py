@@ -1,0 +1,112 @@
+"""The prepared network (W.gpkg.net/): built once, reused, rebuilt when the roads change."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from analysis_world import EDGE_S, world
+
+from analysis import context, coverage
+from geo import network, prepared, workspace
+
+
+@pytest.fixture
+def ws(tmp_path):
+    path = tmp_path / "w.gpkg"
+    workspace.write_layers(path, world())
+    return path
+
+
+def _same_net(a, b):
+    for f in ("node_ids", "x", "y", "lon", "lat", "u", "v", "travel_time", "length", "core"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    for side in ("forward", "reverse"):
+        for x, y in zip(getattr(a, side), getattr(b, side), strict=True):
+            assert np.array_equal(x, y)
+
+
+def test_built_once_then_memory_mapped(ws):
+    folder = prepared.sidecar(ws)
+    assert folder.name == "w.gpkg.net" and not folder.exists()
+    a = prepared.load_network(ws)
+    assert (folder / "meta.json").exists()
+    b = prepared.load_network(ws)
+    assert isinstance(b.u, np.memmap) and isinstance(b.forward[0], np.memmap)
+    plain = network.network_from_workspace(ws)
+    _same_net(a, plain)
+    _same_net(b, plain)
+    assert b.crs.equals(plain.crs)
+    # 12 two-way grid edges, 5 minutes each
+    assert b.n_edges == 24 and set(np.asarray(b.travel_time).tolist()) == {EDGE_S}
+
+
+def test_rebuilt_when_roads_change_and_reused_when_only_rewritten(ws):
+    prepared.load_network(ws)
+    folder = prepared.sidecar(ws)
+    meta0 = json.loads((folder / "meta.json").read_text())
+    # other layers written: same roads, fingerprint unchanged, nothing rebuilt
+    workspace.write_layers(ws, {"children": world()["children"]})
+    prepared.load_network(ws)
+    assert json.loads((folder / "meta.json").read_text()) == meta0
+    # roads rewritten with the same content: new fingerprint, same hash, arrays reused
+    lay = world()
+    workspace.write_layers(ws, {"roads_edges": lay["roads_edges"]})
+    prepared.load_network(ws)
+    meta1 = json.loads((folder / "meta.json").read_text())
+    assert meta1["content_hash"] == meta0["content_hash"]
+    assert meta1["fingerprint"] != meta0["fingerprint"]
+    # slower roads: new hash, new arrays
+    edges = lay["roads_edges"].copy()
+    edges["travel_time"] = edges["travel_time"] * 2
+    workspace.write_layers(ws, {"roads_edges": edges})
+    net = prepared.load_network(ws)
+    meta2 = json.loads((folder / "meta.json").read_text())
+    assert meta2["content_hash"] != meta0["content_hash"]
+    assert set(np.asarray(net.travel_time).tolist()) == {2 * EDGE_S}
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".w.gpkg.net")]
+
+
+def test_unreadable_folder_is_rebuilt(ws):
+    prepared.load_network(ws)
+    folder = prepared.sidecar(ws)
+    (folder / "u.npy").write_bytes(b"garbage")
+    net = prepared.load_network(ws)
+    _same_net(net, network.network_from_workspace(ws))
+
+
+def test_context_load_same_answers_and_lazy_roads(ws):
+    plain = context.load(ws, prepared=False)
+    ctx = context.load(ws)
+    assert not dict.__contains__(ctx.layers, "roads_edges")  # not read
+    a = coverage.child_access(plain)
+    b = coverage.child_access(ctx)
+    assert a.equals(b)
+    assert len(ctx.layers["roads_edges"]) == 24  # read on demand
+    assert ctx.net.edge_geometry is None
+    # a hazard scenario reads the shapes once and caches the closed edges beside the workspace
+    flooded = ctx.scenario(min_level=3)
+    ref = plain.scenario(min_level=3)
+    assert np.array_equal(flooded.u, ref.u) and flooded.n_edges < ctx.net.n_edges
+    assert list((prepared.sidecar(ws) / "closures").glob("*.npy"))
+    again = context.load(ws)
+    assert np.array_equal(again.scenario(min_level=3).u, ref.u)
+    assert again.net.edge_geometry is None  # from the cache: no shapes read
+
+
+def test_read_only_folder_still_loads(ws, monkeypatch):
+    def fail(*a, **k):
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(prepared, "_save", fail)
+    net = prepared.load_network(ws)
+    assert not prepared.sidecar(ws).exists()
+    _same_net(net, network.network_from_workspace(ws))
+
+
+def test_workspace_without_roads_says_how_to_import(tmp_path):
+    path = tmp_path / "w.gpkg"
+    workspace.write_layers(path, {"children": world()["children"]})
+    with pytest.raises(Exception, match="roads"):
+        context.load(path)
