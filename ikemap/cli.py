@@ -15,7 +15,7 @@ import sys
 import textwrap
 
 from . import __version__
-from .commands import directory_args, planner_args
+from .commands import directory_args, disaster_args, planner_args
 
 EXIT_USAGE = 2
 
@@ -36,6 +36,24 @@ _COMMANDS = {
     "reconcile": "Reconcile child lists from several sources; per-municipality return files.",
     "consultations": "Import a consultation log; counts per area x month x category.",
 }
+
+
+def _add_site_profile(p):
+    """What a new site would be (analysis.sites.suggest): care, capacity, capacitated MCLP."""
+    p.add_argument(
+        "--accepts",
+        help="care codes a new site would accept, comma-separated (default: every code for a "
+        "medical service, else the commonest of the service's facilities)",
+    )
+    p.add_argument(
+        "--capacity", type=float, default=None, help="places per new site (default: median)"
+    )
+    p.add_argument(
+        "--capacitated",
+        action="store_true",
+        help="demand = children without a place today; each site takes at most --capacity",
+    )
+    p.add_argument("--order", choices=["travel_time", "need"], default="travel_time")
 
 
 def _add_gap_parameters(p):
@@ -181,6 +199,7 @@ def build_parser():
     p.add_argument("--out", required=True, help="CSV to write (site_suggestions)")
     p.add_argument("--candidates", help="CSV of candidate sites (lat, lon[, name])")
     p.add_argument("--exclude-hazard-level", type=int, default=None)
+    _add_site_profile(p)
 
     p = sub.add_parser("nearby", help=_COMMANDS["nearby"], description=_COMMANDS["nearby"])
     _add_workspace(p)
@@ -222,6 +241,7 @@ def build_parser():
     p.add_argument("--limit", type=int, default=None)
     planner_args.add(sub, _COMMANDS, _add_workspace)
     directory_args.add(sub, _add_workspace)
+    disaster_args.add(sub, _add_workspace)  # plan-sheet, ward-report, routes, power
     return parser
 
 

@@ -15,12 +15,25 @@ def run(args):
         hazard_level=args.hazard_level,
         hazard_type=args.hazard_type,
         disaster=getattr(args, "disaster", None),
+        depth_min=getattr(args, "depth_min", None),
+        duration_min=getattr(args, "duration_min", None),
     )
     out = write_csv(ev, args.out)
+    if getattr(args, "ward_report", None):
+        from analysis import ward_report
+
+        full = ev
+        if args.depth_min is not None or args.duration_min is not None:
+            full = evacuation.evacuation(
+                ctx, hazard_level=args.hazard_level, hazard_type=args.hazard_type
+            )
+        wr = ward_report.ward_report(ctx, city=args.city, hazard_level=args.hazard_level, evac=full)
+        print(f"Wrote the ward report ({len(wr)} units) to {write_csv(wr, args.ward_report)}.")
     write_layer(ctx, "evacuation", ev)
     print(
         f"Wrote {len(ev)} children in call order to {out}: {int(ev['exposed'].sum())} in a "
         f"hazard zone, {int(ev['power_dependent'].sum())} power-dependent, "
-        f"{int(ev['isolated'].sum())} cut off on the hazard network."
+        f"{int((ev['cut_off'] == 'in_zone').sum())} in a zone who must leave before the water, "
+        f"{int((ev['cut_off'] == 'roads_cut').sum())} outside a zone but cut off by flooded roads."
     )
     return 0
