@@ -11,6 +11,7 @@ from analysis import nearby
 from geo import codes, geocode, reach, workspace
 from geo.errors import IkemapError
 from ui import auth, common, labels, maps, print_views
+from ui.sections import directory as directory_section
 
 lang = common.lang()
 st.header(common.t("coord_head"))
@@ -343,6 +344,7 @@ if result is not None:
         st.dataframe(
             labels.frame(cv.drop(columns=["code"]), lang), hide_index=True, width="stretch"
         )
+    directory_section.render_who_covers(ctx, lat=query["lat"], lon=query["lon"], lang=lang)
 
 # --- compare candidate addresses (addresses or lat/lon)
 st.divider()

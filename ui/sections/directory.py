@@ -211,7 +211,7 @@ def render_who_covers(ctx, *, lat, lon, lang="ja", when=None):
     if name is None:
         st.warning(_t("covers_none", lang))
         return w
-    st.caption(_t("covers_in", lang, name=name, when=w.attrs.get("when", "")))
+    st.caption(_t("covers_in", lang, name=name, when=w.attrs.get("when", "").replace("T", " ")))
     for level in w.loc[w["facility_id"].isna(), "level_ja"]:
         st.warning(_t("nobody", lang, level=level))
     cols = ["level_ja", "name", "open_now", "hours", "minutes", "covers_n", "covers", "phone",
