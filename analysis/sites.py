@@ -37,8 +37,9 @@ and each chosen site takes at most its capacity (capacitated MCLP)::
                 sum_j x_j <= k,   x_j in {0, 1},   0 <= z_p <= 1
 
 (for a fixed choice of sites the assignment is a bipartite b-matching, so ``z`` comes out whole).
-Above :data:`MILP_MAX_NNZ` pairs, or when HiGHS fails, the greedy fallback takes, k times, the
-site whose best ``C_j`` unplaced children weigh most. The output says which solver answered.
+Above :data:`MILP_CAP_MAX_NNZ` pairs, or when HiGHS fails (or its time-limited answer is no
+better), the greedy fallback takes, k times, the site whose best ``C_j`` unplaced children weigh
+most. The output says which solver answered.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ logger = logging.getLogger(__name__)
 
 #: Above this many (child, candidate) coverage pairs the greedy heuristic is used.
 MILP_MAX_NNZ = 200_000
+
+#: Above this many (child, candidate) pairs the capacitated problem goes to the greedy fallback
+#: (its relaxation is weak: HiGHS needs far longer than for the plain covering problem).
+MILP_CAP_MAX_NNZ = 20_000
 
 #: Time limit of one HiGHS solve, in seconds.
 MILP_TIME_LIMIT_S = 20.0
@@ -272,7 +277,9 @@ def capacitated_covering(
     placed_at : numpy.ndarray of int
         Candidate each child is placed at (-1: none).
     solver : str
-        ``"highs"`` or ``"greedy"``.
+        ``"highs"`` (optimal), ``"highs_time_limit"`` (HiGHS's best within the time limit,
+        better than greedy) or ``"greedy"`` (above :data:`MILP_CAP_MAX_NNZ` pairs, HiGHS failed,
+        or its time-limited answer was no better).
 
     Examples
     --------
@@ -293,23 +300,25 @@ def capacitated_covering(
     placed_at = np.full(n_demand, -1, dtype=np.int64)
     if k <= 0 or len(d) == 0:
         return [], placed_at, "greedy" if method == "greedy" else "highs"
-    chosen, solver, z = None, "highs", None
-    if method == "milp" or (method == "auto" and len(d) <= MILP_MAX_NNZ):
+    chosen, solver = None, "highs"
+    if method == "milp" or (method == "auto" and len(d) <= MILP_CAP_MAX_NNZ):
         sol = _milp_capacitated(d, c, n_demand, n_cand, w, k, cap, time_limit_s)
         if sol is None:
             logger.warning("HiGHS did not solve the capacitated problem; using the greedy one")
         else:
-            chosen, z = sol
+            chosen, optimal = sol
+            # the relaxation's z may be fractional: place exactly among the chosen sites
+            placed_at = _assign_exact(d, c, w, t, cap, chosen, n_demand, time_limit_s)
+            if not optimal:
+                # time limit: keep HiGHS's incumbent only if it beats the greedy answer
+                g_chosen = _greedy_capacitated(d, c, n_demand, n_cand, w, k, cap, t)
+                g_at = _place(d, c, w, t, cap, g_chosen, n_demand)
+                if w[g_at >= 0].sum() >= w[placed_at >= 0].sum():
+                    chosen, placed_at, solver = g_chosen, g_at, "greedy"
+                else:
+                    solver = "highs_time_limit"
     if chosen is None:
         chosen, solver = _greedy_capacitated(d, c, n_demand, n_cand, w, k, cap, t), "greedy"
-    if z is not None:
-        # HiGHS's own assignment (whole for a fixed set of sites), checked against capacity
-        take = np.flatnonzero(z > 0.5)
-        placed_at[d[take]] = c[take]
-        over = np.bincount(c[take], minlength=n_cand) > cap
-        if over.any() or len(np.unique(d[take])) != len(take):
-            placed_at = _place(d, c, w, t, cap, chosen, n_demand)
-    else:
         placed_at = _place(d, c, w, t, cap, chosen, n_demand)
     gain = np.bincount(placed_at[placed_at >= 0], weights=w[placed_at >= 0], minlength=n_cand)
     # a site that places nobody is not worth opening (HiGHS may leave x = 1 at no cost)
@@ -328,6 +337,48 @@ def _place(d, c, w, t, cap, chosen, n_demand):
         d[sel], c[sel], t[sel], n_children=n_demand, capacity=caps, order="need", weights=w
     )
     return res.facility
+
+
+def _assign_exact(d, c, w, t, cap, chosen, n_demand, time_limit_s):
+    """Place children in the chosen sites for the best total weight (b-matching, HiGHS).
+
+    The nearer pair wins a tie (a tiny time penalty).
+    """
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    sel = np.flatnonzero(np.isin(c, list(chosen)))
+    placed_at = np.full(n_demand, -1, dtype=np.int64)
+    if len(sel) == 0:
+        return placed_at
+    dd, cc, tt = d[sel], c[sel], t[sel]
+    n_p = len(sel)
+    rows, rinv = np.unique(dd, return_inverse=True)
+    sites_, sinv = np.unique(cc, return_inverse=True)
+    eps = 1e-6 * (tt / tt.max() if tt.max() > 0 else np.zeros(n_p))
+    res = milp(
+        -(w[dd] - eps),
+        constraints=[
+            LinearConstraint(
+                sparse.csr_matrix((np.ones(n_p), (rinv, np.arange(n_p))), (len(rows), n_p)),
+                -np.inf,
+                1.0,
+            ),
+            LinearConstraint(
+                sparse.csr_matrix((np.ones(n_p), (sinv, np.arange(n_p))), (len(sites_), n_p)),
+                -np.inf,
+                cap[sites_].astype(float),
+            ),
+        ],
+        integrality=np.ones(n_p),
+        bounds=Bounds(0, 1),
+        options={"time_limit": time_limit_s or MILP_TIME_LIMIT_S, "disp": False},
+    )
+    if res.x is None or res.status not in (0, 1):
+        return _place(d, c, w, t, cap, chosen, n_demand)
+    take = np.flatnonzero(res.x > 0.5)
+    placed_at[dd[take]] = cc[take]
+    return placed_at
 
 
 def _greedy_capacitated(d, c, n_demand, n_cand, w, k, cap, t):
@@ -399,7 +450,7 @@ def _milp_capacitated(d, c, n_demand, n_cand, w, k, cap, time_limit_s):
     )
     if res.x is None or res.status not in (0, 1):
         return None
-    return [int(j) for j in np.flatnonzero(res.x[:n_cand] > 0.5)], res.x[n_cand:]
+    return [int(j) for j in np.flatnonzero(res.x[:n_cand] > 0.5)], res.status == 0
 
 
 def clusters(x, y, *, eps_m=3000.0, min_samples=3):

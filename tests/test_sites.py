@@ -186,3 +186,24 @@ def test_site_defaults(ctx):
     assert d["capacity"] == 2.0 and d["age_min"] == 0 and np.isnan(d["age_max"])
     nd = sites.site_defaults(ctx, "child_development")  # no facility of it in the world
     assert nd["accepts"] == [] and nd["capacity"] is None and nd["age_max"] == 6
+
+
+def test_capacitated_greedy_fallback_above_the_size_limit(monkeypatch):
+    monkeypatch.setattr(sites, "MILP_CAP_MAX_NNZ", 3)
+    pairs = ([0, 1, 0, 2, 1, 3], [0, 0, 1, 1, 2, 2])
+    kw = {"n_demand": 4, "n_cand": 3, "weights": [3, 3, 2, 2], "k": 2, "capacity": [2, 2, 2]}
+    chosen, _, solver = sites.capacitated_covering(*pairs, **kw)
+    assert solver == "greedy" and chosen[0] == (0, 6.0)
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "says"),
+    [("--accepts", "wings", "care_types.csv"), ("--capacity", "-1", "0 or more")],
+)
+def test_cli_sites_bad_site_profile_fails_before_reading(tmp_path, capsys, flag, value, says):
+    from ikemap import cli
+
+    args = ["sites", "--workspace", str(tmp_path / "none.gpkg"), "--service", "life_care"]
+    args += ["--k", "1", "--out", str(tmp_path / "s.csv"), "--capacitated", flag, value]
+    assert cli.main(args) == 2
+    assert says in capsys.readouterr().err

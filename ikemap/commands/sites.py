@@ -23,6 +23,7 @@ def run(args):
     if args.k < 1:
         msg = f"--k is {args.k}; give the number of new sites (1 or more)."
         raise KeyError(msg)
+    profile = site_profile(args)  # bad values fail before the workspace is read
     ctx = load(args)
     cands = None
     if args.candidates:
@@ -41,14 +42,50 @@ def run(args):
         k=args.k,
         candidates=cands,
         exclude_hazard_level=args.exclude_hazard_level,
+        **profile,
     )
     out = write_csv(s, args.out)
     write_layer(ctx, "site_suggestions", s)
     before = int(s["uncovered_before"].iloc[0]) if len(s) else 0
     after = int(s["cumulative_covered"].iloc[-1]) if len(s) else 0
     solver = s["solver"].iloc[0] if len(s) else "-"
+    what = "without a place" if profile["capacitated"] else "uncovered"
     print(
-        f"Wrote {len(s)} suggested sites to {out}: they newly cover {after} of {before} "
-        f"uncovered children ({solver})."
+        f"New site: accepts {s['site_accepts'].iloc[0] or 'no listed care' if len(s) else '-'}, "
+        f"capacity {s['site_capacity'].iloc[0] if len(s) else '-'}"
+        f"{' (defaults: ' + ', '.join(s.attrs.get('defaults', [])) + ')' if len(s) else ''}."
+    )
+    print(
+        f"Wrote {len(s)} suggested sites to {out}: they newly "
+        f"{'place' if profile['capacitated'] else 'cover'} {after} of {before} children {what} "
+        f"({solver}); with a place: "
+        f"{s['placed_before'].iloc[0] if len(s) else '-'} -> "
+        f"{s['placed_after'].iloc[-1] if len(s) else '-'}."
     )
     return 0
+
+
+def site_profile(args):
+    """Keyword options of ``analysis.sites.suggest`` describing a new site, checked."""
+    from geo import codes
+
+    accepts = None
+    if getattr(args, "accepts", None):
+        accepts = sorted({c.strip() for c in args.accepts.split(",") if c.strip()})
+        valid = codes.valid("care_types")
+        bad = [c for c in accepts if c not in valid]
+        if bad:
+            msg = (
+                f"--accepts {bad} not in data/care_types.csv; expected codes from {sorted(valid)}."
+            )
+            raise KeyError(msg)
+    cap = getattr(args, "capacity", None)
+    if cap is not None and not cap >= 0:
+        msg = f"--capacity is {cap}; expected places per new site (0 or more)."
+        raise ValueError(msg)
+    return {
+        "accepts": accepts,
+        "capacity": cap,
+        "capacitated": bool(getattr(args, "capacitated", False)),
+        "order": getattr(args, "order", None) or "travel_time",
+    }
