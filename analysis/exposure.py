@@ -175,7 +175,11 @@ def mapped_types(areas, hazards, *, key):
         return out
     if hazards.crs is not None and areas.crs is not None and not areas.crs.equals(hazards.crs):
         hazards = hazards.to_crs(areas.crs)
-    a, h = _tree_pairs(np.asarray(areas.geometry.values), np.asarray(hazards.geometry.values))
+    ag = np.asarray(areas.geometry.values)
+    hg = np.asarray(hazards.geometry.values)
+    a, h = _tree_pairs(ag, hg)
+    inner = ~shapely.touches(ag[a], hg[h])  # a zone that only touches the border maps nothing
+    a, h = a[inner], h[inner]
     ht = hazards["hazard_type"].to_numpy()
     keys = areas[key].to_numpy()
     for ai, hi in zip(a, h):
