@@ -815,7 +815,9 @@ def hazard_summary(ctx, *, by="municipality", area_kind=None, role="planner", th
     pandas.DataFrame
         ``unit, name, children, <type>`` (children in a zone of that type) per type,
         ``<type>_mapped``, ``no_plan`` (children without an individual evacuation plan) and
-        ``no_plan_exposed`` (of those, inside any zone). Counts suppressed for planners.
+        ``no_plan_exposed`` (of those, inside any zone). True counts (``role`` and
+        ``threshold`` are ignored): the access gate (:func:`gate.table` with
+        :func:`gate.publish.hazards`) suppresses them for the audience.
     """
     from . import exposure as _exposure
 
@@ -846,12 +848,4 @@ def hazard_summary(ctx, *, by="municipality", area_kind=None, role="planner", th
     for t in types:
         out[t] = pd.array(out[t], dtype="Int64")
         out.loc[~out[f"{t}_mapped"].astype(bool), t] = pd.NA
-    if role == "planner" and len(out):
-        from . import privacy
-
-        out = privacy.suppress(
-            out,
-            count_columns=["children", *types, "no_plan", "no_plan_exposed"],
-            threshold=threshold,
-        )
     return out

@@ -24,9 +24,9 @@ children in the service's age scope (:func:`analysis.coverage.in_scope`):
   1     depends_on_neighbour over ``max_elsewhere_pct`` (default 50 %) use another area
   ====  ===================  ==========================================================
 
-For the planner role (default) every child count goes through
-:func:`analysis.privacy.suppress` (small cells and their complements hidden; percentages
-derived from a hidden count hidden too), so no published total recomputes a hidden cell.
+The tables hold true counts: an analysis never decides who sees them. Everything a person is
+shown passes the access gate (:func:`gate.table` with the planner publication
+:func:`gate.publish.gaps`), which suppresses small counts for the audience.
 """
 
 from __future__ import annotations
@@ -360,10 +360,9 @@ def area_gaps(
     ctx : analysis.context.Context
     area_kind : str, optional
         Area kind (default: the first kind of the workspace).
-    threshold : int, optional
-        Suppression threshold (default ``geo.settings.suppression_threshold``).
-    role : str, default "planner"
-        ``planner`` suppresses small counts; ``admin``/``disaster``/``coordinator`` see them.
+    threshold, role : optional
+        Ignored (kept so that older callers keep working): the table holds true counts and
+        the access gate (:mod:`gate`) suppresses them for the audience.
     services : list of str, optional
         Services (default: every service with a facility).
     thresholds : dict of str to float, optional
@@ -533,8 +532,6 @@ def area_gaps(
         ["severity", "uncovered", "coverage_pct"], ascending=[False, False, True], kind="stable"
     ).reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
-    if role == "planner":
-        out = _suppress(out, threshold)
     geom = areas.set_index("area_id").geometry
     res = gpd.GeoDataFrame(out, geometry=out["area_id"].map(geom).values, crs=ctx.areas.crs)
     res.attrs["parameters"] = {"threshold_min": {s: thr[s] / 60.0 for s in services}, **params}
@@ -575,86 +572,6 @@ def _flags(r, max_out, max_else):
     return f, why
 
 
-def _suppress(out, threshold):
-    """Suppress the planner table so that no hidden count is recomputable.
-
-    ``covered + uncovered = children`` holds in every row, and services with the same age scope
-    share the same ``children`` per area, so they are solved together as breakdowns of the same
-    rows with shared row totals (:func:`analysis.privacy.suppress_breakdowns`); the other counts
-    (subsets without an exact relation) are suppressed per service with public column totals.
-    """
-    from geo import codes
-
-    from . import privacy
-
-    st = codes.service_types()
-    out = out.copy()
-    scope = out["service"].map(
-        lambda s: (str(st["age_min"].get(s)), str(st["age_max"].get(s))) if s in st.index else s
-    )
-    for col in ("children", "covered", "uncovered"):
-        out[col] = pd.array(out[col], dtype="Int64")
-        out[f"{col}_suppressed"] = False
-    for _, grp in out.groupby(scope, sort=False):
-        tables, totals = {}, None
-        for svc, rows in grp.groupby("service", sort=False):
-            t = rows.set_index("area_id")[["covered", "uncovered"]].astype(int)
-            tables[svc] = t
-            totals = rows.set_index("area_id")["children"].astype(int)
-        index = next(iter(tables.values())).index
-        tables = {k: v.reindex(index, fill_value=0) for k, v in tables.items()}
-        res = privacy.suppress_breakdowns(tables, threshold=threshold, row_totals=totals)
-        for svc, frame in res.items():
-            rows = grp[grp["service"] == svc]
-            for idx, area in zip(rows.index, rows["area_id"]):
-                for col, src in (
-                    ("covered", "covered"),
-                    ("uncovered", "uncovered"),
-                    ("children", "計"),
-                ):
-                    v = frame.loc[area, src]
-                    out.loc[idx, col] = v
-                    out.loc[idx, f"{col}_suppressed"] = bool(pd.isna(v))
-    rest = [c for c in COUNT_COLUMNS if c not in ("children", "covered", "uncovered")]
-    sup = privacy.suppress(
-        out[["service", *rest]], count_columns=rest, threshold=threshold, by="service"
-    )
-    for col in rest:
-        out[col] = sup[col]
-        out[f"{col}_suppressed"] = sup[f"{col}{privacy.FLAG_SUFFIX}"]
-    # placed + no_place + capacity_unknown = covered, covered_any_age - covered = age_limit_loss:
-    # one hidden part of a relation hides the others in that row
-    related = (["placed", "no_place", "capacity_unknown"], ["covered_any_age", "age_limit_loss"])
-    for group in related:
-        hid = np.zeros(len(out), dtype=bool)
-        for c in group:
-            hid |= out[f"{c}_suppressed"].to_numpy(dtype=bool)
-        for c in group:
-            out[c] = out[c].astype("Int64").where(~hid, pd.NA)
-            out[f"{c}_suppressed"] = out[f"{c}_suppressed"].to_numpy(dtype=bool) | hid
-    dependents = {
-        "coverage_pct": ["covered", "children"],
-        "capacity_per_child": ["children"],
-        "share_elsewhere_pct": ["nearest_elsewhere", "children"],
-        "e2sfca_mean": ["children"],
-        "placed_pct": ["placed", "children"],
-        "reasons": ["children", "covered", "unmet_care", "nearest_elsewhere", "no_place"],
-    }
-    for col, srcs in dependents.items():
-        hidden = np.zeros(len(out), dtype=bool)
-        for c in srcs:
-            hidden |= out[f"{c}_suppressed"].to_numpy(dtype=bool)
-        out[col] = out[col].astype(object).where(~hidden, None)
-    order = []
-    for c in out.columns:
-        if c.endswith("_suppressed"):
-            continue
-        order.append(c)
-        if f"{c}_suppressed" in out.columns:
-            order.append(f"{c}_suppressed")
-    return out[order]
-
-
 def breakdown(
     ctx, *, by="age", service, area_kind=None, role="planner", threshold=None, thresholds=None
 ):
@@ -666,9 +583,9 @@ def breakdown(
         Age bands (:data:`AGE_BANDS`) or care codes (a child with several care types counts in
         each of them, once in the total).
     service : str
-    role : str
-        ``planner`` suppresses small cells with their complements (both measures, both
-        margins) through :func:`analysis.privacy.suppress_breakdowns`.
+    role, threshold : optional
+        Ignored (kept for older callers): true counts; the gate (:func:`gate.breakdown`)
+        suppresses them for the audience.
 
     Returns
     -------
@@ -704,20 +621,12 @@ def breakdown(
         tables[measure] = tab
         base = ct if measure == "children" else ct[~ct["covered"].astype(bool)]
         totals[measure] = base.groupby("area_id").size().reindex(areas.tolist(), fill_value=0)
-    if role != "planner":
-        out = {}
-        for m, tab in tables.items():
-            t = tab.copy()
-            t["計"] = totals[m]
-            t.loc["計"] = t.sum()
-            out[m] = t
-        return out
-    from . import privacy
-
     out = {}
     for m, tab in tables.items():
-        rt = totals[m] if by == "care" else None
-        out[m] = privacy.suppress_breakdown(tab, threshold=threshold, row_totals=rt)
+        t = tab.copy()
+        t["計"] = totals[m]
+        t.loc["計"] = t.sum()
+        out[m] = t
     return out
 
 
@@ -743,7 +652,7 @@ def age_filter_loss(
     -------
     pandas.DataFrame
         ``area_id, area_name, children, covered_all_ages, covered, loss, coverage_pct,
-        coverage_all_ages_pct`` (counts suppressed for planners).
+        coverage_all_ages_pct`` (true counts; the gate suppresses them for the audience).
     """
     thr = coverage.thresholds_s([service], {service: threshold_min} if threshold_min else None)
     sp = coverage.service_pass(ctx, service, threshold_s=thr[service])
@@ -773,21 +682,7 @@ def age_filter_loss(
                 "coverage_all_ages_pct": 100.0 * cov_all / n if n else np.nan,
             }
         )
-    out = pd.DataFrame(rows)
-    if role == "planner" and len(out):
-        from . import privacy
-
-        out = privacy.suppress(
-            out,
-            count_columns=["children", "covered_all_ages", "covered", "loss"],
-            threshold=threshold,
-            sums={"covered_all_ages": ["covered", "loss"]},
-            dependents={
-                "coverage_pct": ["covered", "children"],
-                "coverage_all_ages_pct": ["covered_all_ages", "children"],
-            },
-        )
-    return out
+    return pd.DataFrame(rows)
 
 
 def default_threshold():

@@ -35,6 +35,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -134,7 +135,7 @@ def individuals(
     return out
 
 
-def _known_rows(frame, who, linked):
+def _known_rows(frame, who, linked, unit=None):
     """Boolean array: rows whose counts this audience knows anyway (its own scope)."""
     n = len(frame)
     if who.unsuppressed:
@@ -146,7 +147,9 @@ def _known_rows(frame, who, linked):
     if "municipality_code" in frame.columns:
         return frame["municipality_code"].astype(str).isin(who.scope).to_numpy()
     members = getattr(linked, "members", None)
-    unit = getattr(linked, "unit", "area_id")
+    unit = unit or getattr(linked, "unit", "area_id")
+    if unit in frame.columns and frame[unit].astype(str).isin(who.scope).any():
+        return frame[unit].astype(str).isin(who.scope).to_numpy()  # rows per municipality
     if members is not None and unit in frame.columns:
         inside = disclosure.units_inside(members, who.scope)
         return frame[unit].astype(str).isin(inside).to_numpy()
@@ -164,6 +167,8 @@ def table(
     include_identity=False,
     workspace=None,
     action="view",
+    kind=None,
+    unit=None,
     **suppress_options,
 ):
     """The part of ``frame`` an audience may see (the single gate of every output).
@@ -191,6 +196,10 @@ def table(
         Workspace whose ``audit_log`` records views of child-level rows.
     action : str
         ``"view"`` or ``"export"`` (audit log).
+    kind, unit : str, optional
+        With ``linked``: the unit kind of the rows (an area kind or ``"municipality"``;
+        default the frame's ``area_kind``) and the column naming the unit (default
+        ``area_id``).
     **suppress_options
         ``by``, ``sums``, ``dependents``, ``column_totals`` of
         :func:`analysis.privacy.suppress` (tables without ``linked``).
@@ -221,17 +230,72 @@ def table(
     if include_identity and who.role not in IDENTITY_ROLES:
         msg = f"The {who.role} role may not see names or addresses."
         raise AccessDenied(msg)
+    if count_columns is None and linked is not None:
+        count_columns = linked.columns_of(frame)
     count_columns = [c for c in (count_columns or []) if c in frame.columns]
     if not count_columns:
         return frame
-    known = _known_rows(frame, who, linked)
+    if any(c + FLAG_SUFFIX in frame.columns for c in count_columns):
+        return frame  # already through the gate
+    known = _known_rows(frame, who, linked, unit=unit)
     if known.all():
         return _mark(frame, count_columns, None, None)
+    dependents = suppress_options.pop("dependents", None)
+    if dependents is None and linked is not None:
+        dependents = linked.dependents
     if linked is not None:
-        return linked.apply(frame, count_columns=count_columns, who=who)
-    return disclosure.suppress_flat(
-        frame, count_columns=count_columns, threshold=threshold, known=known, **suppress_options
-    )
+        out = linked.apply(
+            frame, count_columns=count_columns, who=who, kind=kind, unit=unit or "area_id"
+        )
+    else:
+        out = disclosure.suppress_flat(
+            frame, count_columns=count_columns, threshold=threshold, known=known, **suppress_options
+        )
+    hidden = {c: out[c + FLAG_SUFFIX].to_numpy(dtype=bool) for c in count_columns}
+    return hide_dependents(out, dependents, hidden)
+
+
+_NUMBER = re.compile(
+    r"(?<![\d.])(?<![<>] )(?<![<>])(?<!県全体 )(?<!県平均 )\d+(?:\.\d+)?(?=\s*(?:人|%))"
+)
+_RATIO = re.compile(r"((?:定員/児|E2SFCA) )\d+(?:\.\d+)?")
+
+
+def mask_text(text, label="秘匿"):
+    """Counts and shares in a reason text replaced by ``label`` (limits and settings kept).
+
+    Examples
+    --------
+    >>> mask_text("ケアを受け入れる事業所が到達圏にない児 3人 / 30分を超える児の割合 40% > 20%")
+    'ケアを受け入れる事業所が到達圏にない児 秘匿人 / 30分を超える児の割合 秘匿% > 20%'
+    """
+    if not isinstance(text, str):
+        return text
+    return _RATIO.sub(lambda m: m.group(1) + label, _NUMBER.sub(label, text))
+
+
+def hide_dependents(out, dependents, hidden):
+    """Hide values computed from hidden counts (rates NA; counts inside reason texts masked).
+
+    ``dependents`` maps a column to the count columns it is computed from. Flags, severities
+    and the reasons themselves stay: only the numbers inside a reason are masked.
+    """
+    out = out.copy() if dependents else out
+    for dep, sources in (dependents or {}).items():
+        if dep not in out.columns:
+            continue
+        hide = np.zeros(len(out), bool)
+        for src in sources:
+            if src in hidden:
+                hide |= hidden[src]
+        if not hide.any():
+            continue
+        col = out[dep]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            out[dep] = col.astype("Float64").where(~hide, pd.NA)
+        else:
+            out[dep] = [mask_text(v) if h else v for v, h in zip(col, hide, strict=True)]
+    return out
 
 
 def breakdown(
@@ -245,6 +309,7 @@ def breakdown(
     total_column=None,
     threshold=None,
     label="計",
+    group=(),
 ):
     """A breakdown (index = area, one column per band, 「計」 margins) as ``who`` may see it.
 
@@ -258,6 +323,8 @@ def breakdown(
         the publication column of the 「計」 column (e.g. ``"children"``).
     kind : str
         Area kind of the rows (with ``linked``).
+    group : tuple
+        The publication's group key of the table (e.g. ``(service,)``).
 
     Returns
     -------
@@ -278,7 +345,12 @@ def breakdown(
         return tab
     if linked is not None:
         return linked.breakdown(
-            tab, kind=kind, column_of=columns or {}, total_column=total_column, label=label
+            tab,
+            kind=kind,
+            column_of=columns or {},
+            total_column=total_column,
+            label=label,
+            group=group,
         )
     from analysis import privacy
 

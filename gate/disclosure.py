@@ -141,6 +141,123 @@ def _bounds(system, hidden, small_label, threshold):
     return lo, hi
 
 
+def _highs(matrix, lo, hi, cost=None, row_lo=None, row_hi=None):
+    """A HiGHS model ``row_lo <= matrix @ x <= row_hi``, ``lo <= x <= hi`` (kept for re-solves)."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("solver", "simplex")
+    inf = highspy.kHighsInf
+    m, n = matrix.shape
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = m
+    lp.col_cost_ = np.zeros(n) if cost is None else np.asarray(cost, float)
+    lp.col_lower_ = np.where(np.isinf(lo), -inf, lo).astype(float)
+    lp.col_upper_ = np.where(np.isinf(hi), inf, hi).astype(float)
+    lp.row_lower_ = np.zeros(m) if row_lo is None else np.asarray(row_lo, float)
+    lp.row_upper_ = np.zeros(m) if row_hi is None else np.asarray(row_hi, float)
+    csc = matrix.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(float)
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = m
+    h.passModel(lp)
+    return h
+
+
+def _set_bounds(h, idx, lo, hi):
+    import highspy
+
+    idx = np.asarray(idx, np.int32)
+    if idx.size == 0:
+        return
+    inf = highspy.kHighsInf
+    lo = np.where(np.isinf(lo), -inf, lo).astype(float)
+    hi = np.where(np.isinf(hi), inf, hi).astype(float)
+    h.changeColsBounds(idx.size, idx, lo, hi)
+
+
+def _run(h):
+    """Solve; return ``"optimal"``, ``"infeasible"``, ``"unbounded"`` or another status."""
+    import highspy
+
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return "optimal"
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return "infeasible"
+    if status in (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
+        return "unbounded"
+    return str(status)
+
+
+class _Audit:
+    """The attacker's LP: published cells fixed, hidden cells within their bounds."""
+
+    def __init__(self, matrix, lo, hi):
+        self.h = _highs(matrix, lo, hi)
+        self.lo = np.asarray(lo, float).copy()
+        self.hi = np.asarray(hi, float).copy()
+
+    def update(self, lo, hi):
+        changed = np.flatnonzero((lo != self.lo) | (hi != self.hi))
+        _set_bounds(self.h, changed, lo[changed], hi[changed])
+        self.lo[changed] = lo[changed]
+        self.hi[changed] = hi[changed]
+
+    def certify(self, candidates, values, protection):
+        """Cells among ``candidates`` shown to move by ``protection`` (a few LPs for many).
+
+        Pushes all remaining candidates up together (then down); every cell the solution moves
+        by ``protection`` or more from its true value has a feasible interval at least that
+        wide. Returns the candidates not certified this way.
+        """
+        remaining = np.asarray(candidates, np.int64)
+        stale = 0
+        sense = -1.0
+        while remaining.size and stale < 2:
+            sense = -sense
+            idx = remaining.astype(np.int32)
+            self.h.changeColsCost(idx.size, idx, np.full(idx.size, sense))
+            status = _run(self.h)
+            x = np.asarray(self.h.getSolution().col_value) if status == "optimal" else None
+            self.h.changeColsCost(idx.size, idx, np.zeros(idx.size))
+            if x is None:
+                stale += 1
+                continue
+            moved = np.abs(x[remaining] - values[remaining]) >= protection - 1e-6
+            stale = 0 if moved.any() else stale + 1
+            remaining = remaining[~moved]
+        return remaining
+
+    def interval(self, target, *, points=None):
+        """``(min, max)`` of a cell; ``points`` (a list) receives the two optimal solutions."""
+        out = []
+        for sense in (1.0, -1.0):
+            self.h.changeColCost(int(target), sense)
+            status = _run(self.h)
+            value = self.h.getInfo().objective_function_value
+            if points is not None and status == "optimal":
+                points.append(np.asarray(self.h.getSolution().col_value))
+            self.h.changeColCost(int(target), 0.0)
+            if status == "unbounded":
+                out.append(np.inf)
+            elif status != "optimal":
+                return (float(self.lo[target]), float(self.hi[target]))
+            else:
+                out.append(sense * value + 0.0)
+        return (float(out[0]), float(out[1]))
+
+
 def interval(matrix, target, lo, hi):
     """Feasible ``[min, max]`` of cell ``target`` given ``matrix @ x == 0`` and ``lo <= x <= hi``.
 
@@ -154,74 +271,92 @@ def interval(matrix, target, lo, hi):
     >>> interval(m, 0, np.array([0, 9.0, 12.0]), np.array([np.inf, 9.0, 12.0]))
     (3.0, 3.0)
     """
-    from scipy.optimize import linprog
-
-    n = matrix.shape[1]
-    bounds = list(zip(lo, [None if np.isinf(h) else h for h in hi], strict=True))
-    out = []
-    for sign in (1.0, -1.0):
-        c = np.zeros(n)
-        c[target] = sign
-        res = linprog(c, A_eq=matrix, b_eq=np.zeros(matrix.shape[0]), bounds=bounds, method="highs")
-        if res.status == 3:  # unbounded
-            out.append(np.inf * -sign)
-        elif res.status != 0:
-            return (float(lo[target]), float(hi[target]))
-        else:
-            out.append(float(sign * res.fun))
-    return (out[0], out[1])
+    return _Audit(matrix, np.asarray(lo, float), np.asarray(hi, float)).interval(target)
 
 
-def _widen(system, matrix, target, hidden, small_label, threshold, protection, weights):
-    """Cheapest published cells to hide so that ``target`` can move ``protection`` up or down."""
-    from scipy.optimize import linprog
-    from scipy.sparse import csr_matrix, hstack, vstack
+class _Widen:
+    """Cheapest published cells to hide so that a target can move by ``step``.
 
-    v = np.asarray(system.values, float)
-    n = len(v)
-    frozen = np.asarray(system.known, bool) | (np.asarray(system.public, bool) & ~hidden)
-    # range of each cell's change d: value + d must stay feasible
-    lo = np.where(hidden & small_label, 1.0, 0.0) - v
-    hi = np.where(hidden & small_label, threshold - 1.0 - v, np.inf)
-    lo[frozen] = 0.0
-    hi[frozen] = 0.0
-    cost = np.where(hidden, 1e-3, weights)
-    best = None
-    for sign in (1.0, -1.0):
-        step = sign * protection
-        if not (lo[target] <= step <= hi[target]):
-            continue
-        a = hstack([matrix, -matrix])
-        unit = np.zeros((1, 2 * n))
-        unit[0, target] = 1.0
-        unit[0, n + target] = -1.0
-        a = vstack([a, csr_matrix(unit)]).tocsr()
-        b = np.zeros(a.shape[0])
-        b[-1] = step
-        up = [(0.0, None if np.isinf(h) else max(h, 0.0)) for h in hi]
-        down = [(0.0, max(-x, 0.0)) for x in lo]
-        res = linprog(
-            np.concatenate([cost, cost]), A_eq=a, b_eq=b, bounds=up + down, method="highs"
+    Variables: the cells ``x`` and each cell's move up/down (``x - v = up - down``); published
+    cells may move at the cost of hiding them, hidden cells move (almost) freely within their
+    bounds, cells the audience knows or public totals do not move.
+    """
+
+    def __init__(self, matrix, values, lo, hi, cost):
+        from scipy.sparse import bmat, identity
+
+        n = matrix.shape[1]
+        eye = identity(n, format="csr")
+        big = bmat([[matrix, None, None], [eye, -eye, eye]], format="csr")
+        self.n = n
+        self.values = np.asarray(values, float)
+        rows = np.concatenate([np.zeros(matrix.shape[0]), self.values])
+        cost_all = np.concatenate([np.zeros(n), cost, cost])
+        zeros = np.zeros(n)
+        infs = np.full(n, np.inf)
+        self.h = _highs(
+            big,
+            np.concatenate([lo, zeros, zeros]),
+            np.concatenate([hi, infs, infs]),
+            cost=cost_all,
+            row_lo=rows,
+            row_hi=rows,
         )
-        if res.status != 0:
-            continue
-        d = res.x[:n] - res.x[n:]
-        cells = np.flatnonzero((np.abs(d) > 1e-7) & ~hidden)
-        price = float(cost[cells].sum())
-        if best is None or price < best[0]:
-            best = (price, cells)
-    return None if best is None else best[1]
+        self.lo = np.asarray(lo, float).copy()
+        self.hi = np.asarray(hi, float).copy()
+        self.cost = np.asarray(cost, float).copy()
+
+    def update(self, lo, hi, cost):
+        changed = np.flatnonzero((lo != self.lo) | (hi != self.hi))
+        _set_bounds(self.h, changed, lo[changed], hi[changed])
+        self.lo[changed] = lo[changed]
+        self.hi[changed] = hi[changed]
+        changed = np.flatnonzero(cost != self.cost)
+        if changed.size:
+            for offset in (self.n, 2 * self.n):
+                idx = (changed + offset).astype(np.int32)
+                self.h.changeColsCost(idx.size, idx, cost[changed].astype(float))
+            self.cost[changed] = cost[changed]
+
+    def move(self, target, step):
+        """Cells that move when ``target`` moves by ``step`` (None when it cannot)."""
+        v = self.values[target] + step
+        if not (self.lo[target] <= v <= self.hi[target]):
+            return None, np.inf
+        _set_bounds(self.h, [target], np.array([v]), np.array([v]))
+        status = _run(self.h)
+        x = np.asarray(self.h.getSolution().col_value[: self.n])
+        price = self.h.getInfo().objective_function_value
+        _set_bounds(self.h, [target], self.lo[[target]], self.hi[[target]])
+        if status != "optimal":
+            return None, np.inf
+        return np.flatnonzero(np.abs(x - self.values) > 1e-7), price
+
+
+def _widen_bounds(system, hidden, small_label, threshold):
+    v = np.asarray(system.values, float)
+    frozen = np.asarray(system.known, bool) | (np.asarray(system.public, bool) & ~hidden)
+    lo = np.where(hidden & small_label, 1.0, 0.0)
+    hi = np.where(hidden & small_label, threshold - 1.0, np.inf)
+    lo[frozen] = v[frozen]
+    hi[frozen] = v[frozen]
+    return lo, hi
 
 
 def solve(system, *, threshold=None, protection=None):
     """Suppression pattern of a system: primary cells, then LP audit and widening.
 
+    Every sensitive cell (true value 1..threshold-1, atoms included) gets an LP audit of its
+    feasible interval given what is published; a cell narrower than ``protection`` is widened
+    by hiding the cheapest published cells that let it move (hiding more only widens the other
+    intervals, so one pass suffices). The LPs are HiGHS models re-solved with warm starts.
+
     Returns
     -------
     Solution
         ``hidden`` (bool per cell; atoms always hidden), ``sensitive`` (true value
-        1..threshold-1 and not known), ``unprotected`` (cells the published public totals pin
-        whatever is hidden; logged).
+        1..threshold-1 and not known), ``unprotected`` (cells the public totals pin whatever
+        is hidden; logged).
     """
     thr = settings.suppression_threshold if threshold is None else int(threshold)
     prot = default_protection(thr) if protection is None else int(protection)
@@ -239,18 +374,40 @@ def solve(system, *, threshold=None, protection=None):
 
     matrix = system.matrix()
     weights = privacy._weights(v.astype(float), np.asarray(system.margin, bool))
-    for t in np.flatnonzero(sensitive):
-        for _ in range(4):
-            lo, hi = _bounds(system, hidden, small_label, thr)
-            a, b = interval(matrix, int(t), lo, hi)
+    lo, hi = _bounds(system, hidden, small_label, thr)
+    model = _Audit(matrix, lo, hi)
+    widen = None
+    todo = model.certify(np.flatnonzero(sensitive), v.astype(float), prot)
+    done = np.zeros(len(v), bool)
+    for t in todo:
+        if done[t]:
+            continue
+        for _ in range(6):
+            points = []
+            a, b = model.interval(int(t), points=points)
+            for x in points:  # an optimum for one cell moves others too: they are safe as well
+                done[todo[np.abs(x[todo] - v[todo]) >= prot - 1e-6]] = True
             if b - a >= prot - 1e-6:
                 break
-            cells = _widen(system, matrix, int(t), hidden, small_label, thr, prot, weights)
+            wlo, whi = _widen_bounds(system, hidden, small_label, thr)
+            cost = np.where(hidden, 1e-3, weights)
+            if widen is None:
+                widen = _Widen(matrix, v, wlo, whi, cost)
+            else:
+                widen.update(wlo, whi, cost)
+            best = None
+            for step in (prot, -prot):
+                cells, price = widen.move(int(t), step)
+                if cells is not None and (best is None or price < best[1]):
+                    best = (cells, price)
+            cells = None if best is None else best[0][~hidden[best[0]]]
             if cells is None or cells.size == 0:
                 unprotected.append(int(t))
                 logger.warning("A count of %d cannot be protected: published totals pin it", v[t])
                 break
             hidden[cells] = True
+            lo, hi = _bounds(system, hidden, small_label, thr)
+            model.update(lo, hi)
     return Solution(hidden, sensitive, unprotected)
 
 
@@ -267,12 +424,12 @@ def audit(system, solution, *, threshold=None, protection=None):
     [(0, 3, 0.0, 43.0)]
     """
     thr = settings.suppression_threshold if threshold is None else int(threshold)
-    matrix = system.matrix()
     small_label = solution.sensitive & ~np.asarray(system.atom, bool)
     lo, hi = _bounds(system, solution.hidden, small_label, thr)
+    model = _Audit(system.matrix(), lo, hi) if system.equations else None
     out = []
     for t in np.flatnonzero(solution.sensitive):
-        a, b = interval(matrix, int(t), lo, hi) if system.equations else (0.0, np.inf)
+        a, b = model.interval(int(t)) if model is not None else (float(lo[t]), float(hi[t]))
         out.append((int(t), int(system.values[t]), a, b))
     return out
 
@@ -414,6 +571,12 @@ class Linked:
         self.protection = protection
         self.members = None
         self.unit = "area_id"
+        #: Columns computed from counts (hidden with them), e.g. ``{"coverage_pct": [...]}``.
+        self.dependents = {}
+
+    def columns_of(self, frame):
+        """Count columns of this publication that ``frame`` has."""
+        return [c for c in self.count_columns if c in frame.columns]
 
     def _frame(self, kind):
         rows = {}
@@ -499,7 +662,7 @@ class Linked:
         out.attrs["threshold"] = self.threshold
         return out
 
-    def breakdown(self, frame, *, kind, columns, column_of, total_column=None, label="計"):
+    def breakdown(self, frame, *, kind, column_of, total_column=None, label="計", group=()):
         """A breakdown table (index = unit, one column per band) with protected values.
 
         ``column_of`` maps a breakdown column (e.g. ``"0-5"``) to the publication column
@@ -510,7 +673,7 @@ class Linked:
         out = frame.copy().astype(object)
         hidden = pd.DataFrame(False, index=out.index, columns=out.columns)
         small = pd.DataFrame(False, index=out.index, columns=out.columns)
-        gkey = ()
+        gkey = tuple(group)
         for r in out.index:
             for c in out.columns:
                 src = total_column if c == label else column_of.get(c)
@@ -548,7 +711,8 @@ def linked(
     known_municipalities=None,
     threshold=None,
     protection=None,
-    totals_public=True,
+    public_totals=(),
+    equal_groups=None,
 ):
     """Build and suppress a publication of linked tables from atomic cells.
 
@@ -572,8 +736,15 @@ def linked(
     known_municipalities : collection of str, optional
         Municipalities the audience knows (a scoped coordinator): their atoms and every area
         made only of them are fixed, not protected.
-    totals_public : bool
-        Assume each column's total over the region is public (unless itself small).
+    equal_groups : dict of str to list of lists, optional
+        Columns whose atoms are equal across some groups (e.g. ``children`` of services with
+        the same age scope count the same children): ``{"children": [[g1, g2], ...]}`` with
+        group keys (tuples, or plain values for one group column).
+    public_totals : collection of str
+        Columns whose total over the region is assumed public elsewhere (e.g. the number of
+        registered children); never hidden unless itself small. Other totals are published
+        cells like any other (they may be hidden to protect a cell: e.g. a published total of
+        covered children next to the public total of children would pin the uncovered ones).
 
     Returns
     -------
@@ -589,6 +760,8 @@ def linked(
     sums = dict(sums or {})
     subsets = dict(subsets or {})
     parts_iter = atoms.groupby(group, sort=False, dropna=False) if group else [((), atoms)]
+    area_cols = [c for c in atoms.columns if str(c).startswith(AREA_PREFIX)]
+    by_group = {}
     for gkey, part in parts_iter:
         gkey = gkey if isinstance(gkey, tuple) else (gkey,)
         part = part.reset_index(drop=True)
@@ -605,6 +778,8 @@ def linked(
                 if municipalities:
                     for r, i in enumerate(atom_cells[col]):
                         cells[("municipality", muni[r], gkey, col)] = i
+        keys = list(zip(muni, *[part[c].astype(str) for c in area_cols], strict=True))
+        by_group[gkey] = {col: dict(zip(keys, cs, strict=True)) for col, cs in atom_cells.items()}
         for total, parts in sums.items():
             for r in range(len(part)):
                 system.equation([atom_cells[p][r] for p in parts], atom_cells[total][r])
@@ -635,17 +810,26 @@ def linked(
                     i = system.cell(None if miss else sum(vals), known=inside)
                     system.equation([acells[r] for r in rows], i)
                     cells[(kind, unit, gkey, col)] = i
-            if totals_public:
+            if len(acells):
                 miss = any(system.missing[i] for i in acells)
                 t = system.cell(
                     None if miss else sum(system.values[i] for i in acells),
-                    public=True,
+                    public=col in set(public_totals),
                     margin=True,
                 )
                 system.equation(list(acells), t)
                 for kind in [*kinds, *(["municipality"] if municipalities else [])]:
                     if only is None or only == kind:
                         cells[(kind, "_total", gkey, col)] = t
+    for col, sets in (equal_groups or {}).items():
+        for members in sets:
+            members = [m if isinstance(m, tuple) else (m,) for m in members]
+            first = by_group.get(members[0], {}).get(col, {})
+            for other in members[1:]:
+                cells_other = by_group.get(other, {}).get(col, {})
+                for key, i in first.items():
+                    if key in cells_other:
+                        system.equation([i], cells_other[key])
     sol = solve(system, threshold=thr, protection=prot)
     return Linked(
         system,

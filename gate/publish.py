@@ -29,8 +29,24 @@ import pandas as pd
 from . import disclosure
 from .roles import audience
 
-#: Count columns of the gaps publication that the gaps table carries.
-GAP_COUNTS = ["children", "covered", "covered_confirmed", "uncovered", "unmet_care"]
+#: Columns of the gaps table computed from counts: hidden with their sources (numbers inside
+#: reasons masked, the reasons themselves kept).
+GAP_DEPENDENTS = {
+    "coverage_pct": ["covered", "children"],
+    "placed_pct": ["placed", "children"],
+    "capacity_per_child": ["children"],
+    "share_elsewhere_pct": ["nearest_elsewhere", "children"],
+    "e2sfca_mean": ["children"],
+    "reasons": [
+        "children",
+        "covered",
+        "unmet_care",
+        "nearest_elsewhere",
+        "placed",
+        "no_place",
+        "capacity_unknown",
+    ],
+}
 
 
 def _known(who, ctx):
@@ -91,7 +107,17 @@ def _aggregate(indicators, keys, base, group=()):
     return out
 
 
-def gaps(ctx, *, services, thresholds=None, who="planner", threshold=None, ages=None):
+def gaps(
+    ctx,
+    *,
+    services,
+    thresholds=None,
+    who="planner",
+    threshold=None,
+    age_band=None,
+    care=None,
+    **options,
+):
     """The gaps publication of ``services``: both area kinds, breakdowns, linked counts.
 
     Parameters
@@ -104,6 +130,10 @@ def gaps(ctx, *, services, thresholds=None, who="planner", threshold=None, ages=
         A scoped coordinator's own municipalities are known (not protected from it).
     threshold : int, optional
         Suppression threshold.
+    age_band, care, **options
+        As :func:`analysis.gaps.area_gaps` (filters of the counted children; ``order``,
+        ``children_per_place``, ``exact``, ``decay`` of the child table): give the same
+        values as the table the publication protects.
 
     Returns
     -------
@@ -121,13 +151,21 @@ def gaps(ctx, *, services, thresholds=None, who="planner", threshold=None, ages=
     frames = []
     first = None
     per_kind = {}
+    band = _gaps.parse_age_band(age_band)
+    care_f = _gaps.parse_care(care)
+
+    def _table(kind):
+        ct = _gaps.child_table(
+            ctx, area_kind=kind, services=services, thresholds=thresholds, **options
+        )
+        return ct[_gaps.filter_mask(ct, age_band=band, care=care_f)].reset_index(drop=True)
+
     for kind in kinds:
-        ct = _gaps.child_table(ctx, area_kind=kind, services=services, thresholds=thresholds)
-        per_kind[kind] = ct
-        first = ct if first is None else first
+        per_kind[kind] = _table(kind)
+        first = per_kind[kind] if first is None else first
     if first is None:  # no area kinds: nothing to publish per area
-        first = _gaps.child_table(ctx, services=services, thresholds=thresholds)
-    ct = first.reset_index(drop=True)
+        first = _table(None)
+    ct = first
     ind = pd.DataFrame({"service": ct["service"].to_numpy()})
     covered = ct["covered"].astype(bool).to_numpy()
     ind["children"] = 1
@@ -135,6 +173,17 @@ def gaps(ctx, *, services, thresholds=None, who="planner", threshold=None, ages=
     ind["covered_confirmed"] = ct["covered_confirmed"].astype(bool).to_numpy().astype(int)
     ind["uncovered"] = (~covered).astype(int)
     ind["unmet_care"] = ct["unmet_care"].astype(bool).to_numpy().astype(int)
+    if "status" in ct.columns:
+        from analysis import capacity
+
+        status = ct["status"].astype(str).to_numpy()
+        ind["placed"] = (status == capacity.PLACED).astype(int)
+        ind["no_place"] = (status == capacity.NO_PLACE).astype(int)
+        ind["capacity_unknown"] = (status == capacity.UNKNOWN).astype(int)
+    if "covered_any_age" in ct.columns:
+        any_age = ct["covered_any_age"].astype(bool).to_numpy()
+        ind["covered_any_age"] = any_age.astype(int)
+        ind["age_limit_loss"] = any_age.astype(int) - covered.astype(int)
     for kind, kct in per_kind.items():
         kct = kct.reset_index(drop=True)
         away = kct["nearest_area"].notna() & (kct["nearest_area"] != kct["area_id"])
@@ -156,10 +205,15 @@ def gaps(ctx, *, services, thresholds=None, who="planner", threshold=None, ages=
     sums = {
         "children": ["covered", "uncovered"],
     }
+    status_cols = [c for c in ("placed", "no_place", "capacity_unknown") if c in ind.columns]
+    if "covered_any_age" in ind.columns:
+        sums["covered_any_age"] = ["covered", "age_limit_loss"]
     subsets = {
         "covered": ["covered_confirmed"],
         "uncovered": ["unmet_care"],
         "children": [
+            *status_cols,
+            *([["covered_any_age"]][0] if "covered_any_age" in ind.columns else []),
             *[c for c in count_columns if c.startswith("nearest_elsewhere@")],
             *[f"children_age:{b}" for b in bands],
             *[f"children_care:{c}" for c in care_codes],
@@ -171,17 +225,57 @@ def gaps(ctx, *, services, thresholds=None, who="planner", threshold=None, ages=
     if np.isfinite(age).all() and len(age):
         sums["uncovered"] = [f"uncovered_age:{b}" for b in bands]
     frames.append(atoms)
+    # services counting the same children (same age scope) share their children cells
+    members = ct.groupby("service")["child"].apply(lambda x: tuple(sorted(x)))
+    same = [list(g.index) for _, g in members.groupby(members) if len(g) > 1]
     pub = disclosure.linked(
         atoms,
         count_columns=base_counts,
         group=["service"],
+        equal_groups={"children": same},
         sums=sums,
         subsets=subsets,
         known_municipalities=_known(who, ctx),
         threshold=threshold,
     )
     pub.members = ctx.layers.get("area_members")
+    pub.dependents = GAP_DEPENDENTS
+    pub.breakdowns = {
+        "age": list(bands),
+        "care": care_codes,
+    }
     return pub
+
+
+def breakdown(pub, tab, who, *, by, measure, kind, service):
+    """A gaps breakdown (:func:`analysis.gaps.breakdown` part ``measure``) through the gate.
+
+    Parameters
+    ----------
+    pub : Linked
+        The publication of :func:`gaps` for the breakdown's service.
+    tab : DataFrame
+        ``children`` or ``uncovered`` table of :func:`analysis.gaps.breakdown` (「計」 margins).
+    by : {"age", "care"}
+    measure : {"children", "uncovered"}
+    kind : str
+        The area kind of the rows.
+    service : str
+        The breakdown's service.
+    """
+    from .core import breakdown as _breakdown
+
+    columns = {c: f"{measure}_{by}:{c}" for c in tab.columns if c != "計"}
+    return _breakdown(
+        tab,
+        who,
+        what=f"breakdown by {by}",
+        linked=pub,
+        kind=kind,
+        columns=columns,
+        total_column=measure,
+        group=(service,),
+    )
 
 
 def children(ctx, *, who="planner", threshold=None):
@@ -209,6 +303,7 @@ def children(ctx, *, who="planner", threshold=None):
         atoms,
         count_columns=["n_children", "n_power"],
         subsets={"n_children": ["n_power"]},
+        public_totals=["n_children"],
         known_municipalities=_known(who, ctx),
         threshold=threshold,
     )
@@ -242,6 +337,7 @@ def hazards(ctx, *, who="planner", threshold=None):
         count_columns=["children", *types, "no_plan", "no_plan_exposed"],
         subsets={"children": [*types, "no_plan"], "no_plan": ["no_plan_exposed"]},
         municipalities=True,
+        public_totals=["children"],
         known_municipalities=_known(who, ctx),
         threshold=threshold,
     )

@@ -72,13 +72,20 @@ def test_unmet_care_and_low_coverage():
 
 
 def test_planner_output_is_suppressed(ctx):
-    g = gaps.area_gaps(ctx, thresholds={"short_stay_medical": 12})
+    import gate
+    from gate import publish
+
+    thr = {"short_stay_medical": 12}
+    g = gaps.area_gaps(ctx, thresholds=thr)
+    services = sorted(set(g["service"]))
+    pub = publish.gaps(ctx, services=services, thresholds=thr)
+    shown = gate.table(g, "planner", what="gaps", linked=pub)
     # every area has fewer than 10 children: the counts are hidden, flags kept
-    assert g["children"].isna().all() and g["children_suppressed"].all()
-    assert g["coverage_pct"].isna().all()
-    assert (g["facilities"] >= 0).all()
-    opened = gaps.area_gaps(ctx, threshold=1, thresholds={"short_stay_medical": 12})
-    assert opened["children"].notna().all()
+    assert shown["children"].isna().all() and shown["children_suppressed"].all()
+    assert shown["coverage_pct"].isna().all()
+    assert (shown["facilities"] >= 0).all() and (shown["severity"] == g["severity"]).all()
+    pub1 = publish.gaps(ctx, services=services, thresholds=thr, threshold=1)
+    assert gate.table(g, "planner", what="gaps", linked=pub1)["children"].notna().all()
 
 
 def test_breakdown_by_age(ctx):
@@ -86,13 +93,31 @@ def test_breakdown_by_age(ctx):
     ch = b["children"]
     assert ch.loc["E", "0-5"] == 2 and ch.loc["E", "6-11"] == 1 and ch.loc["W", "18+"] == 1
     assert ch.loc["計", "計"] == 4
-    hidden = gaps.breakdown(ctx, service="short_stay_medical", by="care")
-    assert pd.isna(hidden["children"].loc["E", "ventilator"])
+    from gate import publish
+
+    raw = gaps.breakdown(ctx, service="short_stay_medical", by="care")
+    pub = publish.gaps(ctx, services=["short_stay_medical"])
+    hidden = publish.breakdown(
+        pub,
+        raw["children"],
+        "planner",
+        by="care",
+        measure="children",
+        kind=ctx.default_area_kind(),
+        service="short_stay_medical",
+    )
+    assert pd.isna(hidden.loc["E", "ventilator"])
 
 
 def test_children_hidden_in_one_service_is_hidden_in_every_service_of_the_same_scope(ctx):
     # short stay and visiting nursing both count every age: the same children per area
-    g = gaps.area_gaps(ctx, threshold=3, thresholds={"short_stay_medical": 12})
+    import gate
+    from gate import publish
+
+    thr = {"short_stay_medical": 12}
+    raw = gaps.area_gaps(ctx, thresholds=thr)
+    pub = publish.gaps(ctx, services=sorted(set(raw["service"])), thresholds=thr, threshold=3)
+    g = gate.table(raw, "planner", what="gaps", linked=pub)
     for _, rows in g.groupby("area_id"):
         flags = rows["children_suppressed"].tolist()
         assert all(flags) or not any(flags)
