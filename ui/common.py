@@ -135,6 +135,35 @@ def basemap() -> bool:
     return bool(st.session_state.get("basemap", False))
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _publication(kind, path, stamp, role, scope, key, _ctx, _options):
+    from gate import publish
+
+    return getattr(publish, kind)(_ctx, who=role if scope is None else _scoped(role, scope), **_options)
+
+
+def _scoped(role, scope):
+    from gate import Audience
+
+    return Audience(name="?", role=role, scope=scope)
+
+
+def publication(kind, ctx=None, **options):
+    """The linked publication ``gate.publish.<kind>`` for this session's audience, cached.
+
+    ``kind`` is ``"gaps"`` (options ``services``, ``thresholds``, filters), ``"children"`` or
+    ``"hazards"``. Built once per workspace version, audience (role + scope) and options: the
+    joint suppression with its LP audit takes seconds, the pages call this on every rerun.
+    """
+    ctx = ctx or context()
+    if ctx is None:
+        return None
+    who = audience()
+    path = workspace_path()
+    key = repr(sorted(options.items()))
+    return _publication(kind, str(path), _stamp(path), who.role, who.scope, key, ctx, options)
+
+
 def for_role(frame, *, what, count_columns=None, action="view", linked=None):
     """Pass an output through the gate (:func:`gate.table`) for this session.
 
