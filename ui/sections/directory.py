@@ -56,7 +56,10 @@ _T = {
         "この場所の機能の値はまだ登録されていません（すべて不明）。",
         "No value known.",
     ),
-    "covers_head": ("この住所の担当窓口", "Who covers this address"),
+    "covers_head": (
+        "この住所を担当する市町村窓口・圏域コーディネーター・支援センター",
+        "Municipal window, 圏域 coordinator and centre covering this address",
+    ),
     "covers_need_address": (
         "住所を入れると、市町村窓口・圏域コーディネーター・都道府県センターを表示します。",
         "Give an address to see its window, 圏域 coordinator and prefectural centre.",
