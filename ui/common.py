@@ -139,7 +139,8 @@ def basemap() -> bool:
 def _publication(kind, path, stamp, role, scope, key, _ctx, _options):
     from gate import publish
 
-    return getattr(publish, kind)(_ctx, who=role if scope is None else _scoped(role, scope), **_options)
+    who = role if scope is None else _scoped(role, scope)
+    return getattr(publish, kind)(_ctx, who=who, **_options)
 
 
 def _scoped(role, scope):
