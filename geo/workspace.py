@@ -20,6 +20,7 @@ import fcntl
 import logging
 import os
 import re
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -579,7 +580,8 @@ def layers(path):
     path = Path(path)
     if not path.exists():
         return []
-    names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    with gdal_access(path):
+        names = [str(name) for name, _ in pyogrio.list_layers(path)]
     return [n for n in names if not n.startswith(STAGING_PREFIX)]
 
 
@@ -613,7 +615,8 @@ def read(path, layer, *, validate_schema=False):
         msg = f"Workspace {path} has no layer {layer!r} (it has: {', '.join(present) or 'none'})."
         raise WorkspaceError(msg)
     schema = LAYERS.get(layer)
-    frame = _read_with_retry(path, layer)
+    with gdal_access(path):
+        frame = _read_with_retry(path, layer)
     if "fid" in frame.columns and (schema is None or "fid" not in [c.name for c in schema.columns]):
         frame = frame.drop(columns="fid")
     frame = _decode(layer, frame)
@@ -722,7 +725,7 @@ def write_layers(path, frames, *, validate_schema=True):
     if problems:
         raise ValidationError(problems, f"writing {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _writer_lock(path):
+    with _writer_lock(path), gdal_access(path):
         remove_stale_copies(path)
         if not path.exists():
             _create(path, frames)
@@ -961,11 +964,138 @@ def _writer_lock(path):
         yield
 
 
+# ---------------------------------------------------------------------------------------------
+# one SQLite library at a time per file, within this process
+#
+# pyogrio's GDAL carries its own copy of SQLite; Python's ``sqlite3`` is another. SQLite locks
+# files with POSIX locks, which belong to the process: when one copy closes its descriptor on
+# the file, the locks the *other* copy holds on it are silently dropped
+# (https://sqlite.org/howtocorrupt.html section 2.2). A thread appending an audit entry with
+# ``sqlite3`` while another thread reads or writes the same workspace through GDAL can then
+# corrupt it (measured: "freelist size is 0 but should be 1", lost tables). So within a
+# process, GDAL users of a file share it with each other, and a ``sqlite3`` connection to it
+# (:func:`native_sqlite`) has it alone. Other processes are unaffected (their locks work).
+
+
+class _FileGuard:
+    """Shared access for GDAL users, exclusive for Python-sqlite3 users (re-entrant)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = None
+        self._waiting = 0
+        self._local = threading.local()
+
+    def _depth(self):
+        return getattr(self._local, "depth", 0)
+
+    @contextmanager
+    def shared(self):
+        me = threading.get_ident()
+        if self._depth() or self._exclusive == me:
+            self._local.depth = self._depth() + 1
+            try:
+                yield
+            finally:
+                self._local.depth -= 1
+            return
+        with self._cond:
+            while self._exclusive is not None or self._waiting:
+                self._cond.wait()
+            self._shared += 1
+        self._local.depth = 1
+        try:
+            yield
+        finally:
+            self._local.depth = 0
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self):
+        me = threading.get_ident()
+        if self._exclusive == me:
+            yield
+            return
+        if self._depth():
+            msg = "native_sqlite() inside a GDAL read or write of the same workspace"
+            raise WorkspaceError(msg)
+        with self._cond:
+            self._waiting += 1
+            while self._exclusive is not None or self._shared:
+                self._cond.wait()
+            self._waiting -= 1
+            self._exclusive = me
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = None
+                self._cond.notify_all()
+
+
+_GUARDS = {}
+_GUARDS_LOCK = threading.Lock()
+
+
+def _guard(path):
+    key = str(Path(path).resolve())
+    with _GUARDS_LOCK:
+        return _GUARDS.setdefault(key, _FileGuard())
+
+
+@contextmanager
+def gdal_access(path):
+    """Hold workspace ``path`` for GDAL/pyogrio use (shared with other GDAL users).
+
+    :func:`read`, :func:`layers`, :func:`metadata` and :func:`write_layers` take it; wrap direct
+    ``pyogrio`` calls on a workspace in it too.
+    """
+    with _guard(path).shared():
+        yield
+
+
+@contextmanager
+def native_sqlite(path, *, readonly=False, timeout=30.0):
+    """A Python ``sqlite3`` connection to the workspace, safe beside GDAL users in this process.
+
+    Use it for plain-SQL appends (the audit log) and quick SQL reads instead of
+    ``sqlite3.connect``: it waits until no thread of this process is reading or writing the
+    file through GDAL, and holds them off until the connection is closed (see the note above).
+    Transactions are the caller's (``isolation_level=None``: write ``BEGIN IMMEDIATE`` ...).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> ws = pathlib.Path(tempfile.mkdtemp()) / "w.gpkg"
+    >>> write_layers(ws, {"metadata": pd.DataFrame({"key": ["a"], "value": ["1"]})})
+    >>> with native_sqlite(ws, readonly=True) as con:
+    ...     con.execute("SELECT value FROM metadata").fetchone()
+    ('1',)
+    """
+    import sqlite3
+
+    with _guard(path).exclusive():
+        if readonly:
+            con = sqlite3.connect(
+                f"file:{Path(path)}?mode=ro", uri=True, timeout=timeout, isolation_level=None
+            )
+        else:
+            con = sqlite3.connect(Path(path), timeout=timeout, isolation_level=None)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
 def metadata(path):
     """Return the workspace's ``metadata`` table as a dict (empty when absent)."""
     if "metadata" not in layers(path):
         return {}
-    df = pyogrio.read_dataframe(path, layer="metadata")
+    with gdal_access(path):
+        df = pyogrio.read_dataframe(path, layer="metadata")
     return dict(zip(df["key"], df["value"], strict=True))
 
 

@@ -460,3 +460,53 @@ def test_failure_in_the_middle_of_a_write_leaves_the_layers_as_they_were(tmp_pat
     import pyogrio
 
     assert [n for n, _ in pyogrio.list_layers(path)] == ["children"]
+
+
+def test_plain_sql_appends_in_this_process_beside_gdal_readers_and_writers(tmp_path):
+    """native_sqlite keeps Python's sqlite3 and GDAL's SQLite from breaking each other's locks.
+
+    Without it (a bare sqlite3.connect in a thread) this run corrupts the file: tables vanish
+    and 'freelist size is 0 but should be 1' (two SQLite copies in one process).
+    """
+    import threading
+
+    path = tmp_path / "w.gpkg"
+    workspace.write_layers(path, {"children": _kids(20)})
+    with workspace.native_sqlite(path) as con:
+        con.execute("CREATE TABLE audit_probe (id INTEGER PRIMARY KEY, who TEXT)")
+    errors = []
+    stop = threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                workspace.read(path, "children")
+            except Exception as exc:  # noqa: BLE001 - any error fails the test below
+                errors.append(repr(exc))
+
+    def appender():
+        for i in range(25):
+            try:
+                with workspace.native_sqlite(path) as con:
+                    con.execute("BEGIN IMMEDIATE")
+                    con.execute("INSERT INTO audit_probe (who) VALUES (?)", (f"u{i}",))
+                    con.execute("COMMIT")
+            except Exception as exc:  # noqa: BLE001
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    threads.append(threading.Thread(target=appender))
+    for t in threads:
+        t.start()
+    try:
+        for k in range(6):
+            workspace.write_layers(path, {"children": _kids(20 if k % 2 else 30, offset=k)})
+    finally:
+        threads[-1].join()
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    with workspace.native_sqlite(path, readonly=True) as con:
+        assert con.execute("SELECT COUNT(*) FROM audit_probe").fetchone()[0] == 25
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
