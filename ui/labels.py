@@ -291,6 +291,15 @@ LABELS: dict[str, dict[str, str]] = {
         "ja": "灰色: 児がいない、または秘匿（10人未満）",
         "en": "Grey: no children, or hidden (fewer than 10)",
     },
+    "step_publish": {"ja": "集計と秘匿処理", "en": "Aggregating and suppressing"},
+    "step_candidates": {
+        "ja": "候補地（道路の交点）を選んでいます…",
+        "en": "Picking candidate sites (road nodes)…",
+    },
+    "step_greedy": {
+        "ja": "到達できる児が最も増える地点を{k}か所、順に選んでいます…",
+        "en": "Choosing {k} sites one by one, each adding the most children reached…",
+    },
     "flags_none": {"ja": "フラグの立った圏域はありません。", "en": "No area is flagged."},
 }
 
@@ -388,10 +397,29 @@ COLUMNS: dict[str, dict[str, str]] = {
     "n_no_plan": {"ja": "個別避難計画なし", "en": "No plan"},
     "no_plan": {"ja": "個別避難計画なし", "en": "No plan"},
     "in_zone": {"ja": "区域内", "en": "In zone"},
+    "covered_all_ages": {"ja": "年齢制限がなければ到達可能", "en": "Covered ignoring age limits"},
+    "loss": {"ja": "年齢制限で外れる児", "en": "Left out by age limits"},
+    "coverage_all_ages_pct": {
+        "ja": "年齢制限なしの到達率（%）",
+        "en": "Coverage ignoring age limits (%)",
+    },
     "loss_pct": {"ja": "低下（ポイント）", "en": "Loss (points)"},
     "coverage_any_age_pct": {"ja": "年齢を問わない到達率（%）", "en": "Coverage ignoring age (%)"},
     "age_band": {"ja": "年齢階級", "en": "Age band"},
     "exposure": {"ja": "ハザード", "en": "Hazard"},
+}
+
+#: Planner flags (analysis.gaps) as the user reads them.
+FLAGS = {
+    "no_facility": {"ja": "圏域内に事業所なし", "en": "No facility in the area"},
+    "unmet_care": {
+        "ja": "ケアを受け入れる事業所が到達圏にない児",
+        "en": "Care not accepted in reach",
+    },
+    "low_coverage": {"ja": "到達率が低い", "en": "Low coverage"},
+    "no_place": {"ja": "到達圏内だが空きなし", "en": "In reach but no place left"},
+    "low_capacity": {"ja": "定員・利用可能性が低い", "en": "Low capacity / accessibility"},
+    "depends_on_neighbour": {"ja": "他圏域に依存", "en": "Depends on a neighbouring area"},
 }
 
 #: Columns never shown to a user (internal ids and helpers).
@@ -620,3 +648,18 @@ def frame(data, lang="ja", *, municipalities=None, hide=(), keep_codes=()):
                       else ("、".join(map(str, v)) if isinstance(v, list | tuple) else str(v))
                       for v in col]  # fmt: skip
     return columns(out, lang)
+
+
+def flags_text(value, lang="ja") -> str:
+    """Planner flag codes (``;``-joined or a list) as labels joined with 「、」.
+
+    Examples
+    --------
+    >>> flags_text("no_facility;depends_on_neighbour")
+    '圏域内に事業所なし、他圏域に依存'
+    """
+    if value is None or (not isinstance(value, list | tuple | str) and _isna(value)):
+        return "—"
+    items = value.split(";") if isinstance(value, str) else value
+    sep = "、" if lang == "ja" else ", "
+    return sep.join((FLAGS[f].get(lang) or FLAGS[f]["ja"]) if f in FLAGS else f for f in items if f)

@@ -186,7 +186,7 @@ def base_map(*, bounds, basemap: bool = False, height: int | None = None) -> fol
 
 
 #: Pixels kept free on the right of a fitted map for the legends.
-LEGEND_ROOM_PX = 230
+LEGEND_ROOM_PX = 150
 
 
 class MetricScale(folium.MacroElement):
@@ -560,7 +560,9 @@ def add_choropleth(m, areas, values, *, title, lang="ja", fmt="{:.0f}", id_colum
                 (SCALE[i], f"{fmt.format(bins[i])} – {fmt.format(bins[i + 1])}")
                 for i in range(len(bins) - 1)
             ]
-        m.add_child(Legend(title, items, position="bottomleft"))
+        if not np.isfinite(np.asarray(vals, float)).all():  # say what grey means
+            items.append((NO_VALUE, labels.t("legend_grey", lang)))
+        m.add_child(Legend(title, items, position="topright"))
     return m
 
 

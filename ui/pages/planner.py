@@ -1,13 +1,16 @@
-"""計画: gaps per 圏域 and service, choropleth, ranked flags, breakdowns, site suggestion."""
+"""計画: gaps per 圏域 and service, choropleth, every flag with its reason, age loss, sites."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis import privacy
-from geo import codes
-from ui import common, labels, maps
+import gate
+from analysis import gaps
+from gate import publish
+from geo import codes, workspace
+from ui import common, labels, maps, print_views
 from ui.sections import gap_params
 
 lang = common.lang()
@@ -15,8 +18,13 @@ st.header(common.t("planner_head"))
 lay = common.layers()
 areas = lay["areas"]
 kinds = list(dict.fromkeys(areas["kind"]))
-services = labels.code_options("service")
+present = set(lay["facilities"]["service"])
+services = [s for s in codes.service_codes("service") if s in present] or labels.code_options(
+    "service"
+)
 defaults = codes.service_types()["threshold_min"]
+region = workspace.metadata(common.workspace_path()).get("region")
+area_names = dict(zip(areas["area_id"], areas["name"], strict=True))
 
 with st.form("planner_form"):
     c1, c2, c3 = st.columns(3)
@@ -32,83 +40,179 @@ with st.form("planner_form"):
         min_value=5,
         max_value=180,
         step=5,
-        value=None,
-        key="planner_thr",
-        placeholder=f"{int(defaults[service])}",
+        value=int(defaults[service]),
+        key=f"planner_thr_{service}",
     )
-    st.form_submit_button(common.t("run"))
+    st.form_submit_button(common.t("run"), type="primary")
 
-gaps = common.analysis_module("gaps")
-ctx = common.context() if gaps is not None else None
-table = None
+ctx = common.context()
+thr = {service: float(threshold)} if threshold else None
+who = common.audience()
+raw = gated = pub = None
 if ctx is not None:
-    thr = {service: float(threshold)} if threshold else None
-    with st.spinner(common.t("computing")):
-        table = gaps.area_gaps(
-            ctx, area_kind=kind, services=[service], thresholds=thr, role=common.role()
-        )
-    if "service" in table.columns:
-        table = table[table["service"] == service]
+    with st.status(common.t("computing"), expanded=False) as status:
+        status.update(label=common.t("step_times"))
+        raw = gaps.area_gaps(ctx, area_kind=kind, services=[service], thresholds=thr, role="admin")
+        raw = raw[raw["service"] == service] if "service" in raw.columns else raw
+        status.update(label=common.t("step_publish"))
+        pub = publish.gaps(ctx, services=[service], thresholds=thr, who=who)
+        counts = [c for c in gaps.COUNT_COLUMNS if c in raw.columns]
+        gated = common.for_role(raw, what=f"area gaps {service}", count_columns=counts, linked=pub)
+        status.update(label=common.t("done"), state="complete")
 
+#: What a planner sees per area: counts that the publication protects, and measures.
+TABLE_COLUMNS = [
+    "area_name", "children", "covered", "covered_confirmed", "uncovered", "unmet_care",
+    "coverage_pct", "facilities", "capacity", "capacity_per_child", "e2sfca_mean",
+    "share_elsewhere_pct", "severity",
+]  # fmt: skip
 left, right = st.columns([3, 2])
 m = maps.base_map(bounds=areas.total_bounds, basemap=common.basemap())
 maps.add_boundaries(m, lay.get("municipalities"), areas, lang=lang, area_kind=kind)
-if table is not None:
-    shown = privacy.display(table)
-    preferred = ["coverage_pct", "uncovered", "severity", "capacity_per_child", "e2sfca_mean"]
-    numeric = [c for c in preferred if c in table.columns] + [
-        c
-        for c in table.columns
-        if pd.api.types.is_numeric_dtype(table[c])
-        and c not in preferred
-        and c not in ("area_id", "threshold_min", "rank")
-        and not c.endswith("_suppressed")
-    ]
+shown = None
+if gated is not None:
+    hidden = gated.get("children_suppressed", pd.Series(False, index=gated.index)).fillna(False)
+    shown = gated[
+        [c for c in TABLE_COLUMNS if c in gated.columns]
+        + [c for c in gated.columns if c.endswith(("_suppressed", "_small"))]
+    ].copy()
+    # shares computed from a hidden count would give it away: blank them with the count
+    for c in ("coverage_pct", "capacity_per_child", "share_elsewhere_pct"):
+        if c in shown.columns:
+            shown[c] = shown[c].astype(float).round(1).where(~hidden.to_numpy(), np.nan)
+    # severity first: it is never hidden, so the worst 圏域 always shows on the map
+    choices = ["severity", "coverage_pct", "uncovered", "capacity_per_child", "e2sfca_mean"]
+    choices = [c for c in choices if c in shown.columns]
     with right:
         value = st.selectbox(
             common.t("choropleth_value"),
-            numeric,
+            choices,
             format_func=lambda c: labels.column(c, lang),
             key="planner_value",
         )
         st.subheader(common.t("gap_table"))
-        common.table(shown)
-        common.downloads(shown, f"area_gaps_{service}", key="dl_gaps")
-    if value and "area_id" in table.columns:
-        values = pd.to_numeric(table.set_index("area_id")[value], errors="coerce")
+        st.dataframe(
+            labels.frame(gate.display(shown, lang=lang), lang),
+            hide_index=True,
+            width="stretch",
+            height=260,
+        )
+        common.downloads(
+            raw[
+                [
+                    "area_id",
+                    "area_kind",
+                    "service",
+                    *[c for c in TABLE_COLUMNS if c in raw.columns],
+                    "flags",
+                    "reasons",
+                ]
+            ],
+            f"area_gaps_{service}",
+            key="dl_gaps",
+            what=f"area gaps {service}",
+            count_columns=[c for c in gaps.COUNT_COLUMNS if c in TABLE_COLUMNS],
+            linked=pub,
+        )
+    if value:
+        vals = pd.to_numeric(shown[value], errors="coerce")
+        vals.index = gated["area_id"].to_numpy()
         maps.add_choropleth(
-            m, areas[areas["kind"] == kind], values, title=labels.column(value, lang), lang=lang
+            m, areas[areas["kind"] == kind], vals, title=labels.column(value, lang), lang=lang
         )
 maps.add_roads(m, lay.get("roads_edges"), lang=lang)
 maps.add_facilities(m, lay["facilities"], lang=lang, services=[service])
 with left:
     common.show_map(maps.finish(m), key="planner_map", height=520)
 
-if table is not None:
-    flag_cols = [c for c in ("reason", "reasons", "flag", "flags") if c in table.columns]
-    if flag_cols:
-        st.subheader(common.t("flags"))
-        flagged = shown[table[flag_cols[0]].fillna("").astype(str).str.len() > 0]
-        if "rank" in flagged.columns:
-            flagged = flagged.sort_values("rank")
-        common.table(flagged)
-        common.downloads(flagged, f"flags_{service}", key="dl_flags")
+# every flagged 圏域 with its reasons (flags and reasons are never hidden: they are not counts)
+flagged = None
+if raw is not None:
+    st.subheader(common.t("flags"))
+    has = raw["flags"].fillna("").astype(str).str.len() > 0 if "flags" in raw else None
+    if has is None or not has.any():
+        st.info(common.t("flags_none"))
+    else:
+        flagged = raw[has.to_numpy()].sort_values("rank")
+        flagged = flagged[["rank", "area_name", "severity", "flags", "reasons"]].copy()
+        flagged["flags"] = [labels.flags_text(v, lang) for v in flagged["flags"]]
+        flagged["reasons"] = [str(v).replace(" / ", "\n") for v in flagged["reasons"]]
+        st.dataframe(
+            labels.frame(flagged, lang),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                labels.column("reasons", lang): st.column_config.TextColumn(width="large")
+            },
+        )
+        common.downloads(flagged, f"flags_{service}", key="dl_flags", what=f"flags {service}")
 
-    if hasattr(gaps, "breakdown"):
-        st.subheader(common.t("breakdown"))
-        tabs = st.tabs([common.t("by_age"), common.t("by_care")])
-        for tab, by in zip(tabs, ("age", "care"), strict=True):
-            with tab:
-                parts = gaps.breakdown(
-                    ctx, by=by, service=service, area_kind=kind, role=common.role(), thresholds=thr
+# the age limits of the facilities: how much coverage the youngest (or any band) lose
+if ctx is not None:
+    st.subheader(common.t("age_loss_head"))
+    band = st.selectbox(
+        common.t("age_band"),
+        [b[0] for b in gaps.AGE_BANDS],
+        key="planner_loss_band",
+    )
+    lo, hi = next((b[1], b[2]) for b in gaps.AGE_BANDS if b[0] == band)
+    with st.spinner(common.t("computing")):
+        loss = gaps.age_filter_loss(
+            ctx, service=service, age_min=lo, age_max=min(hi, 120), area_kind=kind,
+            role="admin", threshold_min=threshold,
+        )  # fmt: skip
+    loss_counts = [c for c in ("children", "covered_all_ages", "covered", "loss") if c in loss]
+    loss = loss.drop(columns=[c for c in loss.columns if c.endswith("_suppressed")])
+    loss_g = common.for_role(loss, what=f"age loss {service} {band}", count_columns=loss_counts)
+    loss_h = loss_g.get("children_suppressed", pd.Series(False, index=loss_g.index)).fillna(False)
+    for c in ("coverage_pct", "coverage_all_ages_pct"):
+        if c in loss_g:
+            loss_g[c] = loss_g[c].astype(float).round(1).where(~loss_h.to_numpy(), np.nan)
+    loss_view = gate.display(loss_g.drop(columns=["area_id"], errors="ignore"), lang=lang)
+    st.dataframe(labels.frame(loss_view, lang), hide_index=True, width="stretch")
+
+    # breakdowns by age band and care type, with 「計」 margins, suppressed as one publication
+    st.subheader(common.t("breakdown"))
+    tabs = st.tabs([common.t("by_age"), common.t("by_care")])
+    for tab, by in zip(tabs, ("age", "care"), strict=True):
+        with tab:
+            parts = gaps.breakdown(
+                ctx, by=by, service=service, area_kind=kind, role="admin", thresholds=thr
+            )
+            for part_name, bd in parts.items():
+                b = publish.breakdown(
+                    pub, bd, who, by=by, measure=part_name, kind=kind, service=service
                 )
-                for part_name, bd in parts.items():
-                    st.caption(labels.column(part_name, lang))
-                    bd_shown = privacy.display(bd).reset_index()
-                    st.dataframe(bd_shown, hide_index=True)
-                    common.downloads(
-                        bd_shown, f"breakdown_{by}_{part_name}", key=f"dl_{by}_{part_name}"
-                    )
+                view = gate.display(b, lang=lang)
+                view.index = [
+                    common.t("total") if i == "計" else area_names.get(i, i) for i in view.index
+                ]
+                view = view.rename(columns={"計": common.t("total")})
+                if by == "care":
+                    view = view.rename(columns=lambda c: labels.code_label("care", c, lang))
+                st.caption(labels.column(part_name, lang))
+                st.dataframe(view.rename_axis(labels.column("area_name", lang)), width="stretch")
+
+if raw is not None and shown is not None:
+    html = print_views.gap_report(
+        gate.display(shown, lang=lang),
+        flags=flagged,
+        area_kind=kind,
+        service=service,
+        threshold=float(threshold or defaults[service]),
+        region=region,
+        lang=lang,
+        sources=print_views.sources_table(lay, lang),
+        age_loss=loss_view if ctx is not None else None,
+    )
+    st.download_button(
+        common.t("download_print"),
+        data=html.encode("utf-8"),
+        file_name=f"gap_report_{service}.html",
+        mime="text/html",
+        key="dl_gap_print",
+        on_click="ignore",
+    )
 
 gap_params.render(ctx, kind=kind, service=service, threshold=threshold)  # capacity, N%, ages
 
@@ -134,11 +238,13 @@ if sites is not None and hasattr(sites, "suggest"):
         run_sites = st.form_submit_button(common.t("sites_run"))
     if run_sites:
         ctx = ctx or common.context()
-        progress = st.progress(0, text=common.t("computing"))
-        st.session_state["sites_result"] = sites.suggest(
-            ctx, service=s_service, k=int(k), exclude_hazard_level=excl
-        )
-        progress.progress(100, text=common.t("computing"))
+        with st.status(common.t("computing"), expanded=True) as status:
+            status.write(common.t("step_candidates"))
+            status.write(common.t("step_greedy", k=int(k)))
+            st.session_state["sites_result"] = sites.suggest(
+                ctx, service=s_service, k=int(k), exclude_hazard_level=excl
+            )
+            status.update(label=common.t("done"), state="complete", expanded=False)
     result = st.session_state.get("sites_result")
     if result is not None:
         m = maps.base_map(bounds=areas.total_bounds, basemap=common.basemap())
@@ -147,7 +253,7 @@ if sites is not None and hasattr(sites, "suggest"):
         maps.add_candidates(m, result, lang=lang)
         st.caption(common.t("whatif_pick"))
         click = common.show_map(maps.finish(m), key="sites_map", height=460, click=True)
-        common.table(result)
+        st.dataframe(labels.frame(result, lang), hide_index=True, width="stretch")
         common.downloads(result, f"site_suggestions_{s_service}", key="dl_sites")
         if click is not None and hasattr(sites, "what_if"):
             st.subheader(common.t("whatif_result"))
@@ -161,4 +267,4 @@ if sites is not None and hasattr(sites, "suggest"):
             )
             with st.spinner(common.t("computing")):
                 wi = sites.what_if(ctx, new, role=common.role())
-            common.table(wi["summary"])
+            st.dataframe(labels.frame(wi["summary"], lang), hide_index=True, width="stretch")
