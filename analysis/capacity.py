@@ -66,6 +66,32 @@ STATUS_JA = {
 }
 
 
+def _walk_py(walk, pc, pf, pt, left, facility, time_s):
+    """Place children along ``walk`` (pair order); fills ``facility``/``time_s``, uses ``left``."""
+    remaining = left.sum()
+    unplaced = (facility < 0).sum()
+    for p in walk:
+        if remaining == 0 or unplaced == 0:
+            break
+        c = pc[p]
+        f = pf[p]
+        if facility[c] >= 0 or left[f] == 0:
+            continue
+        facility[c] = f
+        time_s[c] = pt[p]
+        left[f] -= 1
+        remaining -= 1
+        unplaced -= 1
+
+
+try:  # the walk is a plain loop: compiled when numba is there (it is a dependency)
+    from numba import njit
+
+    _walk = njit(cache=True, nogil=True)(_walk_py)
+except ImportError:  # pragma: no cover
+    _walk = _walk_py
+
+
 class Assignment:
     """Result of :func:`assign` (arrays by child position and by facility position).
 
@@ -185,17 +211,7 @@ def assign(
     walk = np.lexsort(keys) if len(pc) else np.zeros(0, dtype=np.int64)
     # only pairs to facilities with a known place can place a child
     walk = walk[known[pf[walk]] & (left[pf[walk]] > 0)] if len(walk) else walk
-    remaining = int(left.sum())
-    for p in walk:
-        if remaining == 0:
-            break
-        c, f = pc[p], pf[p]
-        if facility[c] >= 0 or left[f] == 0:
-            continue
-        facility[c] = f
-        time_s[c] = pt[p]
-        left[f] -= 1
-        remaining -= 1
+    _walk(walk.astype(np.int64), pc, pf, pt, left, facility, time_s)
     reach = np.zeros(n_children, dtype=bool)
     reach[pc] = True
     reach_unknown = np.zeros(n_children, dtype=bool)
