@@ -89,6 +89,11 @@ pages = [
         title={"ja": "資源ディレクトリ"}.get(common.lang(), "Directory"),
         icon=":material/menu_book:",
     ),
+    st.Page(
+        "ui/pages/planner_tools.py",
+        title={"ja": "計画支援ツール"}.get(common.lang(), "Planner tools"),
+        icon=":material/insights:",
+    ),
     st.Page("ui/pages/data.py", title=common.t("page_data"), icon=":material/folder_open:"),
 ]
 st.navigation(pages).run()

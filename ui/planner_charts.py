@@ -53,38 +53,29 @@ def transition_chart(long, *, lang="ja"):
     data["cumulative"] = pd.to_numeric(data["cumulative"], errors="coerce")
     data["hidden"] = [tx["hidden"] if pd.isna(v) else "" for v in data["cumulative"]]
     data["label_y"] = data["cumulative"].fillna(0)
-    places = data.drop_duplicates("area_id").melt(
-        id_vars=["area_id", "area_name"],
-        value_vars=["places_confirmed", "places_possible"],
-        var_name="kind",
-        value_name="places",
-    )
-    places["kind"] = places["kind"].map(
-        {"places_confirmed": tx["confirmed"], "places_possible": tx["possible"]}
-    )
-    base = alt.Chart(data)
+    data[tx["confirmed"]] = pd.to_numeric(data["places_confirmed"], errors="coerce")
+    data[tx["possible"]] = pd.to_numeric(data["places_possible"], errors="coerce")
+    base = alt.Chart()
     bars = base.mark_bar(color="#4c78a8").encode(
         x=alt.X("year:O", title=tx["year"]),
-        y=alt.Y("cumulative:Q", title=tx["cumulative"]),
+        y=alt.Y("cumulative:Q", title=tx["cumulative"], axis=alt.Axis(format="d")),
         tooltip=["area_name", "year", "cumulative", "places_confirmed", "places_possible"],
     )
     hidden = base.mark_text(dy=-6, color="#555").encode(x="year:O", y="label_y:Q", text="hidden:N")
     rules = (
-        alt.Chart(places)
+        base.transform_fold([tx["confirmed"], tx["possible"]], as_=["kind", "places"])
         .mark_rule(strokeDash=[4, 3])
         .encode(
-            y=alt.Y("places:Q"),
+            y="places:Q",
             color=alt.Color(
-                "kind:N",
-                title=tx["places"],
-                scale=alt.Scale(range=["#d62728", "#ff9896"]),
+                "kind:N", title=tx["places"], scale=alt.Scale(range=["#d62728", "#ff9896"])
             ),
         )
     )
     return (
         alt.layer(bars, hidden, rules, data=data)
-        .properties(width=160, height=140)
-        .facet(facet=alt.Facet("area_name:N", title=tx["area"]), columns=4)
+        .properties(width=150, height=130)
+        .facet(facet=alt.Facet("area_name:N", title=tx["area"]), columns=3)
         .resolve_scale(y="independent")
     )
 
