@@ -242,3 +242,36 @@ def test_real_home_nursing_file_has_no_capability_columns(shared_data):
     assert m["capabilities"] == {} and m["unknown"] == []
     long = caps.from_table(table, ids=table["jigyosho_no"], source="介護", report=rep)
     assert long.empty  # pediatric experience stays unknown for every station
+
+
+def test_facility_import_reports_capability_columns_and_keeps_them(tmp_path):
+    from geo.importers import facilities
+
+    path = _write(
+        tmp_path / "places.csv",
+        pd.DataFrame(
+            {
+                "事業所番号": ["N1", "N2"],
+                "事業所名": ["保育園A", "保育園B"],
+                "サービス種別": ["医療的ケア児受入れ保育所・幼稚園", "nursery_medical"],
+                "緯度": ["35.0", "35.01"],
+                "経度": ["139.0", "139.01"],
+                "更新日": ["2025-04-01", "2025-04-01"],
+                "看護師配置": ["あり", "たぶん"],
+                "営業時間(平日)": ["7:30～18:30", ""],
+                "駐車場": ["2", ""],
+            }
+        ),
+    )
+    fac, rep = facilities.facilities_from_file(path, fmt="generic")
+    assert fac["service"].tolist() == ["nursery_medical", "nursery_medical"]
+    text = " ".join(rep.warnings)
+    assert "看護師配置 = 看護職員の配置" in text
+    assert "看護師配置 could not be read (rows 3)" in text
+    assert rep.tables["unknown_columns"] == ["駐車場"]
+    long = caps.from_extra(fac)
+    got = {(r.facility_id, r.capability): r.value for r in long.itertuples()}
+    assert got == {("N1", "nurse_on_site"): "true", ("N1", "hours_weekday"): "07:30-18:30"}
+    assert (
+        set(long["source_date"]) == {"2025-04-01"} and long["source"].str.contains("generic").all()
+    )

@@ -673,6 +673,51 @@ def from_extra(facilities, *, report=None):
     return pd.concat(out, ignore_index=True).astype(object) if out else empty
 
 
+def report_columns(table, report):
+    """Report a facility file's capability columns, unreadable values and unknown columns.
+
+    The importer keeps every unmapped column in ``extra``; this tells the user which of them
+    the directory reads as capabilities and which it does not know.
+
+    Called once per facility file by :func:`geo.importers.facilities.facilities_from_file`.
+    Nothing is rejected: a facility with an unreadable capability keeps it unknown.
+
+    Returns
+    -------
+    dict
+        :func:`header_map` of the table (also in ``report.tables["capability_columns"]`` and
+        ``report.tables["unknown_columns"]``).
+
+    Examples
+    --------
+    >>> rep = ImportReport(file="f.csv", kind="facilities")
+    >>> t = pd.DataFrame({"事業所番号": ["1", "2"], "送迎": ["あり", "たぶん"],
+    ...                   "駐車場": ["", "1"]})
+    >>> report_columns(t, rep)["capabilities"]
+    {'送迎': 'transport'}
+    >>> [w.split(":")[0] for w in rep.warnings]
+    ['f.csv', 'f.csv', 'f.csv']
+    """
+    mapping = header_map(table.columns)
+    caps = mapping["capabilities"]
+    if caps:
+        named = ", ".join(
+            f"{h} = {codes.capabilities().loc[c, 'label_ja']}" for h, c in caps.items()
+        )
+        report.warn(
+            f"{report.name}: capability columns read into the directory (unknown stays unknown): "
+            f"{named}"
+        )
+    from_table(
+        table,
+        ids=pd.Series(table.index.astype(str), index=table.index, dtype=object),
+        source=report.name,
+        report=report,
+        mapping=mapping,
+    )
+    return mapping
+
+
 # ---------------------------------------------------------------------------------------------
 # storage
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .. import codes, settings
-from . import addresses, areas, columns, places, reading
+from . import addresses, areas, capabilities, columns, places, reading
 from .report import ImportReport
 
 logger = logging.getLogger(__name__)
@@ -205,6 +205,7 @@ def facilities_from_file(path, *, fmt=None, municipalities=None, address_points=
         return _empty(), report
     fmt = fmt or detect_format(table.columns)
     report.fmt = fmt
+    capabilities.report_columns(table, report)  # capability and unknown columns, reported
     if fmt == "wam":
         records = _wam_records(table, report)
     elif fmt == "kaigo":
