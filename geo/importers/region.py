@@ -366,7 +366,10 @@ def _referential_integrity(path, present, result, *, cascade):
     if not cascade:
         for layer, (frame, hit) in dangling.items():
             counts = frame.loc[hit, "municipality_code"].value_counts().sort_index()
-            listed = ", ".join(f"{c} {names.get(c, '')} ({n} rows)" for c, n in counts.items())
+            shown = [f"{c} {names.get(c, '')} ({n} rows)" for c, n in counts.head(15).items()]
+            if len(counts) > 15:
+                shown.append(f"and {len(counts) - 15} more municipalities")
+            listed = ", ".join(shown)
             rep.error(
                 f"{layer}: {int(hit.sum())} row(s) point at municipalities the new boundaries no "
                 f"longer have: {listed}. Import {layer} again for the new boundaries, or give "
