@@ -839,9 +839,9 @@ def region_map(layers, *, role, lang="ja", basemap=False, area_kind=None, childr
     m = base_map(bounds=bounds, basemap=basemap)
     add_boundaries(m, muni, areas, lang=lang, area_kind=area_kind)
     add_roads(m, layers.get("roads_edges"), lang=lang)
-    if children and layers.get("children") is not None:
-        add_children(m, layers["children"], role=role, areas=areas, area_kind=area_kind, lang=lang)
     add_facilities(m, layers.get("facilities"), lang=lang)
+    if children and layers.get("children") is not None:  # drawn last: counts stay on top
+        add_children(m, layers["children"], role=role, areas=areas, area_kind=area_kind, lang=lang)
     return finish(m)
 
 

@@ -42,11 +42,15 @@ def _problems(p: str, stamp: float) -> pd.DataFrame:
 
 stamp = path.stat().st_mtime
 inv = _inventory(str(path), stamp)
-inv["label"] = [
-    (getattr(workspace.LAYERS.get(n), "label_ja", "") or n) if lang == "ja" else n
-    for n in inv["layer"]
-]
-common.table(inv)
+
+
+def _layer_name(name):
+    """A layer's name as the user reads it (its Japanese label; the layer id in English)."""
+    return (getattr(workspace.LAYERS.get(name), "label_ja", "") or name) if lang == "ja" else name
+
+
+inv["layer"] = [_layer_name(n) for n in inv["layer"]]
+st.dataframe(labels.frame(inv, lang), hide_index=True, width="stretch")
 
 lay = common.layers()
 m = maps.region_map(lay, role=common.role(), lang=lang, basemap=common.basemap(), children=False)
@@ -60,10 +64,11 @@ for name in ("facilities", "hazards"):
     if f is not None and "source" in f.columns:
         cols = ["source"] + (["source_date"] if "source_date" in f.columns else [])
         g = f[cols].fillna("-").astype(str).value_counts().rename("rows").reset_index()
-        g.insert(0, "layer", name)
+        g.insert(0, "layer", _layer_name(name))
         frames.append(g)
 if frames:
-    common.table(pd.concat(frames, ignore_index=True))
+    src = pd.concat(frames, ignore_index=True).replace({"None": "—", "nan": "—", "NaT": "—"})
+    st.dataframe(labels.frame(src, lang), hide_index=True, width="stretch")
 
 st.subheader(common.t("validation"))
 problems = _problems(str(path), stamp)
@@ -80,7 +85,7 @@ with st.form("upload_form"):
     kind = st.selectbox(
         common.t("upload_kind"),
         ["children", "facilities", "shelters", "hazards", "areas", "boundaries"],
-        format_func=lambda k: labels.column(k, lang) if k in labels.COLUMNS else k,
+        format_func=_layer_name,
         key="upload_kind",
     )
     up = st.file_uploader(

@@ -6,7 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analysis import privacy
+import gate
+from gate import publish
 from ui import auth, common, labels, maps
 
 lang = common.lang()
@@ -37,7 +38,10 @@ figures = [
     ("n_areas", 0 if areas is None else int((areas["kind"] == kind).sum())),
 ]
 for col, (key, value) in zip(cols, figures, strict=True):
-    col.metric(common.t(key), f"{value:,}")
+    if key in ("n_children", "n_power"):  # counts of children: through the gate
+        common.show_metric(col, common.t(key), value, what=f"overview {key}")
+    else:
+        col.metric(common.t(key), f"{value:,}")
 
 m = maps.region_map(lay, role=common.role(), lang=lang, basemap=common.basemap(), area_kind=kind)
 common.show_map(m, key="overview_map", height=540)
@@ -53,9 +57,12 @@ if fac is not None and len(fac):
         .mark_bar()
         .encode(
             x=alt.X("n:Q", title=common.t("n_facilities")),
-            y=alt.Y("label:N", sort="-x", title=None),
+            y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
             color=alt.Color("colour:N", scale=None),
-            tooltip=["label", "n"],
+            tooltip=[
+                alt.Tooltip("label:N", title=labels.column("service", lang)),
+                alt.Tooltip("n:Q", title=common.t("n_facilities")),
+            ],
         ),
         width="stretch",
     )
@@ -74,12 +81,15 @@ if kids is not None and areas is not None and kind is not None:
             {
                 "area_id": sel["area_id"].to_numpy(),
                 "area_name": sel["name"].to_numpy(),
+                "area_kind": kind,
                 "n_children": [int(per_area.get(a, 0)) for a in sel["area_id"]],
             }
         )
-        shown = common.for_role(counts, what="children per area", count_columns=["n_children"])
-        right.subheader(common.t("children_by_area"))
-
-        right.dataframe(
-            labels.columns(privacy.display(shown), lang), hide_index=True, width="stretch"
+        ctx = common.context()
+        pub = publish.children(ctx, who=common.audience()) if ctx is not None else None
+        shown = common.for_role(
+            counts, what="children per area", count_columns=["n_children"], linked=pub
         )
+        right.subheader(common.t("children_by_area"))
+        view = gate.display(shown, lang=lang).drop(columns=["area_id", "area_kind"])
+        right.dataframe(labels.frame(view, lang), hide_index=True, width="stretch")
