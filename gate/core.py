@@ -56,6 +56,23 @@ SMALL_SUFFIX = "_small"
 SUPPRESSED_TEXT = {"ja": "秘匿", "en": "suppressed"}
 
 
+def threshold_for(who, requested=None):
+    """The suppression threshold for an audience: never below the setting unless admin.
+
+    ``ikemap gaps --threshold 1`` asked by a planner still hides counts under the default.
+
+    Examples
+    --------
+    >>> threshold_for("planner", 1), threshold_for("admin", 1), threshold_for("planner", 20)
+    (10, 1, 20)
+    """
+    base = settings.suppression_threshold
+    if requested is None:
+        return base
+    requested = int(requested)
+    return requested if audience(who).unsuppressed else max(requested, base)
+
+
 def small_label(threshold=None):
     """Text of a hidden count that is 1..threshold-1, e.g. ``"<10"``.
 
@@ -243,6 +260,7 @@ def table(
     dependents = suppress_options.pop("dependents", None)
     if dependents is None and linked is not None:
         dependents = linked.dependents
+    threshold = threshold_for(who, threshold)
     if linked is not None:
         out = linked.apply(
             frame, count_columns=count_columns, who=who, kind=kind, unit=unit or "area_id"

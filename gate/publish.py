@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import disclosure
+from .core import threshold_for
 from .roles import audience
 
 #: Columns of the gaps table computed from counts: hidden with their sources (numbers inside
@@ -236,7 +237,7 @@ def gaps(
         sums=sums,
         subsets=subsets,
         known_municipalities=_known(who, ctx),
-        threshold=threshold,
+        threshold=threshold_for(who, threshold),
     )
     pub.members = ctx.layers.get("area_members")
     pub.dependents = GAP_DEPENDENTS
@@ -305,7 +306,7 @@ def children(ctx, *, who="planner", threshold=None):
         subsets={"n_children": ["n_power"]},
         public_totals=["n_children"],
         known_municipalities=_known(who, ctx),
-        threshold=threshold,
+        threshold=threshold_for(who, threshold),
     )
     pub.members = ctx.layers.get("area_members")
     return pub
@@ -339,7 +340,78 @@ def hazards(ctx, *, who="planner", threshold=None):
         municipalities=True,
         public_totals=["children"],
         known_municipalities=_known(who, ctx),
-        threshold=threshold,
+        threshold=threshold_for(who, threshold),
     )
     pub.members = ctx.layers.get("area_members")
     return pub
+
+
+#: Site suggestion columns derivable from others (running sums): not shown when suppressing.
+SITE_DERIVED = ("cumulative_covered", "placed_after")
+
+
+def sites(table, who="planner", *, threshold=None):
+    """Site suggestions (:func:`analysis.sites.suggest`) as ``who`` may see them.
+
+    ``newly_covered`` (children a site newly covers, e.g. 1 or 2) and the region figures
+    ``uncovered_before``/``placed_before`` are counts: hidden when 1-9 (with complements); the
+    running sums (``cumulative_covered``, ``placed_after``) would give the hidden ones back by
+    differencing and are left out for a suppressed audience. Admins see the table as it is.
+    """
+    from .core import table as _table
+
+    who = audience(who)
+    if who.unsuppressed or (who.may_see_individuals and who.scope is None):
+        return table
+    out = table.drop(columns=[c for c in SITE_DERIVED if c in table.columns])
+    counts = [c for c in ("newly_covered", "uncovered_before", "placed_before") if c in out]
+    return _table(
+        out,
+        who,
+        what="site suggestions",
+        count_columns=counts,
+        threshold=threshold,
+        dependents={"newly_covered_weight": ["newly_covered"]},
+    )
+
+
+def what_if(summary, pub, who="planner"):
+    """The what-if summary (covered children per service before/after) consistent with ``pub``.
+
+    ``covered_before`` is the region total of ``covered`` in the gaps publication ``pub`` of the
+    same services: hidden exactly when the publication hides that total (else the total of
+    children minus it would pin the uncovered). ``gain`` is hidden when 1-9, and
+    ``covered_after`` whenever ``covered_before`` or ``gain`` is hidden or the children it
+    leaves uncovered are 1-9.
+    """
+    from .core import _mark
+
+    who = audience(who)
+    if who.unsuppressed or (who.may_see_individuals and who.scope is None):
+        return summary
+    thr = pub.threshold
+    n = len(summary)
+    hidden = {c: np.zeros(n, bool) for c in ("covered_before", "covered_after", "gain")}
+    small = {c: np.zeros(n, bool) for c in hidden}
+    kinds = [k for k in pub.kinds() if k != "municipality"]
+    for r, service in enumerate(summary.index):
+        cov_total = children_total = None
+        for kind in kinds:
+            cov_total = pub.cells.get((kind, "_total", (service,), "covered"), cov_total)
+            children_total = pub.cells.get((kind, "_total", (service,), "children"), children_total)
+        before_hidden = cov_total is None or bool(pub.solution.hidden[cov_total])
+        gain = int(summary["gain"].iloc[r]) if "gain" in summary else 0
+        after = int(summary["covered_after"].iloc[r]) if "covered_after" in summary else 0
+        left = None if children_total is None else pub.system.values[children_total] - after
+        hidden["covered_before"][r] = before_hidden
+        small["covered_before"][r] = (
+            before_hidden and 1 <= int(summary["covered_before"].iloc[r]) < thr
+        )
+        hidden["gain"][r] = 1 <= gain < thr
+        small["gain"][r] = hidden["gain"][r]
+        hidden["covered_after"][r] = (
+            before_hidden or hidden["gain"][r] or left is None or 1 <= left < thr
+        )
+        small["covered_after"][r] = hidden["covered_after"][r] and 1 <= after < thr
+    cols = [c for c in hidden if c in summary.columns]
+    return _mark(summary, cols, {c: hidden[c] for c in cols}, {c: small[c] for c in cols})

@@ -15,7 +15,7 @@ import sys
 import textwrap
 
 from . import __version__
-from .commands import directory_args, disaster_args, planner_args
+from .commands import _access, directory_args, disaster_args, planner_args
 
 EXIT_USAGE = 2
 
@@ -242,6 +242,7 @@ def build_parser():
     planner_args.add(sub, _COMMANDS, _add_workspace)
     directory_args.add(sub, _add_workspace)
     disaster_args.add(sub, _add_workspace)  # plan-sheet, ward-report, routes, power
+    _access.add_to_all(sub)  # --user/--role/--scope/--users on every command but `user`
     return parser
 
 
@@ -257,6 +258,7 @@ def main(argv=None):
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    _access.use(args)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

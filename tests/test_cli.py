@@ -117,7 +117,7 @@ def test_nearby_compare_errors_are_readable(world_workspace, bad, capsys):
 
 def test_evacuation_disaster_triage_rows(world_workspace, tmp_path, capsys):
     out = tmp_path / "ev.csv"
-    argv = ["evacuation", "-w", str(world_workspace), "--out", str(out)]
+    argv = ["evacuation", "-w", str(world_workspace), "--out", str(out), "--role", "disaster"]
     assert cli.main([*argv, "--disaster", "earthquake_power_outage"]) == 0
     ev = __import__("pandas").read_csv(out)
     assert ev["triage_rank"].tolist() == sorted(ev["triage_rank"])
@@ -126,3 +126,60 @@ def test_evacuation_disaster_triage_rows(world_workspace, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Unknown disaster type 'alien'" in err
     assert "data/triage.csv" in err
+
+
+# ---------------------------------------------------------------------------------------------
+# the command line under the access gate: a named user or a stated role
+
+
+def test_child_level_csv_needs_a_role_that_may_see_children(world_workspace, tmp_path, capsys):
+    out = tmp_path / "ev.csv"
+    argv = ["evacuation", "-w", str(world_workspace), "--out", str(out)]
+    assert cli.main(argv) == 2  # default role: planner (the least access)
+    err = capsys.readouterr().err
+    assert "aggregates only" in err and "--role" in err and "--user" in err
+    assert not out.exists()
+    assert cli.main([*argv, "--role", "planner"]) == 2
+    assert not out.exists()
+
+
+def test_user_login_from_environment_is_audited(world_workspace, tmp_path, capsys, monkeypatch):
+    from gate import audit, users
+
+    path = tmp_path / "users.toml"
+    users.add(path, "ito", role="disaster", password="tsunami-2011", rounds=4)
+    out = tmp_path / "ev.csv"
+    argv = ["evacuation", "-w", str(world_workspace), "--out", str(out)]
+    argv += ["--user", "ito", "--users", str(path)]
+    monkeypatch.delenv("IKEMAP_PASSWORD", raising=False)
+    assert cli.main(argv) == 2
+    assert "IKEMAP_PASSWORD" in capsys.readouterr().err
+    monkeypatch.setenv("IKEMAP_PASSWORD", "wrong-password")
+    assert cli.main(argv) == 2
+    monkeypatch.setenv("IKEMAP_PASSWORD", "tsunami-2011")
+    assert cli.main(argv) == 0
+    text = out.read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM for Excel
+    log = audit.read(world_workspace)
+    assert log["action"].tolist()[-3:] == ["login_failed", "login", "export"]
+    assert log["user"].iloc[-1] == "ito" and log["what"].iloc[-1].startswith("evacuation")
+    assert log["rows"].iloc[-1] == len(__import__("pandas").read_csv(out))
+
+
+def test_gaps_threshold_one_still_hides_small_counts_for_a_planner(world_workspace, tmp_path):
+    import pandas as pd
+
+    from analysis import gaps
+
+    out = tmp_path / "g.csv"
+    argv = ["gaps", "-w", str(world_workspace), "--out", str(out), "--threshold", "1"]
+    assert cli.main([*argv, "--service", "short_stay_medical"]) == 0
+    g = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    for c in gaps.COUNT_COLUMNS:
+        if c in g:
+            values = pd.to_numeric(g[c], errors="coerce").dropna()
+            assert not ((values >= 1) & (values <= 9)).any(), c
+    assert {"<10", "秘匿"} & set(g["children"])
+    assert cli.main([*argv, "--service", "short_stay_medical", "--role", "admin"]) == 0
+    admin = pd.read_csv(out, encoding="utf-8-sig")
+    assert pd.to_numeric(admin["children"]).between(1, 9).any()  # the small world's areas

@@ -1,4 +1,4 @@
-"""Shared plumbing of the analysis commands: load a context, write CSV and result layers."""
+"""Shared plumbing of the analysis commands: context, CSV through the gate, result layers."""
 
 from __future__ import annotations
 
@@ -24,15 +24,24 @@ def load(args):
     return context.load(path)
 
 
-def write_csv(frame, out):
-    """Write ``frame`` as UTF-8 CSV with a header (no geometry, no index)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    df = pd.DataFrame(frame)
-    if "geometry" in df.columns:
-        df = df.drop(columns="geometry")
-    df.to_csv(out, index=False, encoding="utf-8")
-    return out
+def write_csv(frame, out, args=None, *, what=None, count_columns=None, linked=None, **options):
+    """Write ``frame`` as CSV through the access gate (``_access.write_csv``); return the path.
+
+    The audience comes from ``args`` (else the running command's): child-level tables are
+    refused to a planner, scoped, pseudonymous and audited; ``count_columns`` are suppressed
+    unless the role may see them; UTF-8 with BOM, formula-like cells neutralised.
+    """
+    from . import _access
+
+    return _access.write_csv(
+        frame,
+        out,
+        args,
+        what=what or Path(out).stem,
+        count_columns=count_columns,
+        linked=linked,
+        **options,
+    )
 
 
 def write_layer(ctx, name, frame):

@@ -12,7 +12,7 @@ def run(args):
     ctx = load(args)
     k = args.k if args.k is not None else 3
     ca = coverage.child_access(ctx, k=k)
-    out = write_csv(ca, args.out)
+    out = write_csv(ca, args.out, args, what="child access")  # child-level: gated, audited
     write_layer(ctx, "child_access", ca)
     first = ca[ca["rank"] == 1]
     print(

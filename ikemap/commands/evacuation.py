@@ -18,7 +18,7 @@ def run(args):
         depth_min=getattr(args, "depth_min", None),
         duration_min=getattr(args, "duration_min", None),
     )
-    out = write_csv(ev, args.out)
+    out = write_csv(ev, args.out, args, what="evacuation call list")  # gated, audited
     if getattr(args, "ward_report", None):
         from analysis import ward_report
 

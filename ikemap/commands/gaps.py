@@ -6,8 +6,10 @@ from __future__ import annotations
 def run(args):
     """Write ``area_gaps`` to ``args.out`` (CSV) and to the workspace."""
     from analysis import gaps
+    from gate import publish
     from geo import codes
 
+    from . import _access
     from ._results import load, write_csv, write_layer
 
     opts = gap_options(args)  # bad values fail before the workspace is read
@@ -24,14 +26,35 @@ def run(args):
             f"{ctx.area_kinds() or 'none (import areas first)'}."
         )
         raise KeyError(msg)
-    g = gaps.area_gaps(ctx, area_kind=kind, threshold=getattr(args, "threshold", None), **opts)
-    out = write_csv(g, args.out)
+    g = gaps.area_gaps(ctx, area_kind=kind, **opts)
+    who = _access.audience(args)
+    pub = None
+    if not who.unsuppressed and not (who.may_see_individuals and who.scope is None) and len(g):
+        # both area kinds, the breakdowns and the related counts, protected together
+        pub = publish.gaps(
+            ctx,
+            services=list(dict.fromkeys(g["service"])),
+            thresholds=opts["thresholds"],
+            who=who,
+            threshold=getattr(args, "threshold", None),
+            age_band=opts["age_band"],
+            care=opts["care"],
+            order=opts["order"],
+            children_per_place=opts["children_per_place"],
+            exact=opts["exact"],
+        )
+    out = write_csv(g, args.out, args, what="area gaps", linked=pub)
     write_layer(ctx, "area_gaps", g)
     flagged = g[g["severity"] > 0]
     print(parameter_line(g))
+    hidden = (
+        f"counts 1-{pub.threshold - 1} and their complements hidden for the {who.role} role"
+        if pub is not None
+        else f"counts as they are for the {who.role} role"
+    )
     print(
         f"Wrote {len(g)} area x service rows ({flagged['area_id'].nunique()} areas flagged) "
-        f"to {out}; counts under the privacy threshold are suppressed."
+        f"to {out}; {hidden}."
     )
     return 0
 

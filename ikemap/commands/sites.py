@@ -44,10 +44,15 @@ def run(args):
         exclude_hazard_level=args.exclude_hazard_level,
         **profile,
     )
-    out = write_csv(s, args.out)
+    from gate import metric, publish
+
+    from . import _access
+
+    who = _access.audience(args)
+    out = write_csv(publish.sites(s, who), args.out, args, what="site suggestions")
     write_layer(ctx, "site_suggestions", s)
-    before = int(s["uncovered_before"].iloc[0]) if len(s) else 0
-    after = int(s["cumulative_covered"].iloc[-1]) if len(s) else 0
+    before = metric(int(s["uncovered_before"].iloc[0]) if len(s) else 0, who, what="uncovered")
+    after = metric(int(s["cumulative_covered"].iloc[-1]) if len(s) else 0, who, what="covered")
     solver = s["solver"].iloc[0] if len(s) else "-"
     what = "without a place" if profile["capacitated"] else "uncovered"
     print(
@@ -59,8 +64,8 @@ def run(args):
         f"Wrote {len(s)} suggested sites to {out}: they newly "
         f"{'place' if profile['capacitated'] else 'cover'} {after} of {before} children {what} "
         f"({solver}); with a place: "
-        f"{s['placed_before'].iloc[0] if len(s) else '-'} -> "
-        f"{s['placed_after'].iloc[-1] if len(s) else '-'}."
+        f"{metric(s['placed_before'].iloc[0], who, what='placed') if len(s) else '-'} -> "
+        f"{metric(s['placed_after'].iloc[-1], who, what='placed') if len(s) else '-'}."
     )
     return 0
 
