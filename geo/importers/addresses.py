@@ -116,7 +116,9 @@ def points_from_file(path):
         out[c] = pd.to_numeric(out[c].replace("", None), errors="coerce").astype(float)
     report.rows_accepted = int(out[["lat", "lon"]].notna().all(axis=1).sum())
     for i in np.flatnonzero(out[["lat", "lon"]].isna().any(axis=1)):
-        report.reject(reading.row_number(i), "lat", None, "町丁目 point without coordinates")
+        report.reject(
+            reading.row_number(out.index[i]), "lat", None, "町丁目 point without coordinates"
+        )
     report.settle()
     return out, report
 
