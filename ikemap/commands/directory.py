@@ -22,6 +22,7 @@ def run(args):
     if args.minutes is not None and args.lat is None:
         msg = "--minutes needs an address: give --address or --lat and --lon."
         raise KeyError(msg)
+    directory.parse_needs(args.need)  # a wrong need fails before the workspace is loaded
     ctx = load(args)
     if args.placements:
         _, table = directory.placements(ctx, area_kind=args.area_kind)
