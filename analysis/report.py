@@ -1,16 +1,23 @@
 """Reports: an Excel workbook (one sheet per analysis) and an offline HTML summary.
 
-:func:`write` picks the format from the file suffix. The workbook has Japanese headers, a
-frozen header row and set column widths; its sheets depend on the role (``planner``: summary,
-gaps per area and site suggestions, counts suppressed; ``coordinator``: + child access;
-``disaster``: + the evacuation call list; ``admin``, the default for the command line whose
-user already holds the workspace file: everything). The HTML summary never shows a child point
-or an unsuppressed count: key figures, the ranked gap flags and an inline SVG map of the areas
-coloured by coverage with the facilities, so it opens offline with no tiles or scripts.
+Everything in a report passes the access gate (:mod:`gate`) with the report's audience
+(``who``: a role name or :class:`gate.Audience`; the command line passes its ``--user`` or
+``--role``): a planner gets aggregates whose small counts are suppressed jointly over both 圏域
+kinds (「<10」 where the true value is 1-9, 「秘匿」 for a cell hidden to protect another);
+child-level sheets (child access for coordinators, the call list for disaster officers) are
+scoped and their export is audited; an admin sees everything. Flags, severities and reasons are
+never hidden (the counts inside a reason are).
+
+Both formats open with a header (title, region, date, audience, 圏域 kinds, travel-time and
+suppression thresholds), show flags with their Japanese labels and reasons, and carry a legend.
+The two 圏域 kinds are kept apart: one gaps sheet per kind and per-kind lines in 概要. The HTML
+summary never shows a child: key figures, the flags per kind and an inline SVG map of the areas
+coloured by coverage with the facilities (no tiles, no scripts: it opens offline).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import logging
 from pathlib import Path
@@ -69,82 +76,225 @@ HEADERS = {
 }
 
 
-def _sheet(writer, name, frame):
-    from openpyxl.utils import get_column_letter
+#: Planner flags (analysis.gaps) in Japanese, worst first.
+FLAG_LABELS = {
+    "no_facility": "圏域内に事業所なし",
+    "unmet_care": "ケアを受け入れる事業所が到達圏にない児がいる",
+    "low_coverage": "しきい値内に届かない児の割合が高い",
+    "no_place": "到達圏内だが空き（定員）がない",
+    "low_capacity": "定員・利用可能性（E2SFCA）が低い",
+    "depends_on_neighbour": "最寄りが他圏域の児が多い（他圏域に依存）",
+}
 
+#: Legend rows (項目, 説明) of every report.
+LEGEND = [
+    ("<10", "真の値が1〜9人のため秘匿したセル"),
+    ("秘匿", "他のセルを逆算させないために秘匿したセル（0人または10人以上）"),
+    ("深刻度", "5 = 最も深刻（圏域内に事業所なし）… 1 = 他圏域に依存、0 = フラグなし"),
+    *[
+        (f"フラグ: {v}", f"コード {k}（深刻度 {s}）")
+        for (k, v), s in zip(FLAG_LABELS.items(), (5, 4, 3, 3, 2, 1), strict=True)
+    ],
+    (
+        "地図の色",
+        "圏域のカバー率（しきい値内の児の割合）。赤 = 低い、緑 = 高い、灰色 = 秘匿または児なし",
+    ),
+    ("地図の点", "事業所（児の位置は表示しません）"),
+]
+
+
+def flag_labels(flags):
+    """Japanese labels of a ``flags`` cell (``"no_facility;low_capacity"``).
+
+    Examples
+    --------
+    >>> flag_labels("no_facility;depends_on_neighbour")
+    '圏域内に事業所なし / 最寄りが他圏域の児が多い（他圏域に依存）'
+    """
+    if not isinstance(flags, str) or not flags:
+        return ""
+    return " / ".join(FLAG_LABELS.get(f, f) for f in flags.split(";") if f)
+
+
+def _service_label(s):
+    return codes.service_types()["label_ja"].get(s, s)
+
+
+def _japanese(frame):
+    """Japanese headers and labels for a sheet (flags labelled, lists joined, no geometry)."""
     from . import evacuation
 
     df = pd.DataFrame(frame).copy()
     if "geometry" in df.columns:
         df = df.drop(columns="geometry")
-    df = df[[c for c in df.columns if not c.endswith("_suppressed")]]
+    if "flags" in df.columns:
+        pos = df.columns.get_loc("flags") + 1
+        df.insert(pos, "フラグ（説明）", df["flags"].map(flag_labels))
     for c in df.columns:
         if df[c].dtype == object:
-            df[c] = df[c].map(lambda v: ";".join(v) if isinstance(v, list) else v)
+            df[c] = df[c].map(lambda v: ";".join(map(str, v)) if isinstance(v, list) else v)
         if c == "service":
-            df[c] = df[c].map(lambda s: codes.service_types()["label_ja"].get(s, s))
-    labels = {**HEADERS, **evacuation.CALL_LIST}
-    df = df.rename(columns={c: labels.get(c, c) for c in df.columns})
-    df.to_excel(writer, sheet_name=name, index=False)
-    ws = writer.sheets[name]
-    ws.freeze_panes = "A2"
-    for i, col in enumerate(df.columns, start=1):
-        values = [str(col)] + [str(v) for v in df[col].head(200).tolist()]
-        width = max(len(v.encode("utf-8")) * 0.7 for v in values) + 2
-        ws.column_dimensions[get_column_letter(i)].width = float(min(max(width, 8), 60))
+            df[c] = df[c].map(_service_label)
+    names = {**HEADERS, **evacuation.CALL_LIST}
+    rename = {}
+    for c in df.columns:
+        base = c
+        for suffix in ("_suppressed", "_small"):
+            if isinstance(c, str) and c.endswith(suffix):
+                base = c[: -len(suffix)]
+                rename[c] = names.get(base, base) + suffix
+        if c not in rename:
+            rename[c] = names.get(c, c)
+    return df.rename(columns=rename)
 
 
-def tables(ctx, *, role="admin", area_kind=None, sites_service="short_stay_medical", sites_k=3):
-    """Compute the report's tables once (dict of sheet name to DataFrame)."""
+def _audience(who):
+    import gate
+
+    return gate.audience(who if who is not None else "planner")
+
+
+def _suppressing(who):
+    return not (who.unsuppressed or (who.may_see_individuals and who.scope is None))
+
+
+def header(ctx, who, *, services, thresholds=None):
+    """The report header as (項目, 値) rows: title, region, date, audience, kinds, thresholds."""
+    from geo import settings
+
+    region = None
+    if ctx.path is not None:
+        from geo import workspace
+
+        try:
+            region = workspace.metadata(ctx.path).get("region")
+        except Exception:  # noqa: BLE001 - a header without a region name is still a header
+            region = None
+    if not region and len(ctx.municipalities) and "pref" in ctx.municipalities:
+        region = "・".join(dict.fromkeys(ctx.municipalities["pref"].astype(str)))
+    minutes = codes.service_types()["threshold_min"]
+    thr = {s: (thresholds or {}).get(s, minutes.get(s)) for s in services}
+    return [
+        ("タイトル", "ikemap 医療的ケア児の支援資源・災害リスク報告書"),
+        ("地域", region or "—"),
+        ("作成日", _dt.date.today().isoformat()),
+        ("対象（役割）", f"{who.role}" + (f"（範囲: {','.join(who.scope)}）" if who.scope else "")),
+        ("圏域の種類", "、".join(ctx.area_kinds()) or "—"),
+        (
+            "到達時間のしきい値",
+            "、".join(f"{_service_label(s)} {float(m):g}分" for s, m in thr.items() if m == m),
+        ),
+        (
+            "秘匿のしきい値",
+            f"{settings.suppression_threshold}人未満を秘匿"
+            if _suppressing(who)
+            else "秘匿なし（この役割は実数を見られます）",
+        ),
+    ]
+
+
+def tables(
+    ctx,
+    *,
+    who=None,
+    role=None,
+    services=None,
+    thresholds=None,
+    sites_service="short_stay_medical",
+    sites_k=3,
+    workspace=None,
+    threshold=None,
+):
+    """The report's sheets (dict of sheet name to DataFrame), every one through the gate.
+
+    Parameters
+    ----------
+    who : Audience or role name, optional
+        The audience (default planner, the least access); ``role`` is the older name.
+    services : list of str, optional
+        Services analysed (default: those of the workspace's facilities).
+    workspace : path, optional
+        Workspace whose audit log records the export of child-level sheets.
+    """
+    import gate
+    from gate import publish
+
     from . import coverage, evacuation, gaps, sites
 
-    out = {}
-    g = gaps.area_gaps(ctx, area_kind=area_kind, role="planner" if role == "planner" else role)
-    out["概要"] = summary(ctx, g)
-    out["圏域別ギャップ"] = g
-    if role in ("coordinator", "admin"):
-        out["児童別アクセス"] = coverage.child_access(ctx)
-    if role in ("disaster", "admin"):
-        out["避難・安否確認"] = evacuation.call_list(evacuation.evacuation(ctx))
-    if len(ctx.facilities) and sites_service in set(ctx.facilities["service"]):
-        out["候補地"] = sites.suggest(ctx, service=sites_service, k=sites_k)
+    who = _audience(who if who is not None else role)
+    fac = ctx.facilities
+    if services is None:
+        services = codes.analysed(fac["service"].tolist()) if len(fac) else []
+    pub = None
+    if _suppressing(who) and services:
+        pub = publish.gaps(
+            ctx, services=services, thresholds=thresholds, who=who, threshold=threshold
+        )
+    per_kind = {}
+    for kind in ctx.area_kinds():
+        g = gaps.area_gaps(ctx, area_kind=kind, services=services, thresholds=thresholds)
+        per_kind[kind] = gate.table(g, who, what=f"area gaps {kind}", linked=pub)
+    out = {"概要": summary(ctx, per_kind, who, services=services, thresholds=thresholds)}
+    out["凡例"] = pd.DataFrame(LEGEND, columns=["項目", "説明"])
+    for kind, g in per_kind.items():
+        out[f"圏域別ギャップ（{kind}）"] = g
+    if who.role in ("coordinator", "admin"):
+        ca = coverage.child_access(ctx)
+        out["児童別アクセス"] = gate.table(
+            ca, who, what="report: child access", workspace=workspace, action="export"
+        )
+    if who.role in ("disaster", "admin"):
+        calls = evacuation.call_list(evacuation.evacuation(ctx), japanese=False)
+        if "municipality_code" not in calls.columns and who.scope is not None:
+            muni = ctx.children.set_index("child_id")["municipality_code"]
+            calls = calls.assign(municipality_code=calls["child_id"].map(muni))
+        out["避難・安否確認"] = gate.table(
+            calls, who, what="report: call list", workspace=workspace, action="export"
+        )
+    if len(fac) and sites_service in set(fac["service"]):
+        out["候補地"] = publish.sites(sites.suggest(ctx, service=sites_service, k=sites_k), who)
     return out
 
 
-def summary(ctx, gaps_table):
-    """Key figures of the region (counts of 10 or more children only; smaller ones hidden)."""
-    from geo import settings
+def summary(ctx, per_kind, who=None, *, services=(), thresholds=None):
+    """概要: header, key figures (through the gate) and flagged areas per 圏域 kind."""
+    import gate
 
-    thr = settings.suppression_threshold
+    who = _audience(who)
     n = len(ctx.children)
-    power = sum(codes.power_dependent(c) for c in ctx.children["care"]) if n else 0
-
-    def _c(v):
-        return f"{v}" if v == 0 or v >= thr else f"<{thr}"
-
-    rows = [
-        ("医療的ケア児", _c(n)),
-        ("うち電源依存", _c(int(power))),
+    power = int(sum(codes.power_dependent(c) for c in ctx.children["care"])) if n else 0
+    rows = header(ctx, who, services=services, thresholds=thresholds)
+    rows += [
+        ("医療的ケア児", gate.metric(n, who, what="children")),
+        ("うち電源依存", gate.metric(power, who, what="power-dependent children")),
         ("事業所", str(len(ctx.facilities))),
         ("避難所", str(len(ctx.shelters))),
-        ("圏域", str(len(ctx.areas))),
-        ("不足フラグのある圏域×サービス", str(int((gaps_table["severity"] > 0).sum()))),
-        (
-            "事業所のない圏域×サービス",
-            str(int(gaps_table["flags"].fillna("").str.contains("no_facility").sum())),
-        ),
     ]
+    if isinstance(per_kind, pd.DataFrame):  # an older call with one gaps table
+        per_kind = {str(per_kind["area_kind"].iloc[0]) if len(per_kind) else "圏域": per_kind}
+    for kind, g in per_kind.items():
+        n_areas = int((ctx.areas["kind"] == kind).sum()) if len(ctx.areas) else 0
+        flags = g["flags"].fillna("") if "flags" in g else pd.Series([], dtype=str)
+        rows += [
+            (f"{kind}: 圏域数", str(n_areas)),
+            (f"{kind}: 不足フラグのある圏域×サービス", str(int((g["severity"] > 0).sum()))),
+            (
+                f"{kind}: 事業所のない圏域×サービス",
+                str(int(flags.str.contains("no_facility").sum())),
+            ),
+        ]
     return pd.DataFrame(rows, columns=["項目", "値"])
 
 
-def write_excel(ctx, out_path, *, role="admin", **kw):
-    """Write the Excel workbook (one sheet per analysis)."""
+def write_excel(ctx, out_path, *, who=None, role=None, **kw):
+    """Write the Excel workbook (one sheet per analysis) with the one export writer."""
+    from gate import files
+
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tabs = tables(ctx, role=role, **kw)
-    with pd.ExcelWriter(out_path, engine="openpyxl") as writer:
-        for name, df in tabs.items():
-            _sheet(writer, name, df)
+    tabs = tables(ctx, who=who if who is not None else role, **kw)
+    sheets = {name: _japanese(df) for name, df in tabs.items()}
+    out_path.write_bytes(files.to_excel_bytes(sheets))
     logger.info("Wrote workbook %s with sheets %s", out_path, list(tabs))
     return out_path
 
@@ -196,56 +346,100 @@ def svg_map(areas, values, facilities, *, width=640, height=520):
     return "".join(parts)
 
 
-_NOTE = "少人数（しきい値未満）のセルは秘匿しています。個人の位置は表示しません。"
+_NOTE = (
+    "少人数のセルは秘匿しています（<10 = 1〜9人、秘匿 = 他のセルの逆算を防ぐため）。"
+    "個人の位置・氏名は表示しません。"
+)
 
 
-def write_html(ctx, out_path, *, service="short_stay_medical", area_kind=None):
-    """Write the offline HTML summary (aggregates only, suppressed for the planner tier)."""
-    from . import gaps
+def _html_table(frame):
+    return pd.DataFrame(frame).to_html(index=False, escape=True, na_rep="")
 
+
+def write_html(
+    ctx, out_path, *, who=None, role=None, service="short_stay_medical", area_kind=None, **kw
+):
+    """Write the offline HTML summary (aggregates only, through the gate for ``who``)."""
+    import gate
+
+    who = _audience(who if who is not None else role)
+    if who.role != "admin":
+        who = gate.Audience(name=who.name, role="planner", scope=None)  # aggregates only
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    g = gaps.area_gaps(ctx, area_kind=area_kind, role="planner")
-    summ = summary(ctx, g)
-    sub = g[g["service"] == service]
-    values = dict(zip(sub["area_id"], pd.to_numeric(sub["coverage_pct"], errors="coerce")))
-    kind = area_kind or ctx.default_area_kind()
-    areas = ctx.areas[ctx.areas["kind"] == kind]
-    fac = ctx.facilities[ctx.facilities["service"] == service]
-    svc_ja = codes.service_types()["label_ja"].get(service, service)
-    flagged = g[g["severity"] > 0][["area_name", "service", "severity", "flags"]].copy()
-    flagged["service"] = flagged["service"].map(
-        lambda s: codes.service_types()["label_ja"].get(s, s)
+    fac_all = ctx.facilities
+    services = kw.pop("services", None)
+    if services is None:
+        services = codes.analysed(fac_all["service"].tolist()) if len(fac_all) else []
+    services = [s for s in services if s == service] or services[:1]
+    tabs = tables(ctx, who=who, services=services, sites_service=None, **kw)
+    head = header(ctx, who, services=services, thresholds=kw.get("thresholds"))
+    summ = tabs["概要"]
+    kinds = ctx.area_kinds()
+    kind = area_kind or (kinds[0] if kinds else None)
+    g = tabs.get(f"圏域別ギャップ（{kind}）", pd.DataFrame(columns=["area_id"]))
+    sub = g[g["service"] == service] if "service" in g else g
+    hidden = sub["coverage_pct"].isna() if "coverage_pct" in sub else pd.Series([], dtype=bool)
+    cov = pd.to_numeric(sub.get("coverage_pct"), errors="coerce") if len(sub) else pd.Series([])
+    values = dict(zip(sub["area_id"], cov.where(~hidden), strict=False)) if len(sub) else {}
+    areas = ctx.areas[ctx.areas["kind"] == kind] if kind else ctx.areas.iloc[:0]
+    fac = fac_all[fac_all["service"] == service]
+    svc_ja = _service_label(service)
+    sections = []
+    for k in kinds:
+        gk = tabs.get(f"圏域別ギャップ（{k}）")
+        if gk is None:
+            continue
+        flagged = gk[gk["severity"] > 0].sort_values("severity", ascending=False)
+        shown = gate.display(flagged)
+        t = pd.DataFrame(
+            {
+                "圏域": shown["area_name"],
+                "サービス": shown["service"].map(_service_label),
+                "深刻度": shown["severity"],
+                "フラグ": shown["flags"].map(flag_labels),
+                "理由": shown["reasons"],
+                "児数": shown.get("children"),
+                "しきい値外": shown.get("uncovered"),
+            }
+        )
+        sections.append(f"<h3>{html.escape(k)}</h3>{_html_table(t)}")
+    head_html = "".join(
+        f"<tr><th>{html.escape(str(a))}</th><td>{html.escape(str(b))}</td></tr>" for a, b in head
     )
-    flagged.columns = ["圏域", "サービス", "深刻度", "フラグ"]
+    figures = summ.iloc[len(head) :]
     page = f"""<!DOCTYPE html>
 <html lang="ja"><head><meta charset="utf-8"><title>ikemap 要約</title>
-<style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse}}
-td,th{{border:1px solid #bbb;padding:2px 8px}} th{{background:#eee}}</style></head><body>
+<style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse;margin-bottom:1em}}
+td,th{{border:1px solid #bbb;padding:2px 8px;text-align:left}} th{{background:#eee}}</style>
+</head><body>
 <h1>ikemap 要約レポート</h1>
+<table>{head_html}</table>
 <p>{_NOTE}</p>
-<h2>主な数値</h2>{summ.to_html(index=False)}
-<h2>{html.escape(svc_ja)}：圏域別カバー率（しきい値内の児の割合）</h2>
+<h2>主な数値</h2>{_html_table(figures)}
+<h2>{html.escape(svc_ja)}：圏域別カバー率（{html.escape(str(kind or "—"))}）</h2>
 {svg_map(areas, values, fac)}
-<p>灰色：秘匿または児なし。点：{html.escape(svc_ja)}の事業所。</p>
-<h2>不足のある圏域（深刻度順）</h2>{flagged.to_html(index=False)}
+<h2>不足のある圏域（深刻度順、圏域の種類ごと）</h2>
+{"".join(sections)}
+<h2>凡例</h2>{_html_table(tabs["凡例"])}
 </body></html>"""
     out_path.write_text(page, encoding="utf-8")
     logger.info("Wrote HTML summary %s", out_path)
     return out_path
 
 
-def write(ctx, out_path, *, role="admin", **kw):
-    """Write a report; ``.xlsx`` gives the workbook, ``.html`` the summary.
+def write(ctx, out_path, *, who=None, role=None, **kw):
+    """Write a report for ``who`` (default planner); ``.xlsx`` workbook, ``.html`` summary.
 
     Examples
     --------
-    >>> write(ctx, "report.xlsx")  # doctest: +SKIP
+    >>> write(ctx, "report.xlsx", who="admin")  # doctest: +SKIP
     """
     suffix = Path(out_path).suffix.lower()
+    who = who if who is not None else role
     if suffix == ".xlsx":
-        return write_excel(ctx, out_path, role=role, **kw)
+        return write_excel(ctx, out_path, who=who, **kw)
     if suffix in (".html", ".htm"):
-        return write_html(ctx, out_path)
+        return write_html(ctx, out_path, who=who, **kw)
     msg = f"report {out_path}: expected a file ending in .xlsx or .html."
     raise ValueError(msg)

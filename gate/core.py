@@ -436,10 +436,11 @@ def metric(value, who, *, what, threshold=None, known=False):
     return f"{v:,}"
 
 
-def display(frame, *, lang="ja", threshold=None):
+def display(frame, *, lang="ja", threshold=None, numbers=False):
     """The table as text: 「<10」 for hidden counts 1-9, 「秘匿」 for complementary ones.
 
-    Flag columns are dropped; non-count columns are kept as they are.
+    Flag columns are dropped; non-count columns are kept as they are. With ``numbers`` the
+    shown counts stay numbers (for spreadsheets); only hidden cells become text.
 
     Examples
     --------
@@ -467,7 +468,7 @@ def display(frame, *, lang="ja", threshold=None):
             else np.ones(len(out), bool)  # unknown kind of suppression: the engine's primary
         )
         out[col] = [
-            (small_text if s else other_text) if h else ("" if pd.isna(v) else _fmt(v))
+            _cell(v, h, s, small_text, other_text, numbers)
             for h, s, v in zip(hide, small, out[col], strict=True)
         ]
     hidden_frame = frame.attrs.get("suppressed")
@@ -482,17 +483,27 @@ def display(frame, *, lang="ja", threshold=None):
                 else:
                     small = np.ones(len(out), bool)
                 out[col] = [
-                    (small_text if s else other_text) if h else ("" if pd.isna(v) else _fmt(v))
+                    _cell(v, h, s, small_text, other_text, numbers)
                     for h, s, v in zip(hide, small, out[col], strict=True)
                 ]
     out.attrs = {}
     return out
 
 
-def _fmt(v):
+def _cell(v, hidden, small, small_text, other_text, numbers):
+    if hidden:
+        return small_text if small else other_text
+    if pd.isna(v):
+        return None if numbers else ""
+    return _fmt(v, numbers)
+
+
+def _fmt(v, numbers=False):
     if isinstance(v, float | np.floating) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
+        return int(v) if numbers else str(int(v))
+    if numbers and isinstance(v, int | np.integer):
+        return int(v)
+    return v if numbers else str(v)
 
 
 def export(

@@ -73,7 +73,7 @@ def _flatten(value):
     return value
 
 
-def prepare(frame, *, include_identity=False, role=None, keep_geometry=False):
+def prepare(frame, *, include_identity=False, role=None, keep_geometry=False, numbers=False):
     """The table as it leaves ikemap: identity dropped, counts labelled, cells neutralised.
 
     Parameters
@@ -111,7 +111,7 @@ def prepare(frame, *, include_identity=False, role=None, keep_geometry=False):
         from . import core as gate
 
         geom = out.geometry if isinstance(out, gpd.GeoDataFrame) else None
-        out = gate.display(pd.DataFrame(out))
+        out = gate.display(pd.DataFrame(out), numbers=numbers)
         if geom is not None and keep_geometry:
             out = gpd.GeoDataFrame(out, geometry=geom.name, crs=geom.crs)
     named = any(n is not None for n in out.index.names)
@@ -196,7 +196,7 @@ def to_excel_bytes(frames, *, include_identity=False, role=None):
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, frame in frames.items():
             sheet = _sheet_name(name, used)
-            out = prepare(frame, include_identity=include_identity, role=role)
+            out = prepare(frame, include_identity=include_identity, role=role, numbers=True)
             out = out.astype({c: object for c in out.columns if out[c].dtype.kind == "b"})
             out.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]

@@ -15,9 +15,16 @@ def ctx():
 
 
 def test_workbook_sheets_headers_frozen(ctx, tmp_path):
-    path = report.write(ctx, tmp_path / "r.xlsx")
+    path = report.write(ctx, tmp_path / "r.xlsx", who="admin")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames[:4] == ["概要", "圏域別ギャップ", "児童別アクセス", "避難・安否確認"]
+    kinds = [f"圏域別ギャップ（{k}）" for k in ctx.area_kinds()]
+    assert wb.sheetnames[: 2 + len(kinds) + 2] == [
+        "概要",
+        "凡例",
+        *kinds,
+        "児童別アクセス",
+        "避難・安否確認",
+    ]
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2"
         assert ws.column_dimensions["A"].width >= 8
@@ -27,13 +34,26 @@ def test_workbook_sheets_headers_frozen(ctx, tmp_path):
 
 
 def test_planner_workbook_has_no_child_rows(ctx, tmp_path):
-    path = report.write(ctx, tmp_path / "p.xlsx", role="planner")
+    path = report.write(ctx, tmp_path / "p.xlsx", who="planner")
     wb = openpyxl.load_workbook(path)
     assert "児童別アクセス" not in wb.sheetnames and "避難・安否確認" not in wb.sheetnames
-    heads = [c.value for c in wb["圏域別ギャップ"][1]]
+    sheet = wb[f"圏域別ギャップ（{ctx.area_kinds()[0]}）"]
+    heads = [c.value for c in sheet[1]]
     col = heads.index("児数") + 1
-    # 1 and 3 children per area: hidden
-    assert all(wb["圏域別ギャップ"].cell(r, col).value is None for r in range(2, 6))
+    # 1 and 3 children per area: hidden, labelled (<10 for 1-9, 秘匿 for a complement)
+    cells = [sheet.cell(r, col).value for r in range(2, sheet.max_row + 1)]
+    assert cells and all(v in ("<10", "秘匿", 0) for v in cells)
+    assert "<10" in cells
+    # flags keep their Japanese labels; the header names region, kinds and thresholds
+    assert "フラグ（説明）" in heads
+    summary = {r[0].value: r[1].value for r in wb["概要"].iter_rows(min_row=2)}
+    assert summary["圏域の種類"] == "、".join(ctx.area_kinds())
+    assert "分" in summary["到達時間のしきい値"] and "10人未満" in summary["秘匿のしきい値"]
+    for kind in ctx.area_kinds():
+        assert f"{kind}: 不足フラグのある圏域×サービス" in summary
+    assert summary["医療的ケア児"] in ("<10", "秘匿")  # 4 children in the small world
+    legend = [r[0].value for r in wb["凡例"].iter_rows(min_row=2)]
+    assert "<10" in legend and "秘匿" in legend
 
 
 def test_html_is_offline_and_has_no_child_points(ctx, tmp_path):
@@ -42,7 +62,8 @@ def test_html_is_offline_and_has_no_child_points(ctx, tmp_path):
     assert "<svg" in text and "http://" not in text.replace("http://www.w3.org/2000/svg", "")
     assert "https://" not in text and "<script" not in text
     assert "c1" not in text and "c3" not in text  # no child ids
-    assert "<10" in text or "&lt;10" in text  # the child count is suppressed
+    assert "&lt;10" in text  # the child count is suppressed
+    assert "凡例" in text and "作成日" in text and "圏域の種類" in text
     with pytest.raises(ValueError, match="xlsx"):
         report.write(ctx, tmp_path / "r.pdf")
 
@@ -55,12 +76,13 @@ def test_cli_commands_write_csv_and_layers(tmp_path):
 
     ws = tmp_path / "w.gpkg"
     workspace.write_layers(ws, world())
-    assert main(["coverage", "-w", str(ws), "--out", str(tmp_path / "ca.csv")]) == 0
+    admin = ["--role", "admin"]
+    assert main(["coverage", "-w", str(ws), "--out", str(tmp_path / "ca.csv"), *admin]) == 0
     assert main(["gaps", "-w", str(ws), "--out", str(tmp_path / "g.csv")]) == 0
-    assert main(["evacuation", "-w", str(ws), "--out", str(tmp_path / "ev.csv")]) == 0
-    ca = pd.read_csv(tmp_path / "ca.csv", encoding="utf-8")
+    assert main(["evacuation", "-w", str(ws), "--out", str(tmp_path / "ev.csv"), *admin]) == 0
+    ca = pd.read_csv(tmp_path / "ca.csv", encoding="utf-8-sig")
     assert list(ca.columns[:3]) == ["child_id", "service", "rank"] and len(ca) == 12
-    ev = pd.read_csv(tmp_path / "ev.csv", encoding="utf-8")
+    ev = pd.read_csv(tmp_path / "ev.csv", encoding="utf-8-sig")
     assert ev["triage_rank"].tolist() == [1, 2, 3, 4]
     assert {"child_access", "area_gaps", "evacuation"} <= set(workspace.layers(ws))
     assert (
