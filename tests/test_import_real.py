@@ -226,3 +226,39 @@ def test_reading_keeps_row_numbers_of_the_file(shared_data):
     path = shared_data / "facilities" / "home_nursing" / "houmon_kango_13.csv"
     table = reading.read_table(path, rep)
     assert table.loc[264, "lat"] == "53.41291"  # spreadsheet row 266 = index 264
+
+
+_HIGHWAYS = """
+import sys
+from geo.importers import roads
+from geo.importers.report import ImportReport
+layers, rep = roads.roads_from_file(sys.argv[1])
+edges = layers["roads_edges"]
+print(sorted(set(edges["highway"].dropna())))
+print(edges[["u", "v", "key", "highway"]].to_csv(index=False))
+"""
+
+
+def test_merged_ways_give_the_same_highway_text_whatever_the_hash_seed(shared_data):
+    """The same OSM file gives the same roads layer under two PYTHONHASHSEEDs."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    osm = shared_data / "osm_roads" / "islands" / "uku_highway_drive.osm"
+    root = Path(__file__).resolve().parent.parent
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        done = subprocess.run(
+            [sys.executable, "-c", _HIGHWAYS, str(osm)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        outs.append(done.stdout)
+    assert outs[0] == outs[1]
+    assert ";" in outs[0]  # the file has merged ways of several highway values
