@@ -143,10 +143,18 @@ def nearby(
     st = codes.service_types()
     rows = []
     times = {}
+    # each search stops at the largest limit of its direction (a bounded search, not the map)
+    reach_s = {}
+    for s in services:
+        lim = float(minutes if minutes is not None else st.loc[s, "threshold_min"]) * 60.0
+        reach_s[coverage.direction(s)] = max(reach_s.get(coverage.direction(s), 0.0), lim)
     for s in services:
         d = coverage.direction(s)
         if d not in times:
-            times[d] = np.asarray(travel.from_node(ctx.net, node, direction=d), dtype=float)
+            times[d] = np.asarray(
+                travel.from_node(ctx.net, node, direction=d, limit_s=max(reach_s[d] - acc, 0.0)),
+                dtype=float,
+            )
         limit = float(minutes if minutes is not None else st.loc[s, "threshold_min"])
         idx = np.flatnonzero((fac["service"] == s).to_numpy() & (compat > 0))
         wanted = _needs_for(needs, s)
