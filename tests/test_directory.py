@@ -24,6 +24,7 @@ import pytest
 from analysis_world import _pts, node_xy, world
 
 from analysis import context, directory, nearby
+from geo import codes
 
 MONDAY_10 = dt.datetime(2025, 4, 7, 10, 0)
 SATURDAY_10 = dt.datetime(2025, 4, 5, 10, 0)
@@ -246,3 +247,13 @@ def test_capabilities_kept_in_extra_are_read_and_stored_values_win():
     assert rows[["capability", "value", "source"]].values.tolist() == [
         ["nurse_on_site", "true", "test"]
     ]
+
+
+def test_coverage_and_gaps_skip_directory_places(ctx):
+    from analysis import coverage, gaps
+
+    ca = coverage.child_access(ctx)
+    assert set(ca["service"]) == {"short_stay_medical", "visiting_nurse", "life_care"}
+    g = gaps.area_gaps(ctx, role="admin")
+    assert set(g["service"]) <= {"short_stay_medical", "visiting_nurse", "life_care"}
+    assert not set(g["service"]) & set(codes.service_codes(["place", "contact", "power"]))

@@ -54,3 +54,12 @@ def test_placements_tab_counts_the_shared_coordinator_once(app):
     per_area = next(t for t in tables if "配置数" in t.columns)
     row = per_area[per_area["名称"] == "西部山間圏域"].iloc[0]
     assert row["配置数"] == 1 and row["市町村数"] == 6
+
+
+def test_english_mode(app):
+    app.radio(key="lang").set_value("en").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "Resource directory" in [h.value for h in app.header]
+    table = app.dataframe[0].value
+    assert "Nurse on site" in table.columns
+    app.radio(key="lang").set_value("ja").run()
