@@ -692,8 +692,8 @@ def write_layers(path, frames, *, validate_schema=True):
     nothing with child data is left beside it after a crash: staged tables a crashed writer
     left inside the file are dropped by the next write.
 
-    A new workspace is written to ``.<name>.ikemap-new-<pid>.gpkg`` beside it and renamed; such a
-    file left by a killed process is removed by the next write (its process is gone).
+    A new workspace is created the same way (staged tables first, then the swap), so no other
+    file ever holds its data; a failed creation removes the file it started.
 
     Parameters
     ----------
@@ -727,26 +727,13 @@ def write_layers(path, frames, *, validate_schema=True):
     path.parent.mkdir(parents=True, exist_ok=True)
     with _writer_lock(path), gdal_access(path):
         remove_stale_copies(path)
-        if not path.exists():
-            _create(path, frames)
-        else:
-            _replace_in_place(path, frames)
+        _replace_in_place(path, frames, created=not path.exists())
     logger.info("Wrote %d layer(s) to %s", len(frames), path)
 
 
-def _create(path, frames):
-    tmp = path.with_name(f".{path.name}.ikemap-new-{os.getpid()}.gpkg")
-    try:
-        for layer, frame in frames.items():
-            _write_one(tmp, layer, frame)
-        os.replace(tmp, path)
-    finally:
-        for p in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-            p.unlink(missing_ok=True)
-
-
-def _replace_in_place(path, frames):
-    _drop_staging(path)
+def _replace_in_place(path, frames, *, created=False):
+    if not created:
+        _drop_staging(path)
     staged = {}
     try:
         for layer, frame in frames.items():
@@ -755,7 +742,11 @@ def _replace_in_place(path, frames):
             staged[layer] = table
         _retry_locked(lambda: _swap(path, staged))
     except BaseException:
-        _drop_staging(path)
+        if created:
+            for p in (path, Path(f"{path}-journal")):
+                p.unlink(missing_ok=True)
+        elif path.exists():
+            _drop_staging(path)
         raise
 
 
@@ -891,9 +882,9 @@ _LEGACY_COPY = re.compile(r"^\.(?P<stem>.+)-[a-z0-9_]{8}\.gpkg(-journal)?$")
 def remove_stale_copies(path):
     """Remove temporary files a killed writer left beside workspace ``path``; return them.
 
-    ``.<name>.ikemap-new-<pid>.gpkg`` files whose process is gone, and the hidden full copies
-    (``.<stem>-XXXXXXXX.gpkg``) that versions before in-place writes made and left after a
-    ``kill -9`` (older than a minute).
+    Earlier versions wrote beside the workspace; what they left after a ``kill -9`` is removed
+    here: ``.<name>.ikemap-new-<pid>.gpkg`` files whose process is gone, and the hidden full
+    copies ``.<stem>-XXXXXXXX.gpkg`` (older than a minute).
     """
     path = Path(path)
     removed = []

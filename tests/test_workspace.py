@@ -510,3 +510,19 @@ def test_plain_sql_appends_in_this_process_beside_gdal_readers_and_writers(tmp_p
     with workspace.native_sqlite(path, readonly=True) as con:
         assert con.execute("SELECT COUNT(*) FROM audit_probe").fetchone()[0] == 25
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_writer_killed_while_creating_a_workspace_leaves_no_hidden_file(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "new.gpkg"
+    done = subprocess.run([sys.executable, "-c", _CRASH, str(path)], check=False, timeout=120)
+    assert done.returncode == 9
+    # only the workspace itself, holding nothing but the staged table (hidden from readers)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.gpkg"]
+    assert workspace.layers(path) == []
+    workspace.write_layers(path, {"children": _kids(2)})
+    import pyogrio
+
+    assert [n for n, _ in pyogrio.list_layers(path)] == ["children"]
