@@ -144,6 +144,9 @@ def shelters_from_file(path, *, municipalities=None):
         report.error(f"{path.name} has no name column (施設・場所名 / 名称 / name).")
         report.rows_read = 0
         return _empty(), report
+    unused = [c for c in table.columns if c and c not in set(m.values()) | set(flags)]
+    if unused:
+        report.warn(f"columns not imported (no shelter field reads them): {', '.join(unused)}")
     if flags:
         report.fmt = "gsi_emergency_site"
     elif "accepts_people" in m:
