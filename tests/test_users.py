@@ -8,8 +8,8 @@ import stat
 import bcrypt
 import pytest
 
-from analysis import users
-from analysis.users import UsersError
+from gate import users
+from gate.users import UsersError
 from ikemap import cli
 
 
@@ -123,3 +123,58 @@ def test_cli_user_add_without_terminal_asks_for_stdin(path, monkeypatch, capsys)
     assert cli.main(["user", "add", "sato", "--role", "planner", "--users", str(path)]) == 2
     assert "--password-stdin" in capsys.readouterr().err
     assert not path.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# logins that hold (gate.login): per user, across sessions, audited
+
+
+@pytest.fixture
+def ws(tmp_path):
+    from geo import workspace
+
+    p = tmp_path / "w.gpkg"
+    workspace.write_metadata(p, {"region": "test"})
+    return p
+
+
+def test_failures_lock_the_user_across_sessions_with_a_cool_down(path, ws):
+    from gate import audit, login
+
+    users.add(path, "sato", role="planner", password="correct horse")
+    t0 = 1_000_000.0
+    for i in range(login.MAX_FAILURES):
+        r = login.attempt(path, ws, "sato", "wrong", now=t0 + i)
+        assert r.user is None
+    assert r.locked  # the fifth failure locks
+    # a new browser session or the command line: the count lives beside the users file
+    again = login.attempt(path, ws, "sato", "correct horse", now=t0 + 60)
+    assert again.user is None and again.locked and "ロック" in again.message
+    status = login.status(path, "sato", now=t0 + 60)
+    assert status[0] and status[1] == t0 + login.MAX_FAILURES - 1 + login.COOLDOWN_S
+    # another user is not affected
+    users.add(path, "ito", role="disaster", password="tsunami-2011")
+    assert login.attempt(path, ws, "ito", "tsunami-2011", now=t0 + 61).user.name == "ito"
+    # after the cool-down the right password works and clears the count
+    late = t0 + login.MAX_FAILURES + login.COOLDOWN_S
+    assert login.attempt(path, ws, "sato", "correct horse", now=late).user.name == "sato"
+    assert login.status(path, "sato", now=late) == (False, None, 0)
+    log = audit.read(ws)
+    assert log["action"].tolist() == [
+        *["login_failed"] * login.MAX_FAILURES,
+        "login_locked",
+        "login",
+        "login",
+    ]
+    assert stat.S_IMODE(login.state_path(path).stat().st_mode) == 0o600
+    assert "correct horse" not in login.state_path(path).read_text(encoding="utf-8")
+
+
+def test_unknown_names_are_counted_and_audited_too(path, ws):
+    from gate import audit, login
+
+    users.add(path, "sato", role="planner", password="correct horse")
+    for i in range(login.MAX_FAILURES + 1):
+        r = login.attempt(path, ws, "nobody", "whatever-1", now=2_000_000.0 + i)
+    assert r.locked
+    assert audit.read(ws)["user"].eq("nobody").all()
