@@ -4,7 +4,7 @@ Hooked at the end of :func:`geo.demo.build`; draws only from its own generator
 (``numpy.random.default_rng([seed, STREAM])``), so no existing draw moves. Adds two
 non-spatial layers:
 
-- ``consultations``: two fiscal years (2023-04 to 2025-03) of a support centre's log, about 45
+- ``consultations``: two fiscal years (2023-04 to 2025-03) of a support centre's log, about 75
   consultations a month, with the seasonal themes of the sources (Miyagi [000:7499-7506]):
   nursery applications in October-November (and a second round in January), 生活介護 before
   graduation in December-February, school in September-November, disaster in the rainy and
@@ -59,7 +59,7 @@ SOURCE_COLUMNS = (
 )
 
 #: Consultations a month (whole demo prefecture) per category, and monthly multipliers.
-BASE = {"nursery": 6, "respite": 14, "school": 5, "adult_life": 4, "disaster": 3, "other": 12}
+BASE = {"nursery": 10, "respite": 24, "school": 9, "adult_life": 7, "disaster": 5, "other": 20}
 SEASON = {
     "nursery": {10: 3.0, 11: 4.0, 12: 1.5, 1: 2.0},
     "respite": {7: 1.5, 8: 1.6, 12: 1.3},

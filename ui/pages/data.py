@@ -9,6 +9,7 @@ import streamlit as st
 from geo import workspace
 from ui import common, labels, maps
 from ui.control import halt
+from ui.sections import planner_tools
 
 lang = common.lang()
 st.header(common.t("data_head"))
@@ -115,3 +116,5 @@ if check and up is not None:
     else:
         common.table(rej)
         common.downloads(rej, "rejections", key="dl_rejections")
+
+planner_tools.render_data_section()  # register reconciliation: several lists -> return files

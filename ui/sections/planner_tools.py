@@ -199,6 +199,33 @@ def _places_labels(places):
     return out.rename(columns=names)
 
 
+def _consult_labels(frame):
+    """Consultation tables with category, channel and requester labels."""
+    lang = common.lang()
+    label = "label_ja" if lang == "ja" else "label_en"
+    names = {c: cons.categories().at[c, label] for c in cons.categories().index}
+    names.update(
+        {
+            "area_id": _pick(("圏域ID", "area id")),
+            "area_name": _pick(("圏域", "area")),
+            "month": _pick(("月", "month")),
+            "total": _pick(("合計", "total")),
+            "channel": _pick(("相談方法", "channel")),
+            "family": _pick(("本人・家族", "family")),
+            "supporter": _pick(("支援者", "supporter")),
+            "agency": _pick(("行政", "agency")),
+            "unknown": _pick(("不明", "unknown")),
+        }
+    )
+    out = frame.rename(columns=names)
+    if "channel" in frame.columns:
+        chans = cons.channels()
+        out[names["channel"]] = [
+            chans.at[c, label] if c in chans.index else names.get(c, c) for c in frame["channel"]
+        ]
+    return out
+
+
 def _t(key, **fmt):
     ja, en = _T[key]
     text = ja if common.lang() == "ja" else en
@@ -312,24 +339,25 @@ def _rules():
         return subsidy.load_rules(p)
 
 
+_SUB_COLUMNS = {
+    "label": ("補助", "component"),
+    "reason": ("判定", "status"),
+    "basis_yen": ("対象経費・基準額（円）", "basis (yen)"),
+    "rate": ("補助率", "rate"),
+    "cap_yen": ("上限（円）", "cap (yen)"),
+    "subsidy_yen": ("補助額（円）", "subsidy (yen)"),
+    "provider_share_yen": ("事業者負担（円）", "provider pays (yen)"),
+    "cap_reached_at": ("上限に達する日数", "cap reached at (days)"),
+}
+
+
 def _result_table(r):
-    lang = common.lang()
-    return pd.DataFrame(
-        {
-            ("補助" if lang == "ja" else "component"): r[
-                "label_ja" if lang == "ja" else "label_en"
-            ],
-            ("判定" if lang == "ja" else "status"): [_pick(_REASONS[x]) for x in r["reason"]],
-            ("対象経費・基準額（円）" if lang == "ja" else "basis (yen)"): r["basis_yen"],
-            ("補助率" if lang == "ja" else "rate"): r["rate"],
-            ("上限（円）" if lang == "ja" else "cap (yen)"): r["cap_yen"],
-            ("補助額（円）" if lang == "ja" else "subsidy (yen)"): r["subsidy_yen"],
-            ("事業者負担（円）" if lang == "ja" else "provider pays (yen)"): r[
-                "provider_share_yen"
-            ],
-            ("上限に達する日数" if lang == "ja" else "cap reached at (days)"): r["cap_reached_at"],
-        }
-    )
+    out = r.assign(
+        label=r["label_ja" if common.lang() == "ja" else "label_en"],
+        reason=[_pick(_REASONS[x]) for x in r["reason"]],
+    )[list(_SUB_COLUMNS)]
+    out = out.astype(object).where(out.notna(), "—")
+    return out.rename(columns={k: _pick(v) for k, v in _SUB_COLUMNS.items()})
 
 
 def render_subsidy():
@@ -457,13 +485,13 @@ def render_consultations():
     st.subheader(_t("co_heat"))
     st.altair_chart(seasonal_heatmap(shown.assign(count=shown["total"]), lang=common.lang()))
     st.subheader(_t("co_table"))
-    common.table(gate.display(shown, lang=common.lang()))
+    st.dataframe(_consult_labels(gate.display(shown, lang=common.lang())), hide_index=True)
     _downloads(shown, f"consultations_{kind}", key="dl_co")
     st.subheader(_t("co_channel"))
     by = cons.by_channel(log).reset_index()
     count_cols = [c for c in by.columns if c != "channel"]
     shown_by = _gated(by, what="consultations by channel", count_columns=count_cols)
-    common.table(gate.display(shown_by, lang=common.lang()))
+    st.dataframe(_consult_labels(gate.display(shown_by, lang=common.lang())), hide_index=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -508,25 +536,35 @@ def render_reconcile(*, key="rc"):
     stored = reconcile.stored_sources(path) if "child_sources" in workspace.layers(path) else []
     stored_names = [s["source"].iloc[0] for s in stored]
     use_stored = False
+    stored_ages = {}
     if stored:
         use_stored = st.checkbox(_t("rc_stored", names="・".join(stored_names)), value=not files,
                                  key=f"{key}_stored")  # fmt: skip
+        if use_stored:
+            cols = st.columns(len(stored_names))
+            for col, name in zip(cols, stored_names, strict=True):
+                stored_ages[name] = col.text_input(
+                    _t("rc_ages", file=name), "", key=f"{key}_sages_{name}"
+                )
     c1, c2 = st.columns(2)
     as_of = c1.date_input(_t("rc_as_of"), _dt.date.today(), key=f"{key}_asof")
     min_score = c2.slider(_t("rc_min"), 0.5, 1.0, reconcile.MIN_SCORE, 0.05, key=f"{key}_min")
     if st.button(_t("rc_run"), key=f"{key}_run"):
         st.session_state[f"{key}_result"] = _run_reconcile(
-            files, names, ages, stored if use_stored else [], as_of, min_score, lay
+            files, names, ages, stored if use_stored else [], as_of, min_score, lay, stored_ages
         )
     result = st.session_state.get(f"{key}_result")
     if result is not None:
         _show_reconcile(*result, lay=lay, path=path, key=key)
 
 
-def _run_reconcile(files, names, ages, stored, as_of, min_score, lay):
+def _run_reconcile(files, names, ages, stored, as_of, min_score, lay, stored_ages):
     """Read the uploaded lists and reconcile them with the stored ones; None on a problem."""
     lists, problems, coverage = [], [], {}
     try:
+        for name, rng in stored_ages.items():
+            if rng.strip():
+                coverage.update(reconcile.parse_coverage([f"{name}={rng.strip()}"]))
         with tempfile.TemporaryDirectory() as tmp:
             for f, name, rng in zip(files or [], names, ages, strict=True):
                 p = Path(tmp) / Path(f.name).name
@@ -562,8 +600,20 @@ def _show_reconcile(recon, problems, sources, *, lay, path, key):
             st.dataframe(pd.DataFrame([vars(p) for p in problems]).astype(str), hide_index=True)
     st.subheader(_t("rc_summary"))
     summ = reconcile.summary(recon)
+    short = {
+        "municipality_code": ("市区町村コード", "municipality"),
+        "only_in": ("一部の名簿のみ", "in some lists only"),
+        "care_conflict": ("ケア不一致", "care differs"),
+        "age_conflict": ("年齢不一致", "age differs"),
+        "municipality_conflict": ("市区町村不一致", "municipality differs"),
+        "possible_match": ("同一人物の可能性", "possible match"),
+        "duplicate_in_source": ("名簿内の重複", "duplicate in a list"),
+    }
     shown = _gated(summ, what="reconciliation summary", count_columns=list(reconcile.ISSUE_KINDS))
-    common.table(gate.display(shown, lang=common.lang()))
+    shown_text = gate.display(shown, lang=common.lang())
+    st.dataframe(
+        shown_text.rename(columns={k: _pick(v) for k, v in short.items()}), hide_index=True
+    )
     who = common.audience()
     if not who.may_see_individuals:
         st.info(_t("rc_planner"))
@@ -590,6 +640,13 @@ def _show_reconcile(recon, problems, sources, *, lay, path, key):
         _t("rc_register"), data=reg, file_name="register.csv", mime="text/csv",
         key=f"{key}_reg",
     )  # fmt: skip
+
+
+def render_data_section():
+    """The reconciliation flow on the data page (upload lists -> return files)."""
+    st.divider()
+    st.subheader(_t("tab_reconcile"))
+    render_reconcile(key="rc_data")
 
 
 def render_page():
