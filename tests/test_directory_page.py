@@ -60,6 +60,8 @@ def test_english_mode(app):
     app.radio(key="lang").set_value("en").run()
     assert not app.exception, [e.value for e in app.exception]
     assert "Resource directory" in [h.value for h in app.header]
+    app.multiselect(key="dir_needs").set_value([])
+    _run(app)
     table = app.dataframe[0].value
     assert "Nurse on site" in table.columns
     app.radio(key="lang").set_value("ja").run()
