@@ -191,3 +191,98 @@ def render(ctx, *, kind, service, threshold=None):
     fac_cols = ["facility_id", "name", "capacity", "places", "full", "capacity_known"]
     st.caption(parameter_text(params, lang))
     common.table(_labelled(load[fac_cols].reset_index(drop=True), lang))
+    render_sites(ctx, service=service, order=order)
+
+
+_S = {
+    "head": ("受入枠を考慮した候補地（ケアと定員を指定）", "Sites with capacity (care, places)"),
+    "k": ("追加する拠点数", "Sites to add"),
+    "accepts": ("新拠点が受け入れるケア", "Care a new site accepts"),
+    "capacity": ("新拠点の定員（枠）", "Places per new site"),
+    "capacitated": ("定員を考慮（受入枠のない児を対象）", "Capacitated (children without a place)"),
+    "run": ("候補地を探す", "Find sites"),
+    "before_after": (
+        "受入枠のある児: {b}人 → {a}人（新拠点 {n}か所, {solver}）",
+        "Children with a place: {b} -> {a} ({n} new sites, {solver})",
+    ),
+    "defaults": ("既定値を使った項目: {d}", "Defaulted: {d}"),
+    "none": (
+        "受入枠を増やせる候補地はありません（定員・受け入れるケア・到達時間を確認してください）",
+        "No candidate adds a place (check the places, the care accepted and the threshold)",
+    ),
+}
+
+
+def _s(key, lang, **fmt):
+    ja, en = _S[key]
+    return (en if lang == "en" else ja).format(**fmt)
+
+
+def render_sites(ctx, *, service, order="travel_time"):
+    """Capacity- and care-aware siting for one service (a form; runs on submit)."""
+    import gate
+    from analysis import sites
+    from gate import AccessDenied
+
+    lang = common.lang()
+    st.markdown(f"**{_s('head', lang)}**")
+    prof = sites.site_defaults(ctx, service)
+    with st.form(f"h5_sites_form_{service}"):
+        c1, c2, c3 = st.columns(3)
+        k = c1.number_input(_s("k", lang), min_value=1, max_value=10, value=1)
+        cap = c2.number_input(
+            _s("capacity", lang),
+            min_value=0.0,
+            max_value=500.0,
+            step=1.0,
+            value=float(prof["capacity"] if prof["capacity"] is not None else 5.0),
+        )
+        capacitated = c3.checkbox(_s("capacitated", lang), value=True)
+        accepts = st.multiselect(
+            _s("accepts", lang),
+            labels.code_options("care"),
+            default=[c for c in prof["accepts"] if c in labels.code_options("care")],
+            format_func=lambda c: labels.code_label("care", c, lang),
+        )
+        go = st.form_submit_button(_s("run", lang))
+    key = f"h5_sites_{service}"
+    if go:
+        with st.spinner(common.t("computing")):
+            st.session_state[key] = sites.suggest(
+                ctx,
+                service=service,
+                k=int(k),
+                accepts=accepts,
+                capacity=float(cap),
+                capacitated=bool(capacitated),
+                order=order,
+            )
+    res = st.session_state.get(key)
+    if res is None:
+        return
+    if not len(res):
+        st.info(_s("none", lang))
+    if len(res):
+        st.caption(
+            _s(
+                "before_after",
+                lang,
+                b=gate.metric(int(res["placed_before"].iloc[0]), common.audience(), what="sites"),
+                a=gate.metric(int(res["placed_after"].iloc[0]), common.audience(), what="sites"),
+                n=len(res),
+                solver=res["solver"].iloc[0],
+            )
+        )
+    if res.attrs.get("defaults"):
+        st.caption(_s("defaults", lang, d=", ".join(res.attrs["defaults"])))
+    counts = ["newly_covered", "cumulative_covered", "uncovered_before"]
+    counts += ["placed_before", "placed_after"]
+    frame = pd.DataFrame(res).drop(columns="geometry", errors="ignore")
+    try:
+        shown = gate.table(frame, common.audience(), what="site_suggestions", count_columns=counts)
+    except AccessDenied as exc:
+        st.error(str(exc))
+        return
+    common.table(_labelled(gate.display(shown, lang=lang), lang))
+    common.downloads(frame, f"site_capacity_{service}", key=f"h5_dl_sites_{service}",
+                     count_columns=counts)  # fmt: skip
