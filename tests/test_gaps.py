@@ -84,8 +84,10 @@ def test_planner_output_is_suppressed(ctx):
     assert shown["children"].isna().all() and shown["children_suppressed"].all()
     assert shown["coverage_pct"].isna().all()
     assert (shown["facilities"] >= 0).all() and (shown["severity"] == g["severity"]).all()
+    # a planner cannot lower the threshold (ikemap gaps --threshold 1); an admin sees counts
     pub1 = publish.gaps(ctx, services=services, thresholds=thr, threshold=1)
-    assert gate.table(g, "planner", what="gaps", linked=pub1)["children"].notna().all()
+    assert gate.table(g, "planner", what="gaps", linked=pub1)["children"].isna().all()
+    assert gate.table(g, "admin", what="gaps", linked=pub1)["children"].notna().all()
 
 
 def test_breakdown_by_age(ctx):
@@ -109,14 +111,18 @@ def test_breakdown_by_age(ctx):
     assert pd.isna(hidden.loc["E", "ventilator"])
 
 
-def test_children_hidden_in_one_service_is_hidden_in_every_service_of_the_same_scope(ctx):
+def test_children_hidden_in_one_service_is_hidden_in_every_service_of_the_same_scope(
+    ctx, monkeypatch
+):
     # short stay and visiting nursing both count every age: the same children per area
     import gate
     from gate import publish
+    from geo import settings
 
+    monkeypatch.setattr(settings, "suppression_threshold", 3)
     thr = {"short_stay_medical": 12}
     raw = gaps.area_gaps(ctx, thresholds=thr)
-    pub = publish.gaps(ctx, services=sorted(set(raw["service"])), thresholds=thr, threshold=3)
+    pub = publish.gaps(ctx, services=sorted(set(raw["service"])), thresholds=thr)
     g = gate.table(raw, "planner", what="gaps", linked=pub)
     for _, rows in g.groupby("area_id"):
         flags = rows["children_suppressed"].tolist()
@@ -124,3 +130,38 @@ def test_children_hidden_in_one_service_is_hidden_in_every_service_of_the_same_s
         # children = covered + uncovered cannot give a hidden cell back
         shown = rows[~rows["children_suppressed"]]
         assert not (shown["covered_suppressed"] ^ shown["uncovered_suppressed"]).any()
+
+
+def test_unknown_capacity_counts_as_the_median_of_its_own_service():
+    # F2's capacity unknown: short_stay_medical knows F1 = 2 and F3 = 1 -> 1.5 (the median over
+    # every facility, with V1 = 3, would be 2). 2SFCA at 12 minutes by hand:
+    # R_F1 = 2/1 (c1), R_F2 = 1.5/4 (c1..c4), R_F3 = 1/2 (c2, c4); A_c3 = R_F2 = 0.375
+    layers = world()
+    fac = layers["facilities"].copy()
+    fac["capacity"] = pd.array([2, None, 1, 3], dtype="Int64")
+    layers["facilities"] = fac
+    c = context.from_layers(layers)
+    assert gaps.capacity_filled(fac).tolist() == [2.0, 1.5, 1.0, 3.0]
+    g = gaps.area_gaps(
+        c, role="admin", services=["short_stay_medical"], thresholds={"short_stay_medical": 12},
+        decay="none",
+    )  # fmt: skip
+    w = _row(g, "W", "short_stay_medical")
+    e = _row(g, "E", "short_stay_medical")
+    assert w.e2sfca_mean == pytest.approx(0.375)
+    # E: c1 = 2 + 0.375, c2 = 0.5 + 0.375, c4 = 0.375 + 0.5
+    assert e.e2sfca_mean == pytest.approx((2.375 + 0.875 + 0.875) / 3)
+    # the capacity column stays the known capacity: unknown is never 0 nor infinite there either
+    assert e.capacity == 1.0 and e.capacity_unknown_facilities == 1
+
+
+def test_gap_parameters_are_checked():
+    with pytest.raises(ValueError, match="disagree"):
+        gaps.outside_limit(max_outside_pct=10, min_coverage_pct=80)
+    with pytest.raises(ValueError, match="0 to 100"):
+        gaps.outside_limit(max_outside_pct=-1)
+    assert gaps.parse_age_band("all") is None and gaps.parse_age_band("6-11") == (6, 11)
+    with pytest.raises(ValueError, match="LO-HI"):
+        gaps.parse_age_band("baby")
+    with pytest.raises(ValueError, match="care_types.csv"):
+        gaps.parse_care(["ventilator", "wings"])
