@@ -262,71 +262,89 @@ def compare(ctx, points, *, services=None, care=None, age=None, minutes=None, ne
 
 
 def who_covers(ctx, *, lat=None, lon=None, child_id=None):
-    """Who covers this address: its municipality, its areas and their consultation windows.
+    """Who covers this address: its municipality, its areas and their windows, one row each.
+
+    When the workspace has contact places (``municipal_window``, ``area_coordinator``,
+    ``support_centre``; see :func:`analysis.directory.who_covers` for the full table with hours
+    per day class and open-now), ``windows`` lists them: the municipality's windows, on each
+    area row the coordinators whose coverage lies inside that area (a coordinator spanning
+    areas goes on the first area row), and the centres on the prefecture row, nearest first,
+    with minutes and opening hours. A workspace without contact places lists the 相談支援
+    offices (service ``consultation``) of each unit instead.
 
     Returns
     -------
     pandas.DataFrame
-        One row per level (``municipality``, each area kind, ``prefecture``) with ``code``/
-        ``name`` and the consultation facilities (service ``consultation``) of that unit,
-        nearest first, with their opening days/hours when the facilities layer has an
-        ``hours`` (or ``opening_hours``) column.
+        One row per level (``municipality``, each area kind, ``prefecture``) with ``code``,
+        ``name`` and ``windows``.
     """
     import geopandas as gpd
+
+    from . import directory
 
     pt, _ = _point(ctx, lat, lon, child_id)
     rows = []
     munis = ctx.municipalities
     m = gpd.sjoin(pt, munis[["code", "name", "pref", "geometry"]], predicate="intersects")
     code = m["code"].iloc[0] if len(m) else None
+    if code is None:
+        return pd.DataFrame(rows, columns=["level", "code", "name", "windows"])
     fac = ctx.facilities
-    cons = fac[fac["service"] == "consultation"] if len(fac) else fac
-    hours_col = next((c for c in ("hours", "opening_hours") if c in fac.columns), None)
-    near = (
-        nearby(ctx, lat=lat, lon=lon, child_id=child_id, service=["consultation"], minutes=10_000)
-        if len(cons)
-        else pd.DataFrame(columns=COLUMNS)
-    )
-    mins = dict(zip(near["facility_id"], near["minutes"]))
+    members = ctx.layers["area_members"]
+    mine = members[members["municipality_code"] == code]
+    area_rows = []
+    for r in mine.itertuples():
+        area = ctx.areas[(ctx.areas["area_id"] == r.area_id)]
+        codes_in = set(members[members["area_id"] == r.area_id]["municipality_code"])
+        name = area["name"].iloc[0] if len(area) else r.area_id
+        area_rows.append((r.kind, r.area_id, name, codes_in))
+    point = (float(pt.geometry.y.iloc[0]), float(pt.geometry.x.iloc[0]))
+    has_contacts = fac["service"].isin(list(directory.CONTACT_LEVELS)).any() if len(fac) else False
+    if has_contacts:
+        w = directory.who_covers(ctx, lat=point[0], lon=point[1])
+        w = w[w["facility_id"].notna()]
+        covers = directory.covered_municipalities(ctx)
 
-    def _windows(mask):
-        sub = cons[mask]
-        sub = sub.assign(_m=sub["facility_id"].map(mins)).sort_values("_m")
-        return "; ".join(
-            f"{r['name']}（{r['_m']:.0f}分"
-            + (f"、{r[hours_col]}" if hours_col and pd.notna(r[hours_col]) else "")
-            + "）"
-            for _, r in sub.iterrows()
-        )
-
-    if code is not None:
-        rows.append(
-            {
-                "level": "municipality",
-                "code": code,
-                "name": m["name"].iloc[0],
-                "windows": _windows((cons["municipality_code"] == code).to_numpy()),
-            }
-        )
-        members = ctx.layers["area_members"]
-        mine = members[members["municipality_code"] == code]
-        for r in mine.itertuples():
-            area = ctx.areas[(ctx.areas["area_id"] == r.area_id)]
-            codes_in = set(members[members["area_id"] == r.area_id]["municipality_code"])
-            rows.append(
-                {
-                    "level": r.kind,
-                    "code": r.area_id,
-                    "name": area["name"].iloc[0] if len(area) else r.area_id,
-                    "windows": _windows(cons["municipality_code"].isin(codes_in).to_numpy()),
-                }
+        def _fmt(sub):
+            return "; ".join(
+                f"{r.name}（{r.minutes:.0f}分、{r.hours}）"
+                if np.isfinite(r.minutes)
+                else f"{r.name}（{r.hours}）"
+                for r in sub.itertuples()
             )
-        rows.append(
-            {
-                "level": "prefecture",
-                "code": None,
-                "name": m["pref"].iloc[0],
-                "windows": _windows(np.ones(len(cons), dtype=bool)),
-            }
+
+        coords = w[w["level"] == "area"]
+        placed = {}
+        for fid in coords["facility_id"]:
+            inside = [i for i, a in enumerate(area_rows) if set(covers.get(fid, [])) <= a[3]]
+            placed.setdefault(inside[0] if inside else 0, []).append(fid)
+        muni_text = _fmt(w[w["level"] == "municipality"])
+        area_text = [_fmt(coords[coords["facility_id"].isin(placed.get(i, []))])
+                     for i in range(len(area_rows))]  # fmt: skip
+        pref_text = _fmt(w[w["level"] == "prefecture"])
+    else:
+        cons = fac[fac["service"] == "consultation"] if len(fac) else fac
+        near = (
+            nearby(ctx, lat=point[0], lon=point[1], service=["consultation"], minutes=10_000)
+            if len(cons)
+            else pd.DataFrame(columns=COLUMNS)
         )
+        mins = dict(zip(near["facility_id"], near["minutes"]))
+
+        def _windows(mask):
+            sub = cons[mask]
+            sub = sub.assign(_m=sub["facility_id"].map(mins)).sort_values("_m")
+            return "; ".join(f"{r['name']}（{r['_m']:.0f}分）" for _, r in sub.iterrows())
+
+        muni_text = _windows((cons["municipality_code"] == code).to_numpy())
+        area_text = [_windows(cons["municipality_code"].isin(a[3]).to_numpy()) for a in area_rows]
+        pref_text = _windows(np.ones(len(cons), dtype=bool))
+    rows.append(
+        {"level": "municipality", "code": code, "name": m["name"].iloc[0], "windows": muni_text}
+    )
+    for (kind, area_id, name, _), text in zip(area_rows, area_text, strict=True):
+        rows.append({"level": kind, "code": area_id, "name": name, "windows": text})
+    rows.append(
+        {"level": "prefecture", "code": None, "name": m["pref"].iloc[0], "windows": pref_text}
+    )
     return pd.DataFrame(rows, columns=["level", "code", "name", "windows"])
