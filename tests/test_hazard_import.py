@@ -183,3 +183,18 @@ def test_plateau_fukuoka_tsunami_six_meshes(shared_data):
     area = hz.to_crs(hz.estimate_utm_crs()).area.sum() / 1e6
     assert 0.7 < area < 0.8
     workspace.check("hazards", hz.drop(columns=["plateau_code"]))
+
+
+def test_power_restoration_area_imports_through_the_generic_layout(tmp_path):
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"hazard_type": "停電長期化想定区域", "level": 2},
+            "geometry": _sq(140, 36),
+        }
+    ]
+    hz, rep = hazards.hazards_from_file(_fc(feats, tmp_path / "power.geojson"))
+    assert rep.ok and rep.fmt == "generic"
+    assert hz["hazard_type"].tolist() == ["power_restoration"] and hz["level"].tolist() == [2]
+    assert hz["label"].iloc[0] == "restoration 1 week+"
+    workspace.check("hazards", hz)
