@@ -18,7 +18,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from geo import codes
+from geo import codes, travel
 
 from . import matrix
 
@@ -356,7 +356,11 @@ def service_pass(
     elif method in ("auto", "matrix"):
         if n and len(fa):
             n_dir = matrix.facilities_of_direction(ctx, d).size
-            complete = n_dir * ctx.net.n_nodes <= MATRIX_MAX_CELLS
+            # complete when cheap: a small network, or the CCH engine (rows are complete anyway)
+            complete = (
+                n_dir * ctx.net.n_nodes <= MATRIX_MAX_CELLS
+                or travel.matrix_engine(ctx.net) == "cch"
+            )
             limit = None if complete else _direction_limit(ctx, d, threshold_s)
             m = matrix.travel_matrix(ctx, direction=d, limit_s=limit, progress=progress)
             full = matrix.dense(m[ch][:, fa])
@@ -421,7 +425,6 @@ def _grouped(ctx, compat, k, threshold_s, d, c_node, c_acc, f_node, f_acc):
     Returns ``(time_s[n, k], fac_pos[n, k], (pair_child, pair_fac, pair_time_s), n_capped)``.
     """
     from geo import settings as _settings
-    from geo import travel
 
     net = ctx.net
     n = compat.shape[0]

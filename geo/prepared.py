@@ -206,6 +206,7 @@ def _from_folder(folder, meta, path):
     )
     for side in ("forward", "reverse"):
         net.__dict__[side] = tuple(np.load(folder / f"{side}_{n}.npy", mmap_mode="r") for n in _CSR)
+    net.__dict__["_prepared_dir"] = str(folder)  # engine preprocessing is saved there too
     return net
 
 
@@ -297,6 +298,7 @@ def load_network(path, *, save=True):
         }
         try:
             _save(folder, net, meta)
+            net.__dict__["_prepared_dir"] = str(folder)
             logger.info("Saved the prepared network to %s", folder)
         except OSError as exc:
             logger.warning("Could not save the prepared network to %s: %s", folder, exc)

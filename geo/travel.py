@@ -40,6 +40,9 @@ __all__ = [
     "from_node",
     "k_nearest",
     "k_nearest_within",
+    "matrix",
+    "matrix_engine",
+    "dense",
     "nearest",
     "within",
 ]
@@ -465,6 +468,7 @@ def matrix(
     threads=None,
     progress=None,
     chunk=16,
+    engine="auto",
 ):
     """Seconds between every target and every source, as a sparse matrix (one search per source).
 
@@ -494,6 +498,11 @@ def matrix(
         Called as ``progress(done, total)`` (sources searched) from the calling thread.
     chunk : int, default 16
         Sources per task.
+    engine : {"auto", "dijkstra", "cch"}
+        ``dijkstra``: one bounded search per source (numba). ``cch``: customizable contraction
+        hierarchies (:mod:`geo.cch`; complete rows whatever the limit; needs whole-millisecond
+        travel times). ``auto`` takes ``cch`` when :func:`geo.cch.usable` and the network has
+        a prepared folder or :data:`CCH_MIN_NODES` nodes, else ``dijkstra``. Same pairs.
 
     Returns
     -------
@@ -535,12 +544,29 @@ def matrix(
     shape = (tg.size, src.size)
     if tg.size == 0 or src.size == 0:
         return sparse.csr_array(shape, dtype=np.float64)
+    threads = default_threads() if threads is None else max(1, int(threads))
+    if engine == "auto":
+        engine = matrix_engine(net)
+    if engine == "cch":
+        from . import cch
+
+        uniq, inv = np.unique(tg, return_inverse=True)
+        d = cch.distances(net, src, uniq, direction=direction, threads=threads, progress=progress)
+        d = d[:, inv] + off[:, None] + toff[None, :]
+        d[~(d <= limit)] = np.inf  # also the sources dropped with an inf offset
+        rows, cols = np.nonzero(np.isfinite(d.T))
+        t = d.T[rows, cols]
+        indptr = np.zeros(tg.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=tg.size), out=indptr[1:])
+        return sparse.csr_array((t, cols.astype(np.int64), indptr), shape=shape)
+    if engine != "dijkstra":
+        msg = f"engine is {engine!r}; expected 'auto', 'dijkstra' or 'cch'."
+        raise ValueError(msg)
     uniq, inv = np.unique(tg, return_inverse=True)
     slot = np.full(net.n_nodes, -1, dtype=np.int64)
     slot[uniq] = np.arange(uniq.size)
     # the road part can use the limit minus the smallest target leg
     road_limit = limit - float(toff.min())
-    threads = default_threads() if threads is None else max(1, int(threads))
     starts = list(range(0, src.size, max(1, int(chunk))))
 
     def run(a):
@@ -584,6 +610,22 @@ def matrix(
     indptr = np.zeros(tg.size + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=tg.size), out=indptr[1:])
     return sparse.csr_array((t, cols.astype(np.int64), indptr), shape=shape)
+
+
+#: Networks with at least this many nodes use the CCH engine for matrices when it is usable
+#: (smaller ones: bounded Dijkstra is as fast and needs no preprocessing).
+CCH_MIN_NODES = 200_000
+
+
+def matrix_engine(net):
+    """The engine ``matrix(..., engine="auto")`` uses on ``net``: ``"cch"`` or ``"dijkstra"``."""
+    from . import cch
+
+    if not cch.usable(net):
+        return "dijkstra"
+    if "_prepared_dir" in net.__dict__ or net.n_nodes >= CCH_MIN_NODES:
+        return "cch"
+    return "dijkstra"
 
 
 def dense(m, *, fill=math.inf):

@@ -391,3 +391,73 @@ def test_within_and_combined_equal_brute_force(seed):
     )
     np.testing.assert_allclose(kt3, kt[few])
     assert w3.n_capped == int(w.capped[few].sum())
+
+
+# --- the travel matrix (one search per source), both engines against brute force -----------
+
+
+@pytest.mark.parametrize("engine", ["dijkstra", "cch"])
+@pytest.mark.parametrize("direction", ["to_home", "to_facility"])
+def test_matrix_equals_brute_force(engine, direction):
+    from geo import cch
+
+    if engine == "cch" and not cch.available():
+        pytest.skip("pyroutingkit not installed")
+    net, sources, offsets, full = _random_world(4)
+    if direction == "to_facility":  # brute force on the reversed graph
+        G = nx.MultiDiGraph()
+        G.add_nodes_from(range(net.n_nodes))
+        G.add_weighted_edges_from(zip(net.v.tolist(), net.u.tolist(), net.travel_time.tolist()))
+        full = np.full((len(sources), net.n_nodes), np.inf)
+        for i, s in enumerate(sources):
+            for node, d in nx.single_source_dijkstra_path_length(G, int(s)).items():
+                full[i, node] = d + offsets[i]
+    rng = np.random.default_rng(5)
+    targets = rng.integers(0, net.n_nodes, 40)
+    toff = rng.uniform(0, 3, targets.size).round(3)
+    limit = 70.0
+    m = travel.matrix(
+        net,
+        sources,
+        targets,
+        direction=direction,
+        limit_s=limit,
+        offsets_s=offsets,
+        target_offsets_s=toff,
+        engine=engine,
+        threads=2,
+        chunk=3,
+    )
+    want = full[:, targets].T + toff[:, None]
+    want[want > limit] = np.inf
+    got = travel.dense(m)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    assert m.nnz == int(np.isfinite(want).sum())  # every pair within the limit, nothing more
+    for r in range(m.shape[0]):  # columns ascending per row
+        cols = m.indices[m.indptr[r] : m.indptr[r + 1]]
+        assert np.all(np.diff(cols) > 0)
+
+
+def test_matrix_keeps_zero_second_pairs_and_reports_progress(net):
+    seen = []
+    m = travel.matrix(
+        net,
+        [0, 3, 3],
+        [0, 5],
+        direction="to_home",
+        limit_s=30,
+        chunk=1,
+        threads=1,
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    # node 0 is its own source at 0 s, 3 -> 0 is 30 s (the limit counts); nothing reaches 5
+    assert m.indptr.tolist() == [0, 3, 3]
+    assert m.indices.tolist() == [0, 1, 2] and m.data.tolist() == [0.0, 30.0, 30.0]
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_cch_is_not_used_on_sub_millisecond_times():
+    from geo import cch
+
+    assert cch.ms_weights([0.0004]) is None
+    assert cch.ms_weights([1.25, 0.001]).tolist() == [1250, 1]

@@ -1,0 +1,218 @@
+"""Customizable contraction hierarchies (RoutingKit's CCH via ``pyroutingkit``) for matrices.
+
+A CCH turns a complete travel matrix (every facility to every child, no time limit) from one
+whole-network Dijkstra per facility into one sweep per facility over a preprocessed hierarchy.
+Preprocessing has two parts:
+
+- the **topology** (a nested-dissection node order and the chordal supergraph): expensive
+  (about a minute per million nodes), depends only on the road layout, and is saved in the
+  workspace's prepared folder (:mod:`geo.prepared`) as ``cch_forward/`` and ``cch_reverse/``
+  (the same order with every arc reversed, for ``to_facility`` trips);
+- the **customisation** for a weight vector (seconds): done once per process and network.
+
+Weights are integer milliseconds. The engine is used only when every travel time is a whole
+number of milliseconds (the importers and the demo round to 1 ms), so its sums are exact; other
+networks use the Dijkstra engine (:func:`geo.travel.matrix` ``engine="dijkstra"``).
+
+Examples
+--------
+>>> from geo import cch, network
+>>> net = network.network_from_arrays(
+...     node_ids=[1, 2, 3], lon=[139.0, 139.001, 139.002], lat=[35.0, 35.0, 35.0],
+...     u=[0, 1, 1, 2], v=[1, 0, 2, 1], travel_time=[10.0, 10.0, 5.0, 5.0])
+>>> cch.available() and cch.distances(net, [0, 2], [1, 0], direction="to_home").tolist()
+[[10.0, 0.0], [5.0, 15.0]]
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+try:  # optional at run time: without it the Dijkstra engine answers
+    import pyroutingkit as _rk
+except ImportError:  # pragma: no cover - depends on the environment
+    _rk = None
+
+__all__ = ["available", "distances", "ms_weights", "usable"]
+
+#: Largest millisecond weight accepted (sums stay far below the uint32 range of the library).
+MAX_WEIGHT_MS = 2**31 // 1024
+
+
+def available():
+    """True when ``pyroutingkit`` is installed."""
+    return _rk is not None
+
+
+def ms_weights(travel_time):
+    """Travel times as uint32 milliseconds, or ``None`` when they are not whole milliseconds.
+
+    Examples
+    --------
+    >>> ms_weights([1.5, 0.001]).tolist(), ms_weights([0.0005])
+    ([1500, 1], None)
+    """
+    w = np.asarray(travel_time, dtype=np.float64) * 1000.0
+    r = np.rint(w)
+    if w.size and (np.abs(w - r).max() > 1e-6 or r.max() > MAX_WEIGHT_MS or r.min() < 0):
+        return None
+    return r.astype(np.uint32)
+
+
+def usable(net):
+    """True when the CCH engine can answer exactly on ``net`` (library present, ms weights)."""
+    if not available() or net.n_edges == 0:
+        return False
+    if "_cch_ms" not in net.__dict__:
+        net.__dict__["_cch_ms"] = ms_weights(net.travel_time)
+    return net.__dict__["_cch_ms"] is not None
+
+
+def _write_topology(folder, order, tail, head, n):
+    """RoutingKit's saved topology: raw uint32 files ``order``, ``rank``, ``tail``, ``head``."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        order = np.asarray(order, dtype=np.uint32)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size, dtype=np.uint32)
+        order.tofile(tmp / "order")
+        rank.tofile(tmp / "rank")
+        np.asarray(tail, dtype=np.uint32).tofile(tmp / "tail")
+        np.asarray(head, dtype=np.uint32).tofile(tmp / "head")
+        np.array([n], dtype=np.uint32).tofile(tmp / "node_count")
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _topology(net, direction):
+    """The CCH topology of ``net`` for a direction (built, or loaded from the prepared folder)."""
+    key = f"_cch_topo_{direction}"
+    if key in net.__dict__:
+        return net.__dict__[key]
+    forward = direction == "to_home"
+    tail, head = (net.u, net.v) if forward else (net.v, net.u)
+    folder = net.__dict__.get("_prepared_dir")
+    sub = Path(folder) / ("cch_forward" if forward else "cch_reverse") if folder else None
+    topo = _rk.CCHTopology()
+    t = time.perf_counter()
+    if sub is not None and (sub / "order").exists():
+        topo.load(str(sub))
+        how = "loaded"
+    else:
+        other = Path(folder) / ("cch_reverse" if forward else "cch_forward") if folder else None
+        if other is not None and (other / "order").exists():
+            # same node order (it depends on the road layout only), arcs reversed
+            order = np.fromfile(other / "order", dtype=np.uint32)
+        else:
+            tmp = _rk.CCHTopology()
+            tmp.build(
+                np.asarray(net.u, dtype=np.uint32),
+                np.asarray(net.v, dtype=np.uint32),
+                np.asarray(net.lat, dtype=np.float32),
+                np.asarray(net.lon, dtype=np.float32),
+                int(net.n_nodes),
+            )
+            d = Path(tempfile.mkdtemp(prefix="ikemap-cch-"))
+            try:
+                tmp.save(str(d))
+                order = np.fromfile(d / "order", dtype=np.uint32)
+            finally:
+                shutil.rmtree(d, ignore_errors=True)
+        if sub is not None:
+            try:
+                _write_topology(sub, order, tail, head, net.n_nodes)
+                topo.load(str(sub))
+            except OSError as exc:
+                logger.warning("Could not save the CCH topology to %s: %s", sub, exc)
+                sub = None
+        if sub is None:
+            d = Path(tempfile.mkdtemp(prefix="ikemap-cch-"))
+            try:
+                _write_topology(d / "t", order, tail, head, net.n_nodes)
+                topo.load(str(d / "t"))
+            finally:
+                shutil.rmtree(d, ignore_errors=True)
+        how = "built"
+    logger.info("CCH topology (%s) %s in %.1f s", direction, how, time.perf_counter() - t)
+    net.__dict__[key] = topo
+    return topo
+
+
+def _metric(net, direction, threads):
+    key = f"_cch_metric_{direction}"
+    if key not in net.__dict__:
+        topo = _topology(net, direction)
+        m = _rk.CCHMetric(topo)
+        t = time.perf_counter()
+        m.customize(net.__dict__["_cch_ms"], int(threads))
+        logger.info("CCH customised (%s) in %.1f s", direction, time.perf_counter() - t)
+        net.__dict__[key] = m
+    return net.__dict__[key]
+
+
+def distances(net, sources, targets, *, direction, threads=None, progress=None, chunk=32):
+    """Road seconds from every source to every target (facility -> home or home -> facility).
+
+    Parameters
+    ----------
+    net : geo.network.Network
+        A network where :func:`usable` is true.
+    sources, targets : array-like of int
+        Node positions (facilities, children).
+    direction : {"to_facility", "to_home"}
+        ``to_home``: facility -> home on the forward graph; ``to_facility``: home -> facility
+        (searched from the facility on the reversed graph).
+    threads : int, optional
+        Source chunks queried at once.
+    progress : callable, optional
+        ``progress(done, total)``.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_sources, n_targets)
+        Seconds (exact sums of millisecond weights); ``inf`` where unreachable.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .travel import default_threads
+
+    if not usable(net):
+        msg = "the CCH engine needs pyroutingkit and travel times in whole milliseconds."
+        raise ValueError(msg)
+    src = np.asarray(sources, dtype=np.uint32).ravel()
+    tg = np.asarray(targets, dtype=np.uint32).ravel()
+    out = np.full((src.size, tg.size), np.inf)
+    if src.size == 0 or tg.size == 0:
+        return out
+    threads = default_threads() if threads is None else max(1, int(threads))
+    metric = _metric(net, direction, threads)
+    inf = int(_rk.INF_WEIGHT)
+
+    def run(a):
+        d = metric.distances_many_to_many(src[a : a + chunk], tg)
+        block = d.astype(np.float64) / 1000.0
+        block[d >= inf] = np.inf
+        out[a : a + chunk] = block
+        return min(chunk, src.size - a)
+
+    starts = range(0, src.size, chunk)
+    done = 0
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for n in pool.map(run, starts):
+            done += n
+            if progress is not None:
+                progress(done, src.size)
+    return out
