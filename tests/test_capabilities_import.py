@@ -275,3 +275,34 @@ def test_facility_import_reports_capability_columns_and_keeps_them(tmp_path):
     assert (
         set(long["source_date"]) == {"2025-04-01"} and long["source"].str.contains("generic").all()
     )
+
+
+def test_sheet_joins_real_home_nursing_offices_on_jigyosho_no(shared_data, tmp_path):
+    from geo.importers import facilities
+
+    fac, rep = facilities.facilities_from_file(
+        shared_data / "facilities/home_nursing/houmon_kango_42.csv", fmt="kaigo"
+    )
+    assert rep.rows_accepted > 150
+    numbers = fac["jigyosho_no"].head(3).tolist()
+    sheet = _write(
+        tmp_path / "kids_ok.csv",
+        pd.DataFrame(
+            {
+                "事業所番号": numbers,
+                "小児の受入れ実績": ["あり", "なし", "不明"],
+                "緊急時訪問": ["○", "", "×"],
+            }
+        ),
+    )
+    long, cov, rep2 = caps.capabilities_from_file(sheet, facilities=fac, source_date="2025-05-01")
+    assert rep2.rows_rejected == 0 and cov.empty
+    got = {(r.facility_id, r.capability): r.value for r in long.itertuples()}
+    ids = [f"{n}-visiting_nurse" for n in numbers]
+    assert got == {
+        (ids[0], "pediatric_experience"): "true",
+        (ids[0], "emergency_acceptance"): "true",
+        (ids[1], "pediatric_experience"): "false",
+        (ids[2], "emergency_acceptance"): "false",
+    }  # 不明 stays unknown: no row for ids[2]'s pediatric experience
+    assert set(long["source_date"]) == {"2025-05-01"}
