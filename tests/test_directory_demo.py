@@ -36,10 +36,11 @@ def test_demo_has_every_kind_and_stored_capabilities(demo_path, ctx):
     long = workspace.read(demo_path, "facility_capabilities")
     assert workspace.validate("facility_capabilities", long) == []
     assert set(long["facility_id"]) <= set(fac["facility_id"])
-    assert long["source"].notna().all() and (long["source_date"] == "2025-03-01").all()
+    mine = long[long["source"] == demo_places.SOURCE]
+    assert len(mine) > 100 and (mine["source_date"] == demo_places.SOURCE_DATE).all()
     # unknown stays unknown: some facilities have no nurse value at all, none is guessed
     life = fac[fac["service"] == "life_care"]["facility_id"]
-    nurse = long[long["capability"] == "nurse_on_site"]
+    nurse = mine[mine["capability"] == "nurse_on_site"]
     assert set(life) - set(nurse["facility_id"])  # at least one life_care place is unknown
     assert set(nurse["value"]) == {"true", "false"}
 
