@@ -1,15 +1,27 @@
-"""Real-browser check: every page renders its map offline, with no request leaving 127.0.0.1.
+"""Real-browser journeys: each role's headline task, end to end, offline.
 
 Starts ``streamlit run app.py`` on a free loopback port against a demo workspace built in the
-test's tmp dir, opens each page in Debian's headless Chromium (playwright-python), waits for the
-Leaflet map inside the streamlit-folium iframe, records every request the browser makes and
-saves a screenshot per page (to a temporary folder; set ``IKEMAP_SCREENSHOTS=docs/screenshots``
-to refresh the README's screenshots). Skips (with the reason) when
+test's tmp dir (demo mode: the role is picked in the sidebar), drives Debian's headless Chromium
+(playwright-python) through the pages as a user would and takes the results away as a user
+would (the CSV downloads are parsed). Every request the browser makes is recorded; any that
+leaves 127.0.0.1 fails the test. Screenshots go to a temporary folder (set
+``IKEMAP_SCREENSHOTS=docs/screenshots`` to refresh the README's). Skips (with the reason) when
 /usr/bin/chromium is absent, except under CI=true, where that is a failure.
+
+Journeys:
+
+* コーディネーター: types 「デモ県デモ市中央区中央1-1」, gets the services of every type in
+  reach with the map zoomed to them, downloads the list;
+* 防災担当: the flood call list, downloaded as CSV: triage order, the deep-flood ventilator
+  children of the demo first among the ventilator users;
+* 計画担当: the priority list of 医療型短期入所 gaps holds the worst 圏域 (西部山間圏域, no
+  facility) with its reason.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import socket
@@ -24,7 +36,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-PAGES = ("overview", "planner", "coordinator", "disaster", "data")
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -34,6 +45,12 @@ FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+ROLE_TEXT = {
+    "planner": "計画担当",
+    "coordinator": "コーディネーター",
+    "disaster": "防災担当",
+    "admin": "管理者",
+}
 
 pytestmark = pytest.mark.browser
 
@@ -62,12 +79,14 @@ def server(demo_path, tmp_path_factory):
     shutil.copy(demo_path, ws)
     port = _free_port()
     env = {**os.environ, "IKEMAP_WORKSPACE": str(ws), "PYTHONPATH": str(ROOT)}
+    env.pop("IKEMAP_USERS", None)  # demo mode: the role is picked in the sidebar
     log = open(work / "streamlit.log", "w")  # noqa: SIM115 (closed in the finaliser)
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", "app.py",
             "--server.address", "127.0.0.1", "--server.port", str(port),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--server.runOnSave", "false", "--server.fileWatcherType", "none",
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -100,22 +119,12 @@ def browser(server, tmp_path_factory):
             executable_path=str(CHROMIUM),
             headless=True,
             args=FLAGS,
-            viewport={"width": 1400, "height": 1000},
+            viewport={"width": 1400, "height": 2400},
             locale="ja-JP",
+            accept_downloads=True,
         )
         yield ctx
         ctx.close()
-
-
-def _wait_for_map(page, timeout_s=60):
-    """True once Leaflet has drawn vector layers inside the streamlit-folium iframe."""
-    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if frame.locator(".leaflet-container .leaflet-interactive").count() > 0:
-            return True
-        page.wait_for_timeout(500)
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -127,38 +136,149 @@ def shots(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_page_renders_offline(browser, server, name, shots):
+@pytest.fixture
+def page(browser):
+    """A fresh page (a new app session) whose requests are all recorded."""
     requests = []
 
     def record(request):
         requests.append(request.url)
 
     browser.on("request", record)
-    page = browser.new_page()
+    pg = browser.new_page()
     errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    path = "" if name == "overview" else name
-    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
-    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
-    if not _wait_for_map(page):
-        page.screenshot(path=str(shots / f"failed_{name}.png"), full_page=True)
-        text = page.locator('[data-testid="stMain"]').inner_text()[:1500]
-        pytest.fail(f"the map of page {name} did not render; the page shows:\n{text}")
-    # let the rest of the page (tables, charts) settle before the screenshot
-    page.wait_for_timeout(1500)
-    deadline = time.monotonic() + 60
-    while page.locator('[data-testid="stStatusWidget"]').count() and time.monotonic() < deadline:
-        page.wait_for_timeout(500)
-    exceptions = page.locator('[data-testid="stException"]')
-    assert exceptions.count() == 0, exceptions.first.inner_text()
-    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.requests = requests
+    yield pg
+    pg.close()
+    browser.remove_listener("request", record)
     outside = [
         u
         for u in requests
         if urlparse(u).scheme in ("http", "https", "ws", "wss")
         and urlparse(u).hostname not in ("127.0.0.1", "localhost")
     ]
-    assert outside == [], f"page {name} requested outside 127.0.0.1: {outside[:5]}"
-    page.close()
-    browser.remove_listener("request", record)
+    assert outside == [], f"requests outside 127.0.0.1: {outside[:5]}"
+
+
+def _idle(page, timeout_s=120):
+    """Wait until the script run is over (no running indicator), then a moment more."""
+    deadline = time.monotonic() + timeout_s
+    page.wait_for_timeout(800)
+    while time.monotonic() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count()
+        spinning = page.locator('[data-testid="stSpinner"]').count()
+        if not running and not spinning:
+            break
+        page.wait_for_timeout(400)
+    page.wait_for_timeout(600)
+
+
+def _no_exception(page):
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def _open(page, server, name, role):
+    """Open page ``name`` and pick ``role`` in the sidebar (demo mode)."""
+    page.goto(f"{server}/{'' if name == 'overview' else name}", wait_until="domcontentloaded")
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
+    _idle(page)
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+    box.click()
+    page.get_by_role("option", name=ROLE_TEXT[role], exact=False).first.click()
+    _idle(page)
+    _no_exception(page)
+
+
+def _wait_for_map(page, timeout_s=90):
+    """True once Leaflet has drawn vector layers inside the streamlit-folium iframe."""
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if frame.locator(".leaflet-container .leaflet-interactive").count() > 0:
+            return True
+        page.wait_for_timeout(500)
+    return False
+
+
+def _download_csv(page, nth=0):
+    """Click the ``nth`` CSV download button; return the parsed rows (header first)."""
+    button = page.locator('[data-testid="stDownloadButton"] button', has_text="CSV").nth(nth)
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    data = Path(info.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf"), "CSV without a UTF-8 BOM (Excel reads it garbled)"
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_coordinator_finds_an_address_and_takes_the_list_away(page, server, shots):
+    _open(page, server, "coordinator", "coordinator")
+    box = page.get_by_placeholder("デモ県デモ市中央区", exact=False)
+    box.fill("デモ市")
+    page.get_by_role("button", name="検索する", exact=True).click()
+    _idle(page)
+    page.get_by_text("候補から選んでください", exact=False).first.wait_for(timeout=60_000)
+    assert page.get_by_text("デモ県デモ市北区", exact=False).count() > 0  # a candidate to pick
+    box.fill("デモ県デモ市中央区中央1-1")
+    page.get_by_role("button", name="検索する", exact=True).click()
+    _idle(page)
+    _no_exception(page)
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("検索地点: デモ県デモ市中央区中央一丁目", exact=False).wait_for(timeout=60_000)
+    page.get_by_role("tab").first.wait_for(timeout=90_000)
+    _idle(page)
+    tabs = [t.inner_text() for t in page.get_by_role("tab").all()]
+    assert len(tabs) >= 3 and tabs[0].startswith("すべて"), tabs
+    assert any("訪問看護" in t for t in tabs), tabs
+    assert main.get_by_text("この住所の担当窓口").count() == 1
+    assert _wait_for_map(page), "the result map did not render"
+    page.screenshot(path=str(shots / "coordinator.png"), full_page=True)
+    rows = _download_csv(page)
+    header, body = rows[0], rows[1:]
+    assert "facility_id" in header and "minutes" in header, header
+    minutes = [float(r[header.index("minutes")]) for r in body]
+    assert body and all(0 < m <= 180 for m in minutes)
+
+
+def test_disaster_officer_downloads_the_call_list(page, server, shots):
+    _open(page, server, "disaster", "disaster")
+    page.get_by_text("安否確認の電話リスト", exact=False).first.wait_for(timeout=90_000)
+    _no_exception(page)
+    assert _wait_for_map(page), "the disaster map did not render"
+    page.screenshot(path=str(shots / "disaster.png"), full_page=True)
+    rows = _download_csv(page)
+    header, body = rows[0], rows[1:]
+    assert {"triage_rank", "child_id", "municipality"} <= set(header), header
+    ranks = [int(r[header.index("triage_rank")]) for r in body]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    ids = [r[header.index("child_id")] for r in body]
+    # the demo's ventilator users in deep flood zones are on the flood call list
+    assert {"D310001", "D310002", "D310003"} <= set(ids)
+    names = {r[header.index("municipality")] for r in body}
+    assert not any(n.isdigit() for n in names), names  # names, not codes
+
+
+def test_planner_priority_list_holds_the_worst_gap(page, server, shots):
+    _open(page, server, "planner", "planner")
+    page.get_by_text("優先度の高い不足", exact=False).first.wait_for(timeout=120_000)
+    _idle(page)
+    _no_exception(page)
+    assert _wait_for_map(page), "the planner map did not render"
+    page.screenshot(path=str(shots / "planner.png"), full_page=True)
+    rows = _download_csv(page, nth=1)  # the gap table's CSV comes first, then the flags'
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["rank", "area_name", "severity"], header
+    worst = body[0]
+    assert worst[1] == "西部山間圏域", body
+    assert "圏域内に事業所なし" in worst[header.index("flags")]
+    assert worst[header.index("reasons")].strip()
+
+
+@pytest.mark.parametrize(("name", "role"), [("overview", "planner"), ("data", "admin")])
+def test_other_pages_render_offline(page, server, shots, name, role):
+    _open(page, server, name, role)
+    assert _wait_for_map(page), f"the map of page {name} did not render"
+    _idle(page)
+    _no_exception(page)
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
