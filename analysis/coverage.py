@@ -502,7 +502,7 @@ def summary(sp):
     )
 
 
-def child_access(ctx, *, k=3, services=None, thresholds=None):
+def child_access(ctx, *, k=3, services=None, thresholds=None, progress=None):
     """Return the ``child_access`` table: k nearest compatible facilities per child and service.
 
     Parameters
@@ -514,6 +514,10 @@ def child_access(ctx, *, k=3, services=None, thresholds=None):
         Service codes (default: every service with at least one facility).
     thresholds : dict of str to float, optional
         Coverage threshold in minutes per service (default ``data/service_types.csv``).
+    progress : callable, optional
+        ``progress(step, total_steps, done, total)``: service ``step`` of ``total_steps``, with
+        ``done`` of ``total`` facility locations searched (the app shows it in ``st.status``;
+        the command line logs the counts to stderr anyway).
 
     Returns
     -------
@@ -540,8 +544,15 @@ def child_access(ctx, *, k=3, services=None, thresholds=None):
     csnap = ctx.snaps["children"]
     fsnap = ctx.snaps["facilities"]
     frames = []
-    for s in services:
-        sp = service_pass(ctx, s, k=k, threshold_s=thr[s])
+    for step, s in enumerate(services, start=1):
+        cb = None
+        if progress is not None:
+
+            def cb(done, total, step=step):
+                progress(step, len(services), done, total)
+
+            cb(0, 0)
+        sp = service_pass(ctx, s, k=k, threshold_s=thr[s], progress=cb)
         summ = summary(sp)
         n = len(sp.children)
         if n == 0:

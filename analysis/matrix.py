@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 
 import numpy as np
 from scipy import sparse
@@ -57,6 +58,24 @@ def facilities_of_direction(ctx, direction):
     known = dict(zip(st.index, st["direction"].astype(str), strict=True))
     d = np.array([known.get(s, "to_facility") for s in fac["service"].tolist()], dtype=object)
     return np.flatnonzero(d == direction).astype(np.int64)
+
+
+class _Progress:
+    """Reports searches done: to a callback, and to the log every few seconds (CLI stderr)."""
+
+    def __init__(self, label, callback, every_s=5.0):
+        self.label = label
+        self.callback = callback
+        self.every_s = every_s
+        self.last = time.monotonic()
+
+    def __call__(self, done, total):
+        if self.callback is not None:
+            self.callback(done, total)
+        now = time.monotonic()
+        if done == total or now - self.last >= self.every_s:
+            self.last = now
+            logger.info("%s: %d/%d facility locations searched", self.label, done, total)
 
 
 def _scenario_key(scenario):
@@ -163,7 +182,7 @@ def travel_matrix(
             limit_s=store["limit"],
             target_offsets_s=c_acc,
             threads=threads,
-            progress=progress,
+            progress=_Progress(f"Travel matrix {direction}", progress),
         )
         mc = m.tocsc()
         for j, node in enumerate(missing.tolist()):

@@ -117,6 +117,11 @@ def _topology(net, direction):
             # same node order (it depends on the road layout only), arcs reversed
             order = np.fromfile(other / "order", dtype=np.uint32)
         else:
+            logger.info(
+                "Building the CCH node order for %s nodes (once per road network; about a "
+                "minute per million nodes, saved with the workspace)",
+                f"{net.n_nodes:,}",
+            )
             tmp = _rk.CCHTopology()
             tmp.build(
                 np.asarray(net.u, dtype=np.uint32),

@@ -178,3 +178,17 @@ def test_within_lists_are_not_capped(monkeypatch):
     assert len(a.pair_child) > len(b.pair_child)
     n_ok = (a.compat > 0).sum(axis=1)
     assert np.array_equal(np.bincount(a.pair_child, minlength=len(a.children)), n_ok)
+
+
+def test_progress_reports_services_and_searches():
+    c = context.from_layers(world())
+    seen = []
+    coverage.child_access(
+        c,
+        services=["short_stay_medical", "visiting_nurse"],
+        progress=lambda step, steps, done, total: seen.append((step, steps, done, total)),
+    )
+    assert seen[0] == (1, 2, 0, 0)
+    assert (2, 2, 0, 0) in seen
+    # three short-stay sites on three nodes, then the one visiting-nurse station
+    assert (1, 2, 3, 3) in seen and seen[-1] == (2, 2, 1, 1)
