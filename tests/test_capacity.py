@@ -168,3 +168,23 @@ def test_no_place_flag_beside_low_coverage():
     g70 = gaps.area_gaps(c, role="admin", services=[SS], thresholds={SS: 12}, max_outside_pct=70)
     assert "no_place" not in g70[g70.area_id == "E"].iloc[0]["flags"]
     assert (g70["max_outside_pct"] == 70).all()
+
+
+def test_a_capped_within_list_is_reported_never_silent(monkeypatch, caplog):
+    # the grouped cross-check engine caps within lists at settings.k_max: c4 has two
+    # compatible facilities within 12 minutes (F2 5, F3 10), so k_max = 1 caps it
+    from analysis import coverage
+    from geo import settings
+
+    c = _world([2, 4, 1, 3])
+    monkeypatch.setattr(settings, "k_max", 1)
+    sp = coverage.service_pass(c, SS, threshold_s=720.0, method="groups")
+    assert sp.n_capped > 0
+    with caplog.at_level("WARNING", logger="analysis.capacity"):
+        capacity.for_pass(c, sp)
+    assert "capped" in caplog.text and "exact=True" in caplog.text
+    # the default engine (travel matrix) is exact: nothing capped, reported as 0
+    t = capacity.child_capacity(c, services=[SS], thresholds={SS: 12})
+    assert (t["n_capped"] == 0).all()
+    exact = capacity.child_capacity(c, services=[SS], thresholds={SS: 12}, exact=True)
+    assert exact["status"].tolist() == t["status"].tolist()
