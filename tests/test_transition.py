@@ -96,7 +96,7 @@ def _layers():
     )
     caps = pd.DataFrame(
         [
-            (fid, cap, val)
+            (fid, cap, val, "survey", "2024-04-01")
             for fid, vals in {
                 "L1": ("true", "true", "true"),
                 "L2": ("true", None, "true"),
@@ -106,7 +106,7 @@ def _layers():
             for cap, val in zip(transition.DEFAULT_REQUIRE, vals, strict=True)
             if val is not None
         ],
-        columns=["facility_id", "capability", "value"],
+        columns=["facility_id", "capability", "value", "source", "source_date"],
     )
     return {
         "children": children,
