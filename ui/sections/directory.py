@@ -114,8 +114,8 @@ _COLUMNS = {
 _LIST = ["name", "service_ja", "municipality_name", "area_name", "minutes", "basis", "hours",
          "accepts", "age_min", "age_max", "capacity", "covers"]  # fmt: skip
 _SHOWN_CAPS = ["nurse_on_site", "transport", "bathing", "pediatric_experience", "accepts_age0",
-               "overnight", "emergency_acceptance", "generator", "ev_charging",
-               "welfare_shelter"]  # fmt: skip
+               "accepted_medical_before", "visiting_nurse_support", "overnight",
+               "emergency_acceptance", "generator", "ev_charging", "welfare_shelter"]  # fmt: skip
 #: Capabilities always shown (as 不明 when unknown): the ones families ask about first.
 _ALWAYS = ("nurse_on_site", "transport", "bathing")
 
