@@ -11,6 +11,7 @@ import gate
 from analysis import evacuation
 from geo import workspace
 from ui import common, labels, maps, print_views
+from ui.sections import disaster_plan
 
 lang = common.lang()
 st.header(common.t("disaster_head"))
@@ -287,3 +288,5 @@ if ctx is not None:
     common.downloads(
         raw, "hazard_summary", key="dl_summary", what="hazard summary", count_columns=counts
     )
+
+disaster_plan.render(ctx, level=level, htype=htype)  # depth, cut-off kinds, routes, plans
