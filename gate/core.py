@@ -261,11 +261,17 @@ def table(
     if dependents is None and linked is not None:
         dependents = linked.dependents
     threshold = threshold_for(who, threshold)
+    out = None
     if linked is not None:
-        out = linked.apply(
-            frame, count_columns=count_columns, who=who, kind=kind, unit=unit or "area_id"
-        )
-    else:
+        try:
+            out = linked.apply(
+                frame, count_columns=count_columns, who=who, kind=kind, unit=unit or "area_id"
+            )
+        except (KeyError, ValueError) as exc:
+            # not the publication's table (e.g. counts of a coordinator's own children only):
+            # protect it on its own rather than fail the page
+            logger.warning("%s: %s; suppressed on its own", what, exc)
+    if out is None:
         out = disclosure.suppress_flat(
             frame, count_columns=count_columns, threshold=threshold, known=known, **suppress_options
         )

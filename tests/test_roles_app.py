@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from analysis import audit, users
+from gate import audit, users
 from geo import workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,3 +225,77 @@ def test_ten_concurrent_sessions_without_errors_all_render_their_tables(env):
     log = audit.read(env["workspace"])
     assert (log["action"] == "login").sum() >= 10  # every session's login was recorded
     assert audit.verify(env["workspace"])
+
+
+#: Bytes of every file the app handed to Streamlit's media storage, by file id.
+MEDIA = {}
+
+
+@pytest.fixture
+def media(monkeypatch):
+    """Record the bytes of download buttons (AppTest drops its media storage after a run)."""
+    from streamlit.runtime import memory_media_file_storage as mfs
+
+    original = mfs.MemoryMediaFileStorage.load_and_get_id
+
+    def load(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        MEDIA[file_id] = path_or_data if isinstance(path_or_data, bytes) else b""
+        return file_id
+
+    monkeypatch.setattr(mfs.MemoryMediaFileStorage, "load_and_get_id", load)
+    return MEDIA
+
+
+def _download_bytes(button):
+    """The bytes behind a rendered download button (built while the page rendered)."""
+    url = button.proto.url
+    assert url, f"download {button.label!r} has no data (built later, in a thread?)"
+    file_id = url.rsplit("/", 1)[-1].split(".")[0]
+    return MEDIA[file_id]
+
+
+@pytest.mark.parametrize("name", ["p", "c", "d"])
+def test_every_page_metrics_and_downloads_per_role(env, media, name):
+    at = _login(name)
+    downloads = 0
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.message for e in at.exception])
+        assert not [e.value for e in at.error if "AccessDenied" in e.value or "denied" in e.value]
+        if name == "p":  # a planner's child-count metrics never show a count 1-9
+            for m in at.metric:
+                if not any(w in m.label for w in ("児", "電源", "孤立", "区域", "child")):
+                    continue  # facilities, shelters, areas: not counts of children
+                number = pd.to_numeric(str(m.value).replace(",", ""), errors="coerce")
+                assert pd.isna(number) or not 1 <= number < 10, (page, m.label, m.value)
+        for button in at.download_button:
+            data = _download_bytes(button)
+            assert data, (page, button.label)
+            if button.proto.url.endswith(".csv") or data[:3] == b"\xef\xbb\xbf":
+                text = data.decode("utf-8-sig")
+                assert "テスト氏名" not in text  # names never leave without an explicit ask
+                if name == "p":
+                    assert "zzkid" not in text  # no child rows for a planner
+            downloads += 1
+    assert downloads >= 3, "the pages offer their downloads"
+
+
+def test_disaster_call_list_download_is_built_and_audited(env, media):
+    at = _login("d")
+    at.switch_page("ui/pages/disaster.py").run()
+    assert not at.exception
+    csv = [b for b in at.download_button if (b.key or "").startswith("dl_calls") and "csv" in b.key]
+    assert csv, "the call list offers a CSV download to the disaster officer"
+    import io
+
+    calls = pd.read_csv(io.BytesIO(_download_bytes(csv[0])), encoding="utf-8-sig", dtype=str)
+    ids = calls[[c for c in calls.columns if c in _labels(["child_id"])][0]]
+    kids = env["layers"]["children"]
+    scope = set(kids.loc[kids["municipality_code"] == "99002", "child_id"])
+    assert len(ids) and set(ids) <= scope  # 東市 99002 only: the officer's scope
+    assert ids.str.startswith("zzkid").any()
+    before = len(audit.read(env["workspace"]))
+    csv[0].click().run()
+    log = audit.read(env["workspace"]).iloc[before:]
+    assert ((log["action"] == "export") & (log["user"] == "d")).any()
