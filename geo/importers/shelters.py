@@ -217,7 +217,7 @@ def shelters_from_file(path, *, municipalities=None):
         if stated is None and group:
             code, problem, _ = areas.reconcile_code(group)
             stated = (code,) if code else None
-        sid = columns.cell(rec, m, "shelter_id") or f"{path.stem}:{row}"
+        sid = columns.clean_id(columns.cell(rec, m, "shelter_id")) or f"{path.stem}:{row}"
         kept.append(
             {
                 "row": row,
@@ -238,15 +238,16 @@ def shelters_from_file(path, *, municipalities=None):
     kept = places.keep_located(kept, municipalities, report, m.get("lat", "geometry"))
     seen, unique = {}, []
     for r in kept:
-        if r["shelter_id"] in seen:
+        key = columns.id_key(r["shelter_id"])
+        if key in seen:
             report.reject(
                 r["row"],
                 m.get("shelter_id", "shelter_id"),
                 r["shelter_id"],
-                f"duplicate id (first on row {seen[r['shelter_id']]})",
+                f"duplicate id (first on row {seen[key]}; ids ignore case and width)",
             )
             continue
-        seen[r["shelter_id"]] = r["row"]
+        seen[key] = r["row"]
         unique.append(r)
     report.settle()
     if not unique:
