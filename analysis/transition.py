@@ -393,6 +393,81 @@ def transition(ctx, *, area_kind=None, years=5, require=DEFAULT_REQUIRE):
     return proj, places
 
 
+def atoms(ctx, *, years=5):
+    """The projection's counts per municipality atom, for a linked publication of the gate.
+
+    One row per municipality of the workspace (and per combination of areas for children
+    without a municipality), with its area of every kind (``area:<kind>`` columns) and the
+    count columns of :func:`count_columns`. Summed per area of a kind they give the projection's
+    counts, so the gate can suppress the tables of both area kinds jointly (no count revealed
+    by differencing two kinds' areas).
+    """
+    years = _years(years)
+    kids = ctx.children
+    muni = ctx.municipality_of("children")
+    kinds = ctx.area_kinds()
+    frame = pd.DataFrame(index=kids.index)
+    for kind in kinds:
+        frame[f"area:{kind}"] = ctx.area_of("children", kind=kind).astype(object)
+    area_cols = list(frame.columns)
+    frame[area_cols] = frame[area_cols].where(frame[area_cols].notna(), "_none")
+    frame.insert(
+        0,
+        "municipality_code",
+        [
+            str(m) if m is not None and not pd.isna(m) else "_none:" + "|".join(map(str, r))
+            for m, r in zip(muni, frame[area_cols].to_numpy(), strict=True)
+        ],
+    )
+    age = pd.to_numeric(kids["age"], errors="coerce")
+    year = (ADULT_AGE - age).to_numpy()
+    for k in range(1, years + 1):
+        frame[f"turning_18_y{k}"] = (year == k).astype(int)
+    for k in range(1, years + 1):
+        frame[f"cumulative_y{k}"] = ((year >= 1) & (year <= k)).astype(int)
+    by = ["municipality_code", *area_cols]
+    summed = frame.groupby(by, sort=False)[count_columns(years)].sum().reset_index()
+    members = ctx.layers.get("area_members")
+    munis = ctx.municipalities["code"].astype(str).tolist() if len(ctx.municipalities) else []
+    base = pd.DataFrame({"municipality_code": munis})
+    for kind in kinds:
+        m = {}
+        if members is not None and len(members):
+            sel = members[members["kind"] == kind]
+            m = dict(zip(sel["municipality_code"].astype(str), sel["area_id"], strict=False))
+        base[f"area:{kind}"] = base["municipality_code"].map(m).astype(object)
+    base[area_cols] = base[area_cols].where(base[area_cols].notna(), "_none")
+    out = base.merge(summed, on=by, how="outer")
+    for c in count_columns(years):
+        out[c] = out[c].fillna(0).astype(int)
+    return out
+
+
+def publication(ctx, who, *, years=5, threshold=None):
+    """The gate's linked publication of the projection counts (both area kinds together).
+
+    Pass it as ``linked=`` to :func:`gate.table` with the projection (``area_kind`` column).
+    """
+    from gate import disclosure
+    from gate.core import threshold_for
+    from gate.roles import audience
+
+    who = audience(who)
+    known = None  # municipalities the audience knows anyway (its scope): not protected
+    if who.may_see_individuals:
+        every = set(ctx.municipalities["code"].astype(str))
+        known = every if who.scope is None else set(who.scope)
+    pub = disclosure.linked(
+        atoms(ctx, years=years),
+        count_columns=count_columns(years),
+        sums=sums(years),
+        known_municipalities=known,
+        threshold=threshold_for(who, threshold),
+    )
+    pub.members = ctx.layers.get("area_members")
+    return pub
+
+
 def long_form(proj, *, years=None):
     """One row per area and year (for charts), keeping suppression flags of the gate.
 

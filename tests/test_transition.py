@@ -259,3 +259,27 @@ def test_cli_bad_input(tiny_workspace, tmp_path, capsys):
     assert main(["transition", "-w", str(tiny_workspace), "--out", out, "--require", "spa"]) == 2
     assert "capabilities.csv" in capsys.readouterr().err
     assert main(["transition", "-w", str(tmp_path / "none.gpkg"), "--out", out]) == 2
+
+
+def test_linked_publication_protects_both_area_kinds():
+    # 二次医療圏 M = N + S: a planner must not get N's or S's counts by differencing M.
+    import gate
+
+    ctx = _ctx()
+    pub = transition.publication(ctx, "planner", years=5)
+    shown = {}
+    for kind in ("障害保健福祉圏域", "二次医療圏"):
+        proj, _ = transition.transition(ctx, area_kind=kind, years=5)
+        table = proj.reset_index().assign(area_kind=kind)
+        shown[kind] = gate.table(
+            table, "planner", what="t", count_columns=transition.count_columns(5), linked=pub
+        ).set_index("area_id")
+    for col in transition.count_columns(5):
+        m = shown["二次医療圏"].loc["M", col]
+        n, s = shown["障害保健福祉圏域"].loc["N", col], shown["障害保健福祉圏域"].loc["S", col]
+        assert pd.isna(m) or (pd.isna(n) and pd.isna(s)) or (not pd.isna(n) and not pd.isna(s))
+        for v in (m, n, s):
+            assert pd.isna(v) or v == 0 or v >= 10
+    atoms = transition.atoms(ctx, years=5).set_index("municipality_code")
+    assert atoms.loc["99001", "cumulative_y5"] == 2  # c1 (17), c3 (16); c5 is 12, c6 18
+    assert atoms["cumulative_y5"].sum() == 7

@@ -21,13 +21,13 @@ def run(args):
     proj, places = transition.transition(
         ctx, area_kind=args.area_kind, years=args.years, require=require
     )
+    pub = transition.publication(ctx, who(args), years=args.years, threshold=args.threshold)
     shown = through_gate(
-        proj.reset_index(),
+        proj.reset_index().assign(area_kind=proj.attrs["area_kind"]),
         args,
         what="transition to adulthood",
         count_columns=transition.count_columns(args.years),
-        threshold=args.threshold,
-        sums=transition.sums(args.years),
+        linked=pub,  # both area kinds suppressed together
     )
     out = write_csv(display(shown), args.out)
     role = who(args).role

@@ -300,11 +300,12 @@ def render_transition():
     except (IkemapError, ValueError, KeyError) as exc:
         st.error(str(exc))
         return
+    pub = transition.publication(ctx, common.audience(), years=years)
     shown = _gated(
-        proj.reset_index(),
+        proj.reset_index().assign(area_kind=kind),
         what="transition to adulthood",
         count_columns=transition.count_columns(years),
-        sums=transition.sums(years),
+        linked=pub,  # both area kinds suppressed together
     )
     if proj.attrs["places_unknown"]:
         st.info(_t("unknown_note", n=proj.attrs["places_unknown"], m=proj.attrs["places"]))
