@@ -53,7 +53,7 @@ def test_planner_gap_table_per_service_and_threshold(app):
     app.switch_page("ui/pages/planner.py").run()
     assert not app.exception, [e.value for e in app.exception]
     app.selectbox(key="planner_service").set_value("short_stay_medical")
-    app.number_input(key="planner_thr").set_value(45)
+    app.number_input(key="planner_thr_short_stay_medical").set_value(45)
     app.button[0].click().run()
     assert not app.exception, [e.value for e in app.exception]
     tables = [d.value for d in app.dataframe]
@@ -74,15 +74,37 @@ def test_coordinator_latlon_search(app, demo_layers):
     _as(app, "coordinator")
     app.switch_page("ui/pages/coordinator.py").run()
     assert not app.exception, [e.value for e in app.exception]
+    app.radio(key="coord_mode").set_value("latlon").run()
     fac = demo_layers["facilities"]
     pt = fac[fac["service"] == "visiting_nurse"].geometry.iloc[0]
     app.number_input(key="coord_lat").set_value(round(pt.y, 5))
     app.number_input(key="coord_lon").set_value(round(pt.x, 5))
-    app.selectbox(key="coord_service").set_value("visiting_nurse")
+    app.multiselect(key="coord_services").set_value(["visiting_nurse"])
     app.button[0].click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert "結果" in _texts(app)
-    assert len(app.dataframe) >= 1 and len(app.dataframe[0].value) >= 1
+    table = app.dataframe[0].value
+    assert len(table) >= 1 and "所要時間（分）" in table.columns
+    assert set(table["受入の確認"]) <= {"受入確認済み", "受入未確認（要確認）"}
+
+
+def test_coordinator_address_search_candidates_then_results(app):
+    _as(app, "coordinator")
+    app.switch_page("ui/pages/coordinator.py").run()
+    app.text_input(key="coord_address").set_value("デモ市")
+    app.button[0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("候補から選んでください" in w.value for w in app.warning)
+    pick = app.radio(key="coord_pick_radio")
+    assert len(pick.options) == 5  # the five wards of デモ市
+    pick.set_value(1)
+    next(b for b in app.button if b.label == "この場所で検索する").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("検索地点: デモ県デモ市北区" in s.value for s in app.success)
+    assert any("この住所の担当窓口" in h.value for h in app.subheader)
+    app.text_input(key="coord_address").set_value("どこにもない町1-1")
+    app.button[0].click().run()
+    assert any("見つかりません" in e.value for e in app.error)
 
 
 def test_coordinator_compare_candidate_addresses(app, demo_layers):
@@ -130,5 +152,8 @@ def test_data_page_lists_layers_and_validation(app, demo_path):
     app.switch_page("ui/pages/data.py").run()
     assert not app.exception, [e.value for e in app.exception]
     inv = app.dataframe[0].value
-    assert set(workspace.layers(demo_path)) <= set(inv.iloc[:, 0])
+    names = {
+        getattr(workspace.LAYERS.get(n), "label_ja", "") or n for n in workspace.layers(demo_path)
+    }
+    assert names <= set(inv.iloc[:, 0])
     assert app.success or app.warning

@@ -156,6 +156,7 @@ if pending is not None:
             common.t("address_pick"),
             list(range(len(cands))),
             format_func=lambda i: cands["label"][i],
+            key="coord_pick_radio",
         )
         if st.form_submit_button(common.t("address_use")):
             row = cands.iloc[int(pick)]
