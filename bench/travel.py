@@ -301,6 +301,10 @@ def run_pandana(net, groups, services, ik, k, k_max):
         pn = nets[spec["direction"]]
         mine = ik["groups"][gi]["node_s"]
         far = max(float(np.nanmax(np.where(np.isfinite(mine), mine, 0))) + 60.0, spec["limit_s"])
+        # pandana stores maxdist as float32 and refuses a float64 query above the stored value
+        # ("POIIndex.h:161 Maximum distance to POIs must not be larger in query than during
+        # preprocessing"): use a float32-representable distance for both
+        far = float(np.nextafter(np.float32(far), np.float32(np.inf)))
         cat = f"{s}_{t}"
         t1 = time.perf_counter()
         pn.set_pois(

@@ -181,7 +181,8 @@ def distances(net, sources, targets, *, direction, threads=None, progress=None, 
         ``to_home``: facility -> home on the forward graph; ``to_facility``: home -> facility
         (searched from the facility on the reversed graph).
     threads : int, optional
-        Source chunks queried at once.
+        Threads of the customisation (queries run one at a time: the library's queries on one
+        metric are not thread-safe).
     progress : callable, optional
         ``progress(done, total)``.
 
@@ -190,10 +191,6 @@ def distances(net, sources, targets, *, direction, threads=None, progress=None, 
     numpy.ndarray of float64, shape (n_sources, n_targets)
         Seconds (exact sums of millisecond weights); ``inf`` where unreachable.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .travel import default_threads
-
     if not usable(net):
         msg = "the CCH engine needs pyroutingkit and travel times in whole milliseconds."
         raise ValueError(msg)
@@ -202,22 +199,20 @@ def distances(net, sources, targets, *, direction, threads=None, progress=None, 
     out = np.full((src.size, tg.size), np.inf)
     if src.size == 0 or tg.size == 0:
         return out
-    threads = default_threads() if threads is None else max(1, int(threads))
-    metric = _metric(net, direction, threads)
+    # the library crashes on repeated targets and on concurrent queries of one metric: unique
+    # targets, one query at a time (its customisation uses the threads)
+    uniq, inv = np.unique(tg, return_inverse=True)
+    uniq = np.ascontiguousarray(uniq, dtype=np.uint32)
+    metric = _metric(net, direction, 2 if threads is None else max(1, int(threads)))
     inf = int(_rk.INF_WEIGHT)
-
-    def run(a):
-        d = metric.distances_many_to_many(src[a : a + chunk], tg)
+    done = 0
+    for a in range(0, src.size, chunk):
+        part = np.ascontiguousarray(src[a : a + chunk])
+        d = metric.distances_many_to_many(part, uniq)
         block = d.astype(np.float64) / 1000.0
         block[d >= inf] = np.inf
-        out[a : a + chunk] = block
-        return min(chunk, src.size - a)
-
-    starts = range(0, src.size, chunk)
-    done = 0
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        for n in pool.map(run, starts):
-            done += n
-            if progress is not None:
-                progress(done, src.size)
+        out[a : a + part.size] = block[:, inv]
+        done += part.size
+        if progress is not None:
+            progress(done, src.size)
     return out
