@@ -10,9 +10,6 @@ st.set_page_config(
     page_title="ikemap", page_icon=str(common.ROOT / "ui" / "static" / "ikemap.png"), layout="wide"
 )
 
-#: Addresses the app may listen on without a reverse proxy in front.
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
 
 def _launch_check():
     """Refuse to serve children's data on an open address or without XSRF protection.
@@ -24,17 +21,15 @@ def _launch_check():
     """
     import os
 
+    from ui import auth
+
     if st.get_option("global.appTest"):
         return
-    address = st.get_option("server.address") or "0.0.0.0"  # unset = every interface
-    problems = []
-    if address not in LOOPBACK and os.environ.get("IKEMAP_ALLOW_REMOTE") != "1":
-        problems.append(
-            f"server.address is {address!r}, not 127.0.0.1 (start with `ikemap app`, or set "
-            "IKEMAP_ALLOW_REMOTE=1 behind a TLS reverse proxy)"
-        )
-    if not st.get_option("server.enableXsrfProtection"):
-        problems.append("XSRF protection is off (server.enableXsrfProtection must be true)")
+    problems = auth.launch_problems(
+        st.get_option("server.address"),
+        st.get_option("server.enableXsrfProtection"),
+        allow_remote=os.environ.get("IKEMAP_ALLOW_REMOTE") == "1",
+    )
     if problems:
         st.error(
             "ikemap は安全でない設定では起動しません。`ikemap app` で起動してください。 / "

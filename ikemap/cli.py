@@ -31,6 +31,7 @@ _COMMANDS = {
     "report": "Excel workbook or HTML summary of every analysis.",
     "user": "Manage app users (add, remove, list).",
     "audit": "Print the audit log of individual-data views and exports.",
+    "app": "Serve the app on 127.0.0.1 with XSRF protection (from any folder).",
     "transition": "Children turning 18 per area vs adult day places (生活介護) by year.",
     "subsidy": "Subsidy a planned or suggested site would receive (rules from a data file).",
     "reconcile": "Reconcile child lists from several sources; per-municipality return files.",
@@ -242,7 +243,10 @@ def build_parser():
     planner_args.add(sub, _COMMANDS, _add_workspace)
     directory_args.add(sub, _add_workspace)
     disaster_args.add(sub, _add_workspace)  # plan-sheet, ward-report, routes, power
-    _access.add_to_all(sub)  # --user/--role/--scope/--users on every command but `user`
+    p = sub.add_parser("app", help=_COMMANDS["app"], description=_COMMANDS["app"])
+    p.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (default 8501)")
+    _add_workspace(p, required=False)
+    _access.add_to_all(sub, skip=("user", "app"))  # --user/--role/--scope/--users
     return parser
 
 

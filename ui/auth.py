@@ -51,6 +51,34 @@ def _audit(workspace, **entry):
         st.warning(f"監査ログに記録できませんでした / audit log not written: {exc}")
 
 
+#: Addresses the app may listen on without a reverse proxy in front.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def launch_problems(address, xsrf, *, allow_remote=False):
+    """Why the app must not serve with these settings (empty list: fine).
+
+    Examples
+    --------
+    >>> launch_problems("127.0.0.1", True)
+    []
+    >>> len(launch_problems(None, True)), len(launch_problems("127.0.0.1", False))
+    (1, 1)
+    >>> launch_problems("0.0.0.0", True, allow_remote=True)
+    []
+    """
+    problems = []
+    address = address or "0.0.0.0"  # unset: Streamlit listens on every interface
+    if address not in LOOPBACK and not allow_remote:
+        problems.append(
+            f"server.address is {address!r}, not 127.0.0.1 (start with `ikemap app`, or set "
+            "IKEMAP_ALLOW_REMOTE=1 behind a TLS reverse proxy)"
+        )
+    if not xsrf:
+        problems.append("XSRF protection is off (server.enableXsrfProtection must be true)")
+    return problems
+
+
 def current_session():
     """The session of the logged-in user, or None."""
     return st.session_state.get(SESSION_KEY)
