@@ -12,9 +12,15 @@ never a traceback:
   bytes really written, not the sizes the archive claims.
 * :func:`read_text`: UTF-8 (with or without BOM), then CP932; otherwise an error naming the line
   and byte of the first character that fits neither.
-* :func:`read_csv`: every cell as text; an unclosed quote (truncated file), a row with too many
-  or too few fields, a field longer than :data:`MAX_FIELD_CHARS`, an empty or headerless file,
-  duplicate or missing columns are all reported together.
+* :func:`detect_encoding`: the one encoding detection of ikemap (UTF-8, then CP932).
+* :func:`read_records` (lenient: bad rows listed for the importer to reject) and
+  :func:`read_csv` (strict: any problem raises) parse CSV with the delimiter found by
+  :func:`sniff_delimiter`; an unclosed quote (truncated file), a row with too many or too few
+  cells, a cell longer than :data:`MAX_FIELD_CHARS` or holding control characters (NUL), an
+  empty or headerless file, blank or repeated headers (:func:`header_problems`) are reported.
+  :func:`geo.importers.reading.read_table` is the importers' use of them.
+* :data:`LAT_RANGE` / :data:`LON_RANGE`: Japan's plausible coordinates, the one definition
+  (:mod:`geo.importers.places`, :mod:`geo.importers.geometry_check`).
 * :func:`stage_upload`: the checks above, then the upload written under a safe name in a
   folder of its own (zips extracted safely); returns the path an importer reads.
 
@@ -668,8 +674,14 @@ def read_records(text, *, name, delimiter=",", max_field_chars=None):
     return Records(header, records, bad, errors)
 
 
-def read_csv(source, *, name=None, required=None, unique=None, max_field_chars=None, delimiter=","):
-    r"""Read a CSV strictly into a DataFrame of strings; report every problem at once.
+def read_csv(
+    source, *, name=None, required=None, unique=None, max_field_chars=None, delimiter=None
+):
+    r"""Read a CSV strictly into a DataFrame of strings; raise with every problem at once.
+
+    The same parser as the importers (:func:`read_records`), but any bad row is an error
+    instead of a rejected row: for small tables ikemap reads whole or not at all (a candidate
+    site list, a rules table).
 
     Parameters
     ----------
@@ -680,16 +692,17 @@ def read_csv(source, *, name=None, required=None, unique=None, max_field_chars=N
     required : list of str, optional
         Columns that must be present.
     unique : list of str, optional
-        Columns whose non-empty values must not repeat (ids).
+        Columns whose non-empty values must not repeat (ids; compared after NFKC, any case).
     max_field_chars : int, optional
         Longest field (default :data:`MAX_FIELD_CHARS`).
-    delimiter : str, default ","
+    delimiter : str, optional
+        Default: detected from the header (:func:`sniff_delimiter`).
 
     Returns
     -------
     DataFrame
-        All cells ``str`` (``""`` when empty), header stripped of spaces and BOM; the row of
-        index ``i`` is line ``i + 2`` of the file.
+        All cells ``str`` (``""`` when empty), header stripped of spaces and BOM; the index is
+        the spreadsheet row minus 2.
 
     Examples
     --------
@@ -699,193 +712,47 @@ def read_csv(source, *, name=None, required=None, unique=None, max_field_chars=N
     ...     read_csv(b'child_id,age\nc1,4\nc2,"5', name="kids.csv")
     ... except ValidationError as exc:
     ...     print(exc.problems[0].describe())  # doctest: +ELLIPSIS
-    kids.csv row 3: file is 'end of file inside a quoted field'; expected a closing quote...
+    kids.csv row 3: file is 'end of file inside a quoted cell'; expected a closing quote...
     """
     if name is None:
         name = "upload.csv" if isinstance(source, bytes | bytearray) else Path(source).name
-    limit = MAX_FIELD_CHARS if max_field_chars is None else max_field_chars
     text, _enc = read_text(source, name=name)
-    problems = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    old_limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit * 4 + 1, 131072))
-    rows = []
-    lines = []
-    try:
-        header = next(reader, None)
-        if header is None or not any(h.strip() for h in header):
-            _fail(name, [_problem(name, "header", "(empty)", "a header row naming the columns", 1)])
-        header = [h.strip().lstrip("\ufeff") for h in header]
-        width = len(header)
-        while True:
-            line = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                reason = str(exc)
-                if "unexpected end of data" in reason or "EOF" in reason:
-                    problems.append(
-                        _problem(
-                            name,
-                            "file",
-                            "end of file inside a quoted field",
-                            "a closing quote (the file looks truncated; export it again)",
-                            row=line,
-                        )
-                    )
-                    break
-                problems.append(_problem(name, "row", reason, "well-formed CSV", row=line))
-                continue
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if len(row) != width:
-                problems.append(
-                    _problem(
-                        name,
-                        "fields",
-                        f"{len(row)} fields",
-                        f"{width} fields like the header (a cut or shifted row)",
-                        row=line,
-                    )
-                )
-                continue
-            for col, value in zip(header, row, strict=True):
-                if len(value) > limit:
-                    problems.append(
-                        _problem(
-                            name,
-                            col,
-                            f"{value[:20]}... ({len(value):,} characters)",
-                            f"at most {limit:,} characters",
-                            row=line,
-                        )
-                    )
-            rows.append([v.strip() for v in row])
-            lines.append(line)
-    finally:
-        csv.field_size_limit(old_limit)
-    seen = set()
-    for h in header:
-        if not h:
-            problems.append(_problem(name, "header", "(blank)", "a name for every column", 1))
-        elif h in seen:
-            problems.append(_problem(name, "header", h, "unique column names (it repeats)", 1))
-        seen.add(h)
+    sep = delimiter or sniff_delimiter(text, suffix=Path(str(name)).suffix)
+    got = read_records(text, name=name, delimiter=sep, max_field_chars=max_field_chars)
+    problems = list(got.errors)
+    if got.errors:
+        _fail(name, problems)
+    problems += header_problems(name, got.header) + list(got.bad)
     for col in required or ():
-        if col not in header:
+        if col not in got.header:
             problems.append(
                 _problem(name, col, "(missing column)", f"a column {col!r} in the header", 1)
             )
     for col in unique or ():
-        if col not in header:
+        if col not in got.header:
             continue
-        k = header.index(col)
+        k = got.header.index(col)
         first = {}
-        for pos, row in enumerate(rows):
-            value = row[k]
-            if not value:
+        for row, cells in got.records:
+            key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cells[k])).casefold()
+            if not key:
                 continue
-            if value in first:
+            if key in first:
                 problems.append(
                     _problem(
-                        name,
-                        col,
-                        value,
-                        f"a unique id (it repeats row {first[value]})",
-                        row=lines[pos],
+                        name, col, cells[k], f"a unique id (it repeats row {first[key]})", row=row
                     )
                 )
             else:
-                first[value] = lines[pos]
+                first[key] = row
     if problems:
-        _fail(name, problems)
-    frame = pd.DataFrame(rows, columns=header, dtype=object)
-    return frame
-
-
-# ---------------------------------------------------------------------------------------------
-# vector files
-
-
-def read_vector(path, *, name=None, geometry_types=None, layer=None):
-    """Read a vector file (GeoJSON, GeoPackage, Shapefile) and report bad features together.
-
-    Parameters
-    ----------
-    path : path
-        The file.
-    name : str, optional
-        File name used in messages.
-    geometry_types : tuple of str, optional
-        Geometry types accepted (e.g. ``("Point",)``).
-    layer : str, optional
-        Layer of a multi-layer file.
-
-    Returns
-    -------
-    GeoDataFrame
-        In EPSG:4326 when the file has a CRS.
-
-    Raises
-    ------
-    ValidationError
-        The file cannot be read, or a feature has no, an empty, an invalid (self-intersecting,
-        unclosed) or a wrongly typed geometry, or coordinates outside longitude/latitude range.
-        Feature rows are numbered from 1 in file order.
-    """
-    import geopandas as gpd
-    import shapely
-
-    path = Path(path)
-    name = name or path.name
-    try:
-        frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
-    except Exception as exc:  # noqa: BLE001 - GDAL raises many types; all mean "unreadable"
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        _fail(name, [_problem(name, "file", reason, "a readable GeoJSON/GeoPackage/Shapefile")])
-    problems = []
-    if frame.crs is None:
-        problems.append(
-            _problem(name, "crs", None, "a coordinate reference system (add a .prj or crs member)")
-        )
-    for pos, geom in enumerate(frame.geometry):
-        row = pos + 1
-        if geom is None or geom.is_empty:
-            problems.append(_problem(name, "geometry", "empty", "a geometry", row=row))
-            continue
-        if geometry_types and geom.geom_type not in geometry_types:
-            problems.append(
-                _problem(name, "geometry", geom.geom_type, " or ".join(geometry_types), row=row)
-            )
-            continue
-        if not geom.is_valid:
-            problems.append(
-                _problem(
-                    name,
-                    "geometry",
-                    shapely.is_valid_reason(geom),
-                    "a valid geometry (fix it in QGIS: Vector > Geometry Tools > Fix Geometries)",
-                    row=row,
-                )
-            )
-    if problems:
-        _fail(name, problems)
-    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
-        frame = frame.to_crs("EPSG:4326")
-    bounds = frame.geometry.bounds
-    bad = (bounds["minx"] < -180) | (bounds["maxx"] > 180) | (bounds["miny"] < -90)
-    bad |= bounds["maxy"] > 90
-    for pos in [int(i) for i in (bad.to_numpy().nonzero()[0])]:
-        problems.append(
-            _problem(
-                name, "geometry", "coordinates out of range", "longitude/latitude", row=pos + 1
-            )
-        )
-    if problems:
-        _fail(name, problems)
-    return frame
+        _fail(name, sorted(problems, key=lambda p: (str(p.row).zfill(12), p.column)))
+    return pd.DataFrame(
+        [c for _, c in got.records],
+        columns=got.header,
+        index=[row - 2 for row, _ in got.records],
+        dtype=object,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -899,53 +766,6 @@ LAT_RANGE = (20.0, 46.0)
 LON_RANGE = (122.0, 154.5)
 JAPAN_LAT = LAT_RANGE
 JAPAN_LON = LON_RANGE
-
-
-def check_coordinates(frame, *, lat="lat", lon="lon", name="file", first_row=2):
-    """Problems of the lat/lon columns of a table: not numbers, outside Japan, or swapped.
-
-    Returns a list of :class:`geo.workspace.Problem` (empty when every row is plausible).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> f = pd.DataFrame({"lat": ["35.6", "139.7"], "lon": ["139.7", "35.6"]})
-    >>> problems = check_coordinates(f, name="kids.csv")
-    >>> [(p.row, p.column, p.value) for p in problems], "swapped" in problems[0].expected
-    ([(3, 'lat', '139.7')], True)
-    """
-    problems = []
-    for pos, (y, x) in enumerate(zip(frame[lat], frame[lon], strict=True)):
-        row = pos + first_row
-        try:
-            yf, xf = float(y), float(x)
-        except (TypeError, ValueError):
-            bad, val = (lat, y) if not _is_number(y) else (lon, x)
-            problems.append(Problem(name, row, bad, val, "a number in decimal degrees"))
-            continue
-        lat_ok = JAPAN_LAT[0] <= yf <= JAPAN_LAT[1]
-        lon_ok = JAPAN_LON[0] <= xf <= JAPAN_LON[1]
-        if lat_ok and lon_ok:
-            continue
-        swapped = JAPAN_LAT[0] <= xf <= JAPAN_LAT[1] and JAPAN_LON[0] <= yf <= JAPAN_LON[1]
-        hint = " (lat and lon look swapped: exchange the two columns)" if swapped else ""
-        if not lat_ok:
-            problems.append(
-                Problem(name, row, lat, y, f"a latitude in {JAPAN_LAT[0]:g}-{JAPAN_LAT[1]:g}{hint}")
-            )
-        elif not lon_ok:
-            problems.append(
-                Problem(name, row, lon, x, f"a longitude in {JAPAN_LON[0]:g}-{JAPAN_LON[1]:g}")
-            )
-    return problems
-
-
-def _is_number(v):
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------------------------------

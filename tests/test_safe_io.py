@@ -150,3 +150,15 @@ def test_errors_are_ikemap_errors_without_traceback():
     with pytest.raises(IkemapError) as info:
         safe_io.check_bytes("a.csv", b"")
     assert "Traceback" not in str(info.value)
+
+
+def test_read_csv_strict_reports_every_problem_with_the_importers_parser():
+    from geo.errors import ValidationError
+
+    data = "child_id;age\nＫ１;4\nk1;5\nc3\nc4;6\x00\n".encode()
+    with pytest.raises(ValidationError) as info:
+        safe_io.read_csv(data, name="k.csv", required=["child_id", "care"], unique=["child_id"])
+    got = sorted((str(p.row), p.column) for p in info.value.problems)
+    assert got == [("1", "care"), ("3", "child_id"), ("4", "fields"), ("5", "age")]
+    ok = safe_io.read_csv(b"a;b\n1;2\n", name="ok.csv")
+    assert ok.to_dict("list") == {"a": ["1"], "b": ["2"]}
