@@ -461,3 +461,16 @@ def test_cch_is_not_used_on_sub_millisecond_times():
 
     assert cch.ms_weights([0.0004]) is None
     assert cch.ms_weights([1.25, 0.001]).tolist() == [1250, 1]
+
+
+def test_cch_distances_repeated_targets_and_unreachable(net):
+    from geo import cch
+
+    if not cch.available():
+        pytest.skip("pyroutingkit not installed")
+    # forward from 0: 0->1->2->3 25, ->4 32; node 5 is never reached
+    d = cch.distances(net, [0, 0], [4, 4, 0, 5], direction="to_home")
+    assert d.tolist() == [[32.0, 32.0, 0.0, INF]] * 2
+    # home -> facility 0: from 2 only via 2->3->0 (40 s); 5->0 is 4 s
+    d = cch.distances(net, [0], [2, 5], direction="to_facility")
+    assert d.tolist() == [[40.0, 4.0]]
