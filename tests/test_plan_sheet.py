@@ -84,10 +84,11 @@ def test_cli_plan_sheet_is_gated_and_audited(ws, tmp_path, capsys):
 def test_cli_evacuation_filters_routes_and_ward_report(ws, tmp_path):
     ev, wr = tmp_path / "ev.csv", tmp_path / "wr.csv"
     rc = cli.main(["evacuation", "-w", str(ws), "--out", str(ev), "--depth-min", "3",
-                   "--ward-report", str(wr)])  # fmt: skip
+                   "--role", "disaster", "--ward-report", str(wr)])  # fmt: skip
     assert rc == 0
     assert pd.read_csv(ev)["child_id"].tolist() == ["c2"]
-    assert set(pd.read_csv(wr, dtype={"code": str})["code"]) == {"99001", "99002"}
+    wards = pd.read_csv(wr, dtype={"municipality_code": str}, encoding="utf-8-sig")
+    assert set(wards["municipality_code"]) == {"99001", "99002"}
     gp = tmp_path / "r.gpkg"
     rc = cli.main(["routes", "-w", str(ws), "--out", str(gp), "--child", "c4", "--child", "c2"])
     assert rc == 0

@@ -8,7 +8,7 @@ Kept apart from ``ikemap/cli.py`` so they are added there with one line; the log
 
 from __future__ import annotations
 
-from .planner_args import _add_who
+from . import _access
 
 COMMANDS = {
     "plan-sheet": "Individual evacuation plan sheets (個別避難計画 draft), A4 printable HTML.",
@@ -50,7 +50,7 @@ def add(sub, add_workspace):
     p.add_argument("--municipality", help="every child of this municipality code")
     p.add_argument("--out", required=True, help="HTML file to write (print it as A4)")
     _scenario(p)
-    _add_who(p, default_role="disaster")
+    _access.add_arguments(p, default_role="disaster")
 
     p = sub.add_parser(
         "ward-report", help=COMMANDS["ward-report"], description=COMMANDS["ward-report"]
@@ -60,7 +60,7 @@ def add(sub, add_workspace):
     p.add_argument("--city", help="designated city code or name (default: every municipality)")
     p.add_argument("--hazard-level", type=int, default=None, help="level that closes roads")
     p.add_argument("--threshold", type=int, default=None, help="suppress counts below this")
-    _add_who(p, default_role="disaster")
+    _access.add_arguments(p, default_role="disaster")
 
     p = sub.add_parser("routes", help=COMMANDS["routes"], description=COMMANDS["routes"])
     add_workspace(p)
@@ -68,7 +68,7 @@ def add(sub, add_workspace):
     p.add_argument("--child", action="append", help="child id (repeatable)")
     p.add_argument("--municipality", help="every child of this municipality code")
     _scenario(p)
-    _add_who(p, default_role="disaster")
+    _access.add_arguments(p, default_role="disaster")
 
     p = sub.add_parser("power", help=COMMANDS["power"], description=COMMANDS["power"])
     add_workspace(p)
@@ -79,4 +79,4 @@ def add(sub, add_workspace):
         help="only power-dependent children in slow power-restoration areas (scenario 16)",
     )
     _scenario(p)
-    _add_who(p, default_role="disaster")
+    _access.add_arguments(p, default_role="disaster")

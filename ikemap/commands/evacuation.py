@@ -28,7 +28,15 @@ def run(args):
                 ctx, hazard_level=args.hazard_level, hazard_type=args.hazard_type
             )
         wr = ward_report.ward_report(ctx, city=args.city, hazard_level=args.hazard_level, evac=full)
-        print(f"Wrote the ward report ({len(wr)} units) to {write_csv(wr, args.ward_report)}.")
+        counts = [c for c in wr.columns if c not in ("code", "name") and not c.endswith("_mapped")]
+        path = write_csv(
+            wr.rename(columns={"code": "municipality_code"}),
+            args.ward_report,
+            args,
+            what="ward report",
+            count_columns=counts,
+        )
+        print(f"Wrote the ward report ({len(wr)} units) to {path}.")
     write_layer(ctx, "evacuation", ev)
     print(
         f"Wrote {len(ev)} children in call order to {out}: {int(ev['exposed'].sum())} in a "

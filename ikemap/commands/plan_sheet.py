@@ -5,20 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def gated_children(ctx, args, ids, *, what):
-    """The ids ``args``' audience may see (role, scope), audited as an export; else an error."""
+def gated_children(ctx, who, ids, *, what, workspace):
+    """The ids the audience ``who`` may see (role, scope), audited as an export; else an error."""
     import gate
-
-    from ._planner import who
 
     kids = ctx.children
     rows = kids[kids["child_id"].isin(ids)][["child_id"]].copy()
     rows["municipality_code"] = ctx.municipality_of("children")[rows.index].to_numpy()
-    seen = gate.individuals(rows, who(args), what=what, workspace=args.workspace, action="export")
+    seen = gate.individuals(rows, who, what=what, workspace=workspace, action="export")
     hidden = sorted(set(ids) - set(seen["child_id"]))
     if hidden:
         msg = (
-            f"child_id {hidden[:5]} lie outside your scope ({who(args).describe()}); "
+            f"child_id {hidden[:5]} lie outside your scope ({who.describe()}); "
             "ask for children of your own municipalities."
         )
         raise PermissionError(msg)
@@ -40,7 +38,11 @@ def run(args):
     if unknown:
         msg = f"child_id {unknown[:5]} not in {args.workspace} (children layer)."
         raise ValueError(msg)
-    ids = gated_children(ctx, args, ids, what="個別避難計画シート")
+    from ._access import audience
+
+    ids = gated_children(
+        ctx, audience(args), ids, what="個別避難計画シート", workspace=args.workspace
+    )
     html = plan_sheet.sheets_html(
         ctx, ids, hazard_level=args.hazard_level, hazard_type=args.hazard_type
     )

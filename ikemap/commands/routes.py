@@ -10,7 +10,7 @@ def run(args):
     import gate
     from analysis import evacuation, routes
 
-    from ._planner import who
+    from ._access import audience as who
     from ._results import load
     from .plan_sheet import gated_children
 
@@ -22,14 +22,13 @@ def run(args):
         ids = plan_sheet.children_of(ctx, municipality=args.municipality, child_ids=args.child)
     else:
         ids = ev.loc[ev["exposed"] | ev["isolated"], "child_id"].tolist()
-    ids = gated_children(ctx, args, ids, what="evacuation routes")
+    aud = who(args)
+    ids = gated_children(ctx, aud, ids, what="evacuation routes", workspace=args.workspace)
     r = routes.routes(
         ctx, ev, child_ids=ids, hazard_level=args.hazard_level, hazard_type=args.hazard_type
     )
     r = r.merge(ev[["child_id", "municipality_code"]], on="child_id", how="left")
-    data = gate.export(
-        r, who(args), fmt="gpkg", what="evacuation routes", layer="evacuation_routes"
-    )
+    data = gate.export(r, aud, fmt="gpkg", what="evacuation routes", layer="evacuation_routes")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

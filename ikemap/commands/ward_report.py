@@ -10,7 +10,7 @@ def run(args):
     import gate
     from analysis import ward_report
 
-    from ._planner import who
+    from ._access import audience as who
     from ._results import load
 
     ctx = load(args)

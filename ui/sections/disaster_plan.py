@@ -77,6 +77,41 @@ _SHOW = [
 ]
 
 
+#: Headers of the columns this section adds (ja, en); the others come from ui/labels.py.
+_HEADERS = {
+    "depth_min_m": ("浸水深 下限(m)", "Depth from (m)"),
+    "depth_max_m": ("浸水深 上限(m)", "Depth to (m)"),
+    "duration_h": ("浸水継続(時間以上)", "Flooded (h, at least)"),
+    "cut_off_ja": ("孤立の種類", "Cut off"),
+    "leave_minutes": ("早期避難の所要分", "Lead time (min)"),
+    "minutes_hazard": ("浸水時の所要分", "Minutes when flooded"),
+    "hazard_reason": ("浸水時に到達できない理由", "Why not reachable when flooded"),
+    "primary_shelter_id": ("一次避難所", "Primary shelter"),
+    "primary_minutes": ("一次避難所まで(分)", "To primary (min)"),
+    "powered_shelter_id": ("電源あり避難所", "Powered shelter"),
+    "powered_minutes": ("電源あり避難所まで(分)", "To powered (min)"),
+    "welfare_shelter_id": ("福祉避難所等", "Welfare shelter"),
+    "welfare_minutes": ("福祉避難所等まで(分)", "To welfare (min)"),
+    "welfare_is_school": ("特別支援学校", "Special-needs school"),
+    "only_unpowered_nearby": ("近くは電源なしのみ", "Only unpowered nearby"),
+    "no_suitable_within": ("近くに適した避難所なし", "No suitable shelter near"),
+    "powered_beats_welfare": ("電源あり避難所が福祉避難所より近い", "Powered nearer than welfare"),
+    "power_source_name": ("最寄りの電源", "Nearest power"),
+    "power_minutes": ("電源まで(分)", "To power (min)"),
+    "power_minutes_hazard": ("浸水時 電源まで(分)", "To power when flooded (min)"),
+    "power_restoration_level": ("停電長期化レベル", "Slow restoration level"),
+    "power_dependent_exposed": ("電源依存・区域内", "Power-dependent in a zone"),
+    "in_zone": ("区域内（浸水前に避難）", "In zone (leave early)"),
+    "roads_cut": ("区域外・道路寸断", "Roads cut"),
+}
+
+
+def _labelled(frame):
+    """Rename the added columns for display (keys the gate needs stay as they are)."""
+    i = 0 if common.lang() == "ja" else 1
+    return frame.rename(columns={k: v[i] for k, v in _HEADERS.items() if k in frame.columns})
+
+
 def _t(key, **fmt):
     ja, en = _T[key]
     return (ja if common.lang() == "ja" else en).format(**fmt)
@@ -212,11 +247,11 @@ def render(ctx, *, level, htype):
             slow = power.slow_restoration_list(ctx, hazard_level=level, hazard_type=htype)
             slow.insert(1, "municipality_code", ctx.municipality_of("children")[slow.index])
             if len(slow):
-                common.show_table(slow, what="slow restoration list")
+                common.show_table(_labelled(slow), what="slow restoration list")
             near = power.nearest_power(ctx, hazard_level=level, hazard_type=htype)
             near = near[near["power_dependent"]]
             near.insert(1, "municipality_code", ctx.municipality_of("children")[near.index])
-            shown = common.show_table(near, what="power sources")
+            shown = common.show_table(_labelled(near), what="power sources")
             if shown is not None and len(shown):
                 common.downloads(shown, "power_sources", key="h7_power")
     with st.expander(_t("ward")):
@@ -236,6 +271,8 @@ def render(ctx, *, level, htype):
             c for c in table.columns if c not in ("code", "name") and not c.endswith("_mapped")
         ]
         table = table.rename(columns={"code": "municipality_code"})
-        shown = common.show_table(table, what="ward report", count_columns=counts)
+        named = _labelled(table)
+        named_counts = [named.columns[list(table.columns).index(c)] for c in counts]
+        shown = common.show_table(named, what="ward report", count_columns=named_counts)
         if shown is not None:
             common.downloads(table, "ward_report", key="h7_ward", count_columns=counts)
