@@ -477,3 +477,9 @@ def test_upload_is_staged_safely_validated_and_removed(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
     rep = validate_upload("kids.csv", b"MZ\x90\x00binary", kind="children")
     _error(rep, "an executable")
+    # a copy staged by a process killed mid-validation is removed by the next upload
+    stale = tmp_path / "ikemap-upload-999999999-abc"
+    stale.mkdir()
+    (stale / "kids.csv").write_text(text)
+    validate_upload("kids.csv", text.encode(), kind="children")
+    assert list(tmp_path.iterdir()) == []

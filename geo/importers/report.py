@@ -304,12 +304,14 @@ def validate_upload(name, data, *, kind, fmt=None, workspace_path=None, address_
     >>> rep.failed, "a PDF" in rep.errors[0]
     (True, True)
     """
+    import os
     import tempfile
 
     from .. import safe_io
     from ..errors import ValidationError
 
-    with tempfile.TemporaryDirectory(prefix="ikemap-upload-") as tmp:
+    remove_stale_uploads()
+    with tempfile.TemporaryDirectory(prefix=f"ikemap-upload-{os.getpid()}-") as tmp:
         try:
             staged = safe_io.stage_upload(name, data, tmp)
         except ValidationError as exc:
@@ -324,6 +326,31 @@ def validate_upload(name, data, *, kind, fmt=None, workspace_path=None, address_
             workspace_path=workspace_path,
             address_points=address_points,
         )
+
+
+def remove_stale_uploads():
+    """Remove upload folders (``ikemap-upload-<pid>-*`` in the temp folder) of dead processes.
+
+    A process killed while validating an upload cannot remove its staged copy (perhaps a child
+    register); the next upload does. Returns the folders removed.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob("ikemap-upload-*"):
+        pid = folder.name.split("-")[2] if folder.name.count("-") >= 3 else ""
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except PermissionError:
+            continue
+    return removed
 
 
 def validate_workspace_schema(path, *, kind):
