@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 from folium.template import Template
 
-from analysis import privacy
+import gate
+from gate import INDIVIDUAL_ROLES
 from geo import codes
 from ui import labels
 
@@ -48,7 +49,7 @@ GSI_ATTRIBUTION = (
 )
 
 #: Roles that may see individual children on a map; every other role sees counts per area.
-CHILD_ROLES = privacy.INDIVIDUAL_ROLES
+CHILD_ROLES = INDIVIDUAL_ROLES
 
 #: Colour and one-character symbol per service type (distinct at a glance, no icon font needed).
 SERVICE_STYLE = {
@@ -744,6 +745,7 @@ def add_children(
     highlight=None,
     colour_by=None,
     suppress_below=None,
+    linked=None,
 ):
     """Draw children: individual points where ``role`` allows, otherwise counts per area.
 
@@ -755,10 +757,14 @@ def add_children(
         The session's role; only :data:`CHILD_ROLES` see individual points.
     areas : GeoDataFrame, optional
         Where to aggregate for other roles (counts per area, drawn at a point inside each area,
-        suppressed by :func:`analysis.privacy.suppress`: small counts read ``<10``).
+        suppressed by :func:`gate.table`: 「<10」 for 1-9, 「秘匿」 for complements).
     highlight : iterable of child ids, optional
         Drawn larger with a red ring (e.g. isolated children).
     colour_by : dict child_id -> colour, optional
+    linked : gate.disclosure.Linked, optional
+        The children publication (``gate.publish.children``) of the page: the counts on the map
+        are then hidden exactly as in the page's tables (「<10」 for 1-9, 「秘匿」 for cells
+        hidden to protect another), so map and table cannot be differenced.
     """
     if children is None:
         return m
@@ -792,12 +798,26 @@ def add_children(
     joined = gpd.sjoin(children[["geometry"]], a[["area_id", "geometry"]], predicate="within")
     per_area = joined.groupby("area_id").size()
     counts = pd.DataFrame(
-        {"children": [int(per_area.get(i, 0)) for i in a["area_id"]]}, index=a.index
+        {
+            "area_id": a["area_id"].to_numpy(),
+            "area_kind": a["kind"].to_numpy(),
+            "n_children": [int(per_area.get(i, 0)) for i in a["area_id"]],
+        },
+        index=a.index,
     )
-    # small counts hidden, and enough others that no hidden count can be worked back
-    shown = privacy.display(
-        privacy.suppress(counts, count_columns=["children"], threshold=suppress_below)
-    )
+    # through the access gate: small counts hidden, and enough others that none can be worked
+    # back — jointly with the page's tables when the publication is given
+    shown = gate.display(
+        gate.table(
+            counts,
+            role,
+            what="children per area (map)",
+            count_columns=["n_children"],
+            linked=linked,
+            threshold=suppress_below,
+        ),
+        lang=lang,
+    ).rename(columns={"n_children": "children"})
     g = _group(m, labels.t("layer_children_agg", lang))
     pts = []
     for idx, row in a.iterrows():
@@ -822,7 +842,9 @@ def finish(m, *, collapsed=True):
     return m
 
 
-def region_map(layers, *, role, lang="ja", basemap=False, area_kind=None, children=True):
+def region_map(
+    layers, *, role, lang="ja", basemap=False, area_kind=None, children=True, linked=None
+):
     """The overview map: boundaries, 圏域, main roads, facilities and children as the role allows.
 
     Parameters
@@ -841,7 +863,15 @@ def region_map(layers, *, role, lang="ja", basemap=False, area_kind=None, childr
     add_roads(m, layers.get("roads_edges"), lang=lang)
     add_facilities(m, layers.get("facilities"), lang=lang)
     if children and layers.get("children") is not None:  # drawn last: counts stay on top
-        add_children(m, layers["children"], role=role, areas=areas, area_kind=area_kind, lang=lang)
+        add_children(
+            m,
+            layers["children"],
+            role=role,
+            areas=areas,
+            area_kind=area_kind,
+            lang=lang,
+            linked=linked,
+        )
     return finish(m)
 
 
