@@ -145,7 +145,7 @@ def _highs(matrix, lo, hi, cost=None, row_lo=None, row_hi=None):
     """A HiGHS model ``row_lo <= matrix @ x <= row_hi``, ``lo <= x <= hi`` (kept for re-solves)."""
     import highspy
 
-    h = highspy.Highs()
+    h = _quiet(highspy.Highs)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("presolve", "off")
     h.setOptionValue("solver", "simplex")
@@ -168,6 +168,31 @@ def _highs(matrix, lo, hi, cost=None, row_lo=None, row_hi=None):
     lp.a_matrix_.num_row_ = m
     h.passModel(lp)
     return h
+
+
+_BANNER_SHOWN = []
+
+
+def _quiet(make):
+    """Call ``make()`` with the C-level stdout silenced the first time (HiGHS's banner)."""
+    if _BANNER_SHOWN:
+        return make()
+    import os
+    import sys
+
+    _BANNER_SHOWN.append(True)
+    try:
+        sys.stdout.flush()
+        fd = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (some test runners): just build it
+        return make()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return make()
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
 
 
 def _set_bounds(h, idx, lo, hi):
