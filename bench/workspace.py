@@ -98,6 +98,8 @@ def engines(ws, sample, nx_sample, seed):
             res["cch"] = (w, c, nodes.size)
             ref = full[np.searchsorted(nodes, pick)]
             log(f"  cch: {nodes.size} locations {w:.1f} s wall {c:.1f} s CPU (incl. customise)")
+        # warm the numba kernels for these array types (memory-mapped arrays compile once)
+        travel.matrix(net, pick[:1], kids[:1], direction=d, limit_s=1.0, engine="dijkstra")
         t = _clock()
         m = travel.matrix(net, pick, kids, direction=d, limit_s=limit, engine="dijkstra", threads=1)
         w, c = _since(t)
