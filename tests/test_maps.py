@@ -188,3 +188,39 @@ def test_english_labels(world):
     m = maps.region_map(world, role="coordinator", lang="en")
     assert maps.layer(m, "Facilities") is not None
     assert "Medical short stay" in maps.legends(m)[0].inner
+
+
+def test_scale_bar_is_metric_only(world):
+    m = maps.base_map(bounds=world["areas"].total_bounds)
+    html = m.get_root().render()
+    assert "imperial: false" in html and "L.control.scale()" not in html
+
+
+def test_fit_to_the_result_and_search_legend(world):
+    m = maps.base_map(bounds=world["areas"].total_bounds)
+    maps.fit_to(m, [35.05, 35.06], [139.05, 139.16], margin_deg=0.01)
+    assert maps.fitted_bounds(m) == [[35.04, 139.04], [35.07, 139.17]]
+    assert sum(type(c).__name__ == "FitBounds" for c in m._children.values()) == 1
+    maps.add_search_legend(m, minutes=30, lang="ja")
+    legend = maps.legends(m)[-1]
+    assert [t for _, t in legend.items] == ["検索地点", "30分で届く範囲"]
+
+
+def test_choropleth_explains_grey(world):
+    import pandas as pd
+
+    m = maps.base_map(bounds=world["areas"].total_bounds)
+    maps.add_choropleth(m, world["areas"], pd.Series({"A": 80.0, "B": float("nan")}), title="率")
+    texts = [t for _, t in maps.legends(m)[-1].items]
+    assert texts[-1].startswith("灰色") and maps.NO_VALUE in [
+        c for c, _ in maps.legends(m)[-1].items
+    ]
+    m = maps.base_map(bounds=world["areas"].total_bounds)
+    maps.add_choropleth(m, world["areas"], pd.Series({"A": 80.0, "B": 40.0}), title="率")
+    assert not any(t.startswith("灰色") for _, t in maps.legends(m)[-1].items)
+
+
+def test_area_counts_drawn_above_facilities(world):
+    m = maps.region_map(world, role="planner")
+    names = [c.layer_name for c in m._children.values() if isinstance(c, folium.FeatureGroup)]
+    assert names.index("医療的ケア児（圏域別集計）") > names.index("事業所")

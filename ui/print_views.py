@@ -193,16 +193,15 @@ def sources_table(layers, lang="ja") -> pd.DataFrame:
     for name, frame in layers.items():
         if frame is None or "source" not in getattr(frame, "columns", ()):
             continue
-        date = (
-            frame["source_date"]
-            if "source_date" in frame.columns
-            else pd.Series([None] * len(frame))
-        )
+        dates = frame["source_date"] if "source_date" in frame.columns else [None] * len(frame)
         g = (
             pd.DataFrame(
-                {"source": frame["source"].astype(str), "date": date.astype(str).to_numpy()}
+                {
+                    "source": [_text(v) for v in frame["source"]],
+                    "date": [_text(v) for v in dates],
+                }
             )
-            .value_counts(sort=False)
+            .value_counts(sort=False, dropna=False)
             .reset_index()
         )
         for r in g.itertuples(index=False):
@@ -211,6 +210,13 @@ def sources_table(layers, lang="ja") -> pd.DataFrame:
         ["レイヤ", "出典", "時点", "件数"] if lang == "ja" else ["Layer", "Source", "Date", "Rows"]
     )
     return pd.DataFrame(rows, columns=cols)
+
+
+def _text(v):
+    """A cell as text; missing as 「—」."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return "—"
+    return str(v)
 
 
 def _exposure_lines(exposure, lang):
