@@ -372,7 +372,10 @@ def test_readers_see_old_or_new_never_an_error_while_a_writer_replaces(tmp_path)
     appender = subprocess.Popen([sys.executable, "-c", _APPEND, str(path), "30"])
     try:
         for k in range(8):
-            workspace.write_layers(path, {"children": _kids(20 if k % 2 else 30, offset=k)})
+            frame = _kids(20 if k % 2 else 30, offset=k)
+            if k % 2:
+                frame["氏名"] = "x"  # the columns change too: readers still see old or new
+            workspace.write_layers(path, {"children": frame})
     finally:
         assert appender.wait(timeout=120) == 0
         stop.set()
