@@ -548,9 +548,12 @@ def _decode(layer, frame):
         if col.name not in frame.columns:
             continue
         s = frame[col.name]
+        # one vectorised null test per column (a per-value _is_null is slow on big layers)
+        null = pd.isna(s).to_numpy(dtype=bool) if col.kind in ("codes", "str", "date") else None
         if col.kind == "codes":
             frame[col.name] = [
-                None if _is_null(v) else ([] if v == "" else str(v).split(";")) for v in s
+                None if n else ([] if v == "" else str(v).split(";"))
+                for v, n in zip(s.tolist(), null, strict=True)
             ]
         elif col.kind == "int":
             frame[col.name] = pd.array(pd.to_numeric(s), dtype="Int64")
@@ -560,7 +563,12 @@ def _decode(layer, frame):
             frame[col.name] = pd.array([_to_bool(v) for v in s], "boolean")
         elif col.kind in ("str", "date"):
             frame[col.name] = pd.Series(
-                [None if _is_null(v) else str(v) for v in s], index=frame.index, dtype=object
+                [
+                    None if n else (v if type(v) is str else str(v))
+                    for v, n in zip(s.tolist(), null, strict=True)
+                ],
+                index=frame.index,
+                dtype=object,
             )
     return frame
 
