@@ -238,3 +238,12 @@ def test_duration_zone_alone_is_not_exposure_and_closes_no_road():
     ex = exposure.point_exposure(ctx.children, hz)
     assert ex["flood_level"].tolist() == [0, 0, 0, 0] and not ex["exposed"].any()
     assert ex["flood_duration_h"].iloc[1] == 72.0
+
+
+def test_no_shelters_and_no_hazards_still_answer():
+    layers = world()
+    layers.pop("shelters")
+    layers.pop("hazards")
+    ev = evacuation.evacuation(context.from_layers(layers)).set_index("child_id")
+    assert ev["cut_off"].eq("no_shelter").all() and ev["shelter_id"].isna().all()
+    assert not ev["exposed"].any() and ev["hazard_reason"].eq("適した避難所なし").all()
