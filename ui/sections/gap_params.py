@@ -57,6 +57,25 @@ COLUMNS = {
     "care_filter": ("ケア条件", "Care filter"),
     "order": ("割当順", "Order"),
     "children_per_place": ("1枠の児数", "Children per place"),
+    "newly_covered": ("新たに受入枠を得る児", "Newly placed / covered"),
+    "newly_covered_weight": ("必要度の重み計", "Need weight"),
+    "cumulative_covered": ("累計", "Cumulative"),
+    "uncovered_before": ("対象の児（現状）", "Children in demand"),
+    "solver": ("解法", "Solver"),
+    "capacitated": ("定員を考慮", "Capacitated"),
+    "site_capacity": ("新拠点の定員", "Places per site"),
+    "site_accepts": ("受け入れるケア", "Care accepted"),
+    "site_age_min": ("年齢下限", "Min age"),
+    "site_age_max": ("年齢上限", "Max age"),
+    "placed_before": ("受入枠のある児（前）", "With a place (before)"),
+    "placed_after": ("受入枠のある児（後）", "With a place (after)"),
+}
+
+_DEFAULTED = {
+    "accepts": ("受け入れるケア", "care accepted"),
+    "capacity": ("定員", "places"),
+    "age_min": ("年齢下限", "min age"),
+    "age_max": ("年齢上限", "max age"),
 }
 
 
@@ -274,10 +293,12 @@ def render_sites(ctx, *, service, order="travel_time"):
             )
         )
     if res.attrs.get("defaults"):
-        st.caption(_s("defaults", lang, d=", ".join(res.attrs["defaults"])))
+        i = 1 if lang == "en" else 0
+        names = [_DEFAULTED.get(d, (d, d))[i] for d in res.attrs["defaults"]]
+        st.caption(_s("defaults", lang, d=", ".join(names)))
     counts = ["newly_covered", "cumulative_covered", "uncovered_before"]
     counts += ["placed_before", "placed_after"]
-    frame = pd.DataFrame(res).drop(columns="geometry", errors="ignore")
+    frame = pd.DataFrame(res).drop(columns=["geometry", "service"], errors="ignore")
     try:
         shown = gate.table(frame, common.audience(), what="site_suggestions", count_columns=counts)
     except AccessDenied as exc:
