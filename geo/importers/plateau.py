@@ -21,7 +21,10 @@ Traps handled here:
 - **meshes and triangles**: several files (a folder, or a list) are read at once and the triangles
   are dissolved per hazard type and band across every mesh, so a zone that crosses a mesh edge
   is one polygon; each dissolved polygon part becomes one row;
-- ``uro:duration`` (浸水継続時間), where present, gives ``duration_h``.
+- ``uro:duration`` (浸水継続時間), where present, gives ``duration_h``;
+- scenarios are kept apart: features are dissolved per hazard type, band **and** scenario name
+  (``gml:name``, e.g. 計画規模 vs 想定最大規模 of a river), kept in the ``scenario`` column —
+  import one scenario's folder, or filter on ``scenario`` afterwards.
 
 Examples
 --------
@@ -296,7 +299,9 @@ def hazards_from_plateau(path, *, theme=None):
                 if level is None:
                     report.reject(row, "uro:rank", code, f"band falls in no level of {htype}")
                     continue
-                key = (htype, level, str(code), lab)
+                nm = feat.find(f"{_GML}name")
+                scen = (nm.text or "").strip() if nm is not None else ""
+                key = (htype, level, str(code), lab, scen)
                 parts.setdefault(key, []).extend(polys)
                 d = duration_h = duration_max = None
                 if dur:
@@ -318,8 +323,8 @@ def hazards_from_plateau(path, *, theme=None):
     if not parts:
         return hazards._empty(), report
     rows = []
-    for key, polys in parts.items():
-        htype, level, code, lab = key
+    for k, (key, polys) in enumerate(parts.items()):
+        htype, level, code, lab, scen = key
         info = meta[key]
         geoms = shapely.make_valid(np.asarray(polys, dtype=object))
         merged = shapely.union_all(geoms, grid_size=1e-9)
@@ -334,7 +339,7 @@ def hazards_from_plateau(path, *, theme=None):
                 continue
             rows.append(
                 {
-                    "hazard_id": f"plateau:{htype}:{code}:{i + 1}",
+                    "hazard_id": f"plateau:{htype}:{code}:{k + 1}:{i + 1}",
                     "hazard_type": htype,
                     "level": level,
                     "label": lab,
@@ -345,6 +350,7 @@ def hazards_from_plateau(path, *, theme=None):
                     "duration_h": info["dur"][0],
                     "duration_max_h": info["dur"][1],
                     "plateau_code": code,
+                    "scenario": scen or None,
                     "geometry": part,
                 }
             )
