@@ -945,9 +945,14 @@ def _writer_lock(path):
     import hashlib
     import tempfile
 
+    path = Path(path)
+    key = hashlib.sha1(str(path.resolve()).encode(), usedforsecurity=False).hexdigest()
+    held = _HELD.__dict__.setdefault("keys", set())
+    if key in held:  # re-entered by the thread that holds it (write_metadata -> write_layers)
+        yield
+        return
     folder = Path(tempfile.gettempdir()) / "ikemap-locks"
     folder.mkdir(exist_ok=True)
-    key = hashlib.sha1(str(path.resolve()).encode(), usedforsecurity=False).hexdigest()
     lock = folder / f"{key}.lock"
     deadline = time.monotonic() + WRITE_TIMEOUT_S
     with open(lock, "a+b") as fh:
@@ -960,7 +965,30 @@ def _writer_lock(path):
                     msg = f"{path} is being written by another process; try again later."
                     raise WorkspaceError(msg) from None
                 time.sleep(0.05)
-        yield
+        held.add(key)
+        try:
+            yield
+        finally:
+            held.discard(key)
+
+
+_HELD = threading.local()
+
+
+def writing(path):
+    """Hold the workspace's writer lock for a read-modify-write (re-entrant in one thread).
+
+    ``write_layers`` takes it itself; hold it around reading a layer and writing it back so no
+    other writer slips in between (e.g. merging ``metadata``).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> ws = pathlib.Path(tempfile.mkdtemp()) / "w.gpkg"
+    >>> with writing(ws):
+    ...     write_layers(ws, {"metadata": pd.DataFrame({"key": ["a"], "value": ["1"]})})
+    """
+    return _writer_lock(Path(path))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1099,7 +1127,8 @@ def metadata(path):
 
 
 def write_metadata(path, values):
-    """Merge ``values`` into the workspace's ``metadata`` key/value table."""
-    merged = {**metadata(path), **{k: str(v) for k, v in values.items()}}
-    frame = pd.DataFrame({"key": list(merged), "value": list(merged.values())})
-    write_layers(path, {"metadata": frame}, validate_schema=False)
+    """Merge ``values`` into the workspace's ``metadata`` key/value table (under the lock)."""
+    with writing(path):
+        merged = {**metadata(path), **{k: str(v) for k, v in values.items()}}
+        frame = pd.DataFrame({"key": list(merged), "value": list(merged.values())})
+        write_layers(path, {"metadata": frame}, validate_schema=False)

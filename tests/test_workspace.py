@@ -529,3 +529,25 @@ def test_a_writer_killed_while_creating_a_workspace_leaves_no_hidden_file(tmp_pa
     import pyogrio
 
     assert [n for n, _ in pyogrio.list_layers(path)] == ["children"]
+
+
+def test_concurrent_metadata_merges_lose_nothing(tmp_path):
+    import threading
+
+    path = tmp_path / "w.gpkg"
+    workspace.write_metadata(path, {"region": "test"})
+    errors = []
+
+    def merge(i):
+        try:
+            workspace.write_metadata(path, {f"k{i}": i})
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=merge, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert workspace.metadata(path) == {"region": "test", **{f"k{i}": str(i) for i in range(6)}}

@@ -259,11 +259,12 @@ def import_region(path, **files):
     summary["imported_at"] = stamp
     layers["import_summary"] = summary.astype(object)
     layers["import_rejections"] = records_frame(result.reports).astype(object)
-    meta = workspace.metadata(path) if path.exists() else {}
-    for rep in result.reports:
-        meta[f"import:{rep.kind}:{rep.name}"] = stamp
-    layers["metadata"] = pd.DataFrame({"key": list(meta), "value": list(meta.values())})
-    workspace.write_layers(path, layers)
+    with workspace.writing(path):  # no other writer between reading metadata and writing it
+        meta = workspace.metadata(path) if path.exists() else {}
+        for rep in result.reports:
+            meta[f"import:{rep.kind}:{rep.name}"] = stamp
+        layers["metadata"] = pd.DataFrame({"key": list(meta), "value": list(meta.values())})
+        workspace.write_layers(path, layers)
     return result
 
 
