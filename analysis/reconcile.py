@@ -582,6 +582,7 @@ def _register(recs, sources):
         "lon",
         "sources",
         "source_ids",
+        "verified_by_source",
         "last_verified",
         "match_score",
         "conflicts",
@@ -622,6 +623,9 @@ def _register(recs, sources):
                 "lon": located["lon"].iloc[0] if len(located) else None,
                 "sources": list(dict.fromkeys(grp["source"])),
                 "source_ids": ";".join(grp["record_id"]),
+                "verified_by_source": ";".join(
+                    f"{src}:{v or '-'}" for src, v in zip(grp["source"], grp["_v"], strict=True)
+                ),
                 "last_verified": max(grp["_v"]) or None,
                 "match_score": min(scores) if scores else None,
                 "conflicts": conflicts,

@@ -106,6 +106,7 @@ def test_persons_and_scores(recon):
     assert reg.loc["P00001", "sources"] == ["nurses", "education"]
     assert reg.loc["P00001", "source_ids"] == "nurses:A001;education:A001"
     assert reg.loc["P00001", "last_verified"] == "2024-04-01"
+    assert reg.loc["P00001", "verified_by_source"] == "nurses:2024-03-01;education:2024-04-01"
     assert reg.loc["P00001", "care"] == ["suction"]  # from the newest record
     assert reg.loc["P00001", "conflicts"] == ["care"]
     assert reg.loc["P00003", "sources"] == ["nurses", "education", "nicu"]
