@@ -687,23 +687,19 @@ def suggest(
         )
         empty.attrs["defaults"] = defaulted
         return empty
-    # one search bounded by the threshold from each uncovered child's home (they are few)
+    # candidate x child door-to-door times within the threshold: one bounded search per
+    # candidate through the shared matrix engine (geo.travel.matrix), every pair, no cap
     d = coverage.direction(service)
     cnode = cand["node"].to_numpy(dtype=np.int64)
     cacc = cand["access_s"].to_numpy(dtype=float)
     u_node = cs["node"].to_numpy()[unc].astype(np.int64)
     u_acc = cs["access_s"].to_numpy(dtype=float)[unc]
-    di, ci, tt = [], [], []
-    for r in range(len(unc)):
-        t = np.asarray(travel.from_node(net, int(u_node[r]), direction=d, limit_s=thr_s))
-        door = t[cnode] + cacc + u_acc[r]
-        hit = np.flatnonzero(door <= thr_s)
-        di.append(np.full(len(hit), r, dtype=np.int64))
-        ci.append(hit)
-        tt.append(door[hit])
-    d_idx = np.concatenate(di) if di else np.zeros(0, np.int64)
-    c_idx = np.concatenate(ci) if ci else np.zeros(0, np.int64)
-    t_idx = np.concatenate(tt) if tt else np.zeros(0)
+    m = travel.matrix(
+        net, cnode, u_node, direction=d, limit_s=thr_s, offsets_s=cacc, target_offsets_s=u_acc
+    )
+    d_idx = np.repeat(np.arange(len(unc), dtype=np.int64), np.diff(m.indptr))
+    c_idx = np.asarray(m.indices, dtype=np.int64)
+    t_idx = np.asarray(m.data, dtype=float)
     # a new site takes the children whose care and age it accepts (its declared profile)
     comp = coverage.compatibility(
         kids["care"].iloc[unc].tolist(),
