@@ -101,7 +101,7 @@ def test_coordinator_address_search_candidates_then_results(app):
     next(b for b in app.button if b.label == "この場所で検索する").click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert any("検索地点: デモ県デモ市北区" in s.value for s in app.success)
-    assert any("この住所の担当窓口" in h.value for h in app.subheader)
+    assert "この住所を担当する" in _texts(app)  # who covers it (directory section)
     app.text_input(key="coord_address").set_value("どこにもない町1-1")
     app.button[0].click().run()
     assert any("見つかりません" in e.value for e in app.error)

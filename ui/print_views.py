@@ -251,7 +251,9 @@ def nearby_sheet(result, *, query, exposure=None, covers=None, region=None, lang
         (_t("nearby", lang), labels.frame(result[cols], lang)),
     ]
     if covers is not None and len(covers):
-        cv = covers.assign(level=[labels.area_level_label(v, lang) for v in covers["level"]])
+        cv = covers
+        if "level" in cv.columns:
+            cv = cv.assign(level=[labels.area_level_label(v, lang) for v in cv["level"]])
         body.append(
             (_t("covers", lang), labels.frame(cv.drop(columns=["code"], errors="ignore"), lang))
         )

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from shapely.geometry import Point
 
-from analysis import nearby
+from analysis import directory, nearby
 from geo import codes, geocode, reach, workspace
 from geo.errors import IkemapError
 from ui import auth, common, labels, maps, print_views
@@ -183,12 +183,8 @@ def _compute(q):
             age=q["age"],
             minutes=q["minutes"],
         )
-        status.update(label=common.t("step_covers"))
-        covers = nearby.who_covers(
-            ctx, lat=q.get("lat"), lon=q.get("lon"), child_id=q.get("child_id")
-        )
         status.update(label=common.t("done"), state="complete")
-    return {"result": res, "covers": covers, "iso": {}}
+    return {"result": res, "iso": {}}
 
 
 if ctx is not None and query:
@@ -300,6 +296,14 @@ if click is not None:
     st.session_state["coord_click"] = click
     st.caption(f"{common.t('lat')} {click[0]:.5f}, {common.t('lon')} {click[1]:.5f}")
 
+
+def _covers(q):
+    """Who covers the address, for the print sheet (the page shows it in the directory section)."""
+    w = directory.who_covers(ctx, lat=q["lat"], lon=q["lon"])
+    cols = ["level_ja" if lang == "ja" else "level", "service", "name", "phone", "hours", "minutes"]
+    return w[[c for c in cols if c in w.columns]]
+
+
 # --- results: all services at once (one tab each), with the facility's contact where known
 if result is not None:
     st.subheader(common.t("results"))
@@ -327,9 +331,18 @@ if result is not None:
                 st.dataframe(labels.frame(shown, lang), hide_index=True, width="stretch")
         common.downloads(full[["facility_id", *cols, "geometry"]], "nearby", key="dl_nearby")
         html = print_views.nearby_sheet(
-            full, query=query, exposure=result.attrs.get("exposure", {}), covers=cache["covers"],
+            full, query=query, exposure=result.attrs.get("exposure", {}), covers=_covers(query),
             region=region, lang=lang, sources=print_views.sources_table(lay, lang),
         )  # fmt: skip
+        if "child_id" in query:  # one child's sheet: access (evacuation on the 防災 page)
+            html = print_views.child_sheet(
+                lay["children"][lay["children"]["child_id"] == query["child_id"]],
+                access=full,
+                region=region,
+                lang=lang,
+                municipalities=muni_names,
+                sources=print_views.sources_table(lay, lang),
+            )
         st.download_button(
             common.t("download_print"),
             data=html.encode("utf-8"),
@@ -337,13 +350,6 @@ if result is not None:
             mime="text/html",
             key="dl_nearby_print",
             on_click="ignore",
-        )
-    covers = cache["covers"]
-    if covers is not None and len(covers):
-        st.subheader(common.t("who_covers_head"))
-        cv = covers.assign(level=[labels.area_level_label(v, lang) for v in covers["level"]])
-        st.dataframe(
-            labels.frame(cv.drop(columns=["code"]), lang), hide_index=True, width="stretch"
         )
     directory_section.render_who_covers(ctx, lat=query["lat"], lon=query["lon"], lang=lang)
 

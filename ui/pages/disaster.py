@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import gate
-from analysis import evacuation
+from analysis import evacuation, nearby
 from geo import workspace
 from ui import common, labels, maps, print_views
 from ui.sections import disaster_plan
@@ -95,7 +95,16 @@ if result is not None:
     }
     if individual:
         # the officer's own scope, as they see it (the view of the call list is audited once)
-        calls = common.for_role(result, what=f"evacuation call list ({which})")
+        # audited once per list shown (not on every rerun of the same list)
+        view_key = (which, int(level), common.audience().name)
+        first_view = st.session_state.get("dis_audited") != view_key
+        calls = gate.table(
+            result,
+            common.audience(),
+            what=f"evacuation call list ({which}, level {level})",
+            workspace=common.workspace_path() if first_view else None,
+        )
+        st.session_state["dis_audited"] = view_key
         raw = {
             "in_zone": int(calls["exposed"].fillna(False).astype(bool).sum()),
             "power_dep": int(calls["power_dependent"].fillna(False).astype(bool).sum()),
@@ -143,6 +152,24 @@ if result is not None:
 else:
     maps.add_shelters(m, lay.get("shelters"), lang=lang)
 common.show_map(maps.finish(m), key="disaster_map", height=540)
+
+EVAC_SHEET_COLUMNS = [
+    "triage_rank", "hazard_type", "hazard_label", "cut_off_ja", "isolated", "shelter_name",
+    "shelter_kind", "shelter_has_power", "minutes_normal", "minutes_hazard", "welfare_name",
+    "welfare_minutes", "powered_name", "powered_minutes", "reason",
+]  # fmt: skip
+
+
+def _audit_sheet(child_id):
+    """on_click of a child's sheet: the export of one child's data is audited."""
+    gate.table(
+        lay["children"][lay["children"]["child_id"] == child_id],
+        common.audience(),
+        what=f"child sheet {child_id}",
+        workspace=common.workspace_path(),
+        action="export",
+    )
+
 
 CALL_COLUMNS = [
     "triage_rank", "child_id", "municipality_code", "age", "care", "mobility", "power_dependent",
@@ -257,6 +284,42 @@ if calls is not None:
             f"no_plan_{which}",
             key="dl_noplan",
             what="no-plan list",
+        )
+    # one child's access and evacuation sheet (A4), for the officer's own children
+    st.subheader(common.t("child_sheet_head"))
+    kid_id = st.selectbox(
+        common.t("child_sheet_pick"),
+        shown["child_id"].tolist(),
+        index=None,
+        key="dis_sheet_child",
+        format_func=lambda c: (
+            f"{c} — "
+            + labels.codes_text(shown.loc[shown["child_id"] == c, "care"].iloc[0], "care", lang)
+        ),
+    )
+    if kid_id is not None:
+        sheets = st.session_state.setdefault("dis_sheets", {})
+        if (kid_id, which, level) not in sheets:
+            with st.spinner(common.t("step_times")):
+                access = nearby.nearby(ctx, child_id=kid_id)
+            evac_cols = [c for c in EVAC_SHEET_COLUMNS if c in shown.columns]
+            sheets[(kid_id, which, level)] = print_views.child_sheet(
+                lay["children"][lay["children"]["child_id"] == kid_id],
+                access=access,
+                evacuation=shown.loc[shown["child_id"] == kid_id, evac_cols],
+                region=region,
+                lang=lang,
+                municipalities=muni_names,
+                sources=print_views.sources_table(lay, lang),
+            )
+        st.download_button(
+            common.t("download_print"),
+            data=sheets[(kid_id, which, level)].encode("utf-8"),
+            file_name=f"child_sheet_{kid_id}.html",
+            mime="text/html",
+            key="dl_child_sheet",
+            on_click=_audit_sheet,
+            args=(kid_id,),
         )
 elif result is not None:
     st.info(common.t("layer_children_agg"))
