@@ -188,3 +188,40 @@ def test_a_capped_within_list_is_reported_never_silent(monkeypatch, caplog):
     assert (t["n_capped"] == 0).all()
     exact = capacity.child_capacity(c, services=[SS], thresholds={SS: 12}, exact=True)
     assert exact["status"].tolist() == t["status"].tolist()
+
+
+def test_assignment_invariants_on_random_worlds():
+    # a placed child sits at a facility it reaches; no facility takes more than its places; a
+    # "no_place" child reaches only known, full facilities; an "unknown" child reaches one of
+    # unknown capacity; the nearest-first walk never leaves a place empty that a child reaching
+    # it lacks (greedy is maximal)
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        n_c, n_f = int(rng.integers(1, 30)), int(rng.integers(1, 6))
+        mask = rng.uniform(size=(n_c, n_f)) < 0.4
+        pc, pf = np.nonzero(mask)
+        pt = rng.integers(0, 5, len(pc)).astype(float) * 60  # ties on purpose
+        cap = rng.integers(0, 4, n_f).astype(float)
+        cap[rng.uniform(size=n_f) < 0.2] = np.nan
+        for order in capacity.ORDERS:
+            r = capacity.assign(
+                pc,
+                pf,
+                pt,
+                n_children=n_c,
+                capacity=cap,
+                order=order,
+                weights=rng.choice([1.0, 1.5, 2.0, 3.0], n_c),
+            )
+            placed = r.facility >= 0
+            assert all(mask[i, r.facility[i]] for i in np.flatnonzero(placed))
+            known = np.isfinite(cap)
+            assert (r.load[known] <= cap[known]).all() and (r.load[~known] == 0).all()
+            for i in range(n_c):
+                reach = np.flatnonzero(mask[i])
+                if r.status[i] == "no_place":
+                    assert known[reach].all() and r.full[reach].all()
+                elif r.status[i] == "unknown":
+                    assert (~known[reach]).any() and r.full[reach[known[reach]]].all()
+                elif r.status[i] == "out_of_reach":
+                    assert len(reach) == 0
