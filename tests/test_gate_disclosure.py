@@ -189,12 +189,18 @@ def demo_ctx(demo_path):
     return context.load(demo_path)
 
 
-def test_demo_planner_gap_tables_both_kinds_are_safe(demo_ctx):
-    from analysis import gaps
+@pytest.fixture(scope="module")
+def demo_pub(demo_ctx):
     from gate import publish
 
+    return publish.gaps(demo_ctx, services=["short_stay_medical"])
+
+
+def test_demo_planner_gap_tables_both_kinds_are_safe(demo_ctx, demo_pub):
+    from analysis import gaps
+
     service = "short_stay_medical"
-    pub = publish.gaps(demo_ctx, services=[service])
+    pub = demo_pub
     assert not pub.solution.unprotected
     for kind in demo_ctx.area_kinds():
         g = gaps.area_gaps(demo_ctx, area_kind=kind, services=[service])
@@ -216,3 +222,34 @@ def test_demo_planner_gap_tables_both_kinds_are_safe(demo_ctx):
     )
     worst = g.sort_values("severity", ascending=False).iloc[0]
     assert worst["severity"] == 5 and "no_facility" in worst["flags"] and worst["reasons"]
+
+
+def test_what_if_and_sites_figures_are_counts_too(demo_ctx, demo_pub):
+    from gate import publish
+
+    service = "short_stay_medical"
+    kind = demo_ctx.area_kinds()[0]
+    total = demo_pub.cells[(kind, "_total", (service,), "covered")]
+    covered = demo_pub.system.values[total]
+    summary = pd.DataFrame(
+        {"covered_before": [covered], "covered_after": [covered + 2], "gain": [2]},
+        index=pd.Index([service], name="service"),
+    )
+    shown = gate.display(publish.what_if(summary, demo_pub, "planner"))
+    assert shown["gain"].iloc[0] == "<10"  # 2 newly covered children
+    assert shown["covered_after"].iloc[0] == "秘匿"  # before + 2 would give the gain back
+    before_hidden = bool(demo_pub.solution.hidden[total])
+    assert (shown["covered_before"].iloc[0] in ("<10", "秘匿")) == before_hidden
+    assert publish.what_if(summary, demo_pub, "admin")["gain"].iloc[0] == 2
+    sites = pd.DataFrame(
+        {
+            "rank": [1, 2, 3],
+            "newly_covered": [12, 2, 1],
+            "cumulative_covered": [12, 14, 15],
+            "uncovered_before": [40, 40, 40],
+        }
+    )
+    out = gate.display(publish.sites(sites, "planner"))
+    assert "cumulative_covered" not in out  # 14 - 12 would give the 2 back
+    assert out["newly_covered"].tolist()[1:] == ["<10", "<10"]
+    assert list(publish.sites(sites, "admin")["cumulative_covered"]) == [12, 14, 15]

@@ -253,8 +253,14 @@ if sites is not None and hasattr(sites, "suggest"):
         maps.add_candidates(m, result, lang=lang)
         st.caption(common.t("whatif_pick"))
         click = common.show_map(maps.finish(m), key="sites_map", height=460, click=True)
-        st.dataframe(labels.frame(result, lang), hide_index=True, width="stretch")
-        common.downloads(result, f"site_suggestions_{s_service}", key="dl_sites")
+        # newly covered children are counts: through the gate (running sums left out)
+        shown_sites = publish.sites(result, who)
+        st.dataframe(
+            labels.frame(gate.display(shown_sites, lang=lang), lang),
+            hide_index=True,
+            width="stretch",
+        )
+        common.downloads(shown_sites, f"site_suggestions_{s_service}", key="dl_sites")
         if click is not None and hasattr(sites, "what_if"):
             st.subheader(common.t("whatif_result"))
             import geopandas as gpd
@@ -267,4 +273,11 @@ if sites is not None and hasattr(sites, "suggest"):
             )
             with st.spinner(common.t("computing")):
                 wi = sites.what_if(ctx, new, role=common.role())
-            st.dataframe(labels.frame(wi["summary"], lang), hide_index=True, width="stretch")
+            # covered before/after: hidden consistently with the gaps publication of the service
+            wi_pub = common.publication("gaps", ctx, services=[s_service])
+            wi_shown = publish.what_if(wi["summary"], wi_pub, who)
+            st.dataframe(
+                labels.frame(gate.display(wi_shown, lang=lang), lang),
+                hide_index=True,
+                width="stretch",
+            )
