@@ -10,8 +10,11 @@ Columns: ``id``, ``ts`` (UTC, ISO 8601), ``user``, ``role``, ``action`` (view, e
 login_failed, logout), ``what`` (which table or list), ``rows`` (how many rows were shown or
 exported), ``detail`` (scope, identity columns), ``hash``.
 
-Note: a workspace write (:func:`geo.workspace.write_layers`) copies the file and replaces it;
-a record appended in the instant between that copy and the replacement would be lost.
+An append is one ``INSERT`` in a plain SQLite transaction (``BEGIN IMMEDIATE``) on the
+GeoPackage itself: the file is never copied or rewritten here, so appends from several app
+sessions and commands at once serialise on SQLite's lock. (Workspace writes that copy and
+replace the whole file, :func:`geo.workspace.write_layers`, could drop an entry appended in the
+instant between the copy and the replacement; they are becoming transactions in the file too.)
 
 Examples
 --------
