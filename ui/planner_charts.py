@@ -68,7 +68,11 @@ def transition_chart(long, *, lang="ja"):
         .encode(
             y="places:Q",
             color=alt.Color(
-                "kind:N", title=tx["places"], scale=alt.Scale(range=["#d62728", "#ff9896"])
+                "kind:N",
+                title=tx["places"],
+                scale=alt.Scale(
+                    domain=[tx["confirmed"], tx["possible"]], range=["#d62728", "#ff9896"]
+                ),
             ),
         )
     )

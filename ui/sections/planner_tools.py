@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import numbers
 import tempfile
 import zipfile
 from pathlib import Path
@@ -357,7 +358,12 @@ def _result_table(r):
         label=r["label_ja" if common.lang() == "ja" else "label_en"],
         reason=[_pick(_REASONS[x]) for x in r["reason"]],
     )[list(_SUB_COLUMNS)]
-    out = out.astype(object).where(out.notna(), "—")
+    out = out.astype(object)
+    for col in out.columns:  # one text type per column: yen with separators, "—" when none
+        out[col] = [
+            "—" if pd.isna(v) else (f"{int(v):,}" if isinstance(v, numbers.Number) else str(v))
+            for v in out[col]
+        ]
     return out.rename(columns={k: _pick(v) for k, v in _SUB_COLUMNS.items()})
 
 
