@@ -38,6 +38,10 @@ _T = {
     "years": ("何年先まで", "Years ahead"),
     "require": ("生活介護に必要な機能", "Capabilities a 生活介護 place needs"),
     "run": ("集計", "Run"),
+    "no_areas": (
+        "ワークスペースに圏域がありません。データページで圏域表を読み込んでください。",
+        "The workspace has no areas (圏域); import an area table first.",
+    ),
     "tr_intro": (
         "圏域ごとに、今後1〜5年で18歳になる医療的ケア児の累計と、必要な機能（看護職員・送迎・"
         "入浴）をすべて備えた生活介護の定員を比べます。機能が「不明」の事業所は「定員（能力不明を"
@@ -277,7 +281,7 @@ def render_transition():
     st.caption(_t("tr_intro"))
     kinds = _kinds(lay)
     if not kinds:
-        st.warning(common.t("workspace_missing", path=common.workspace_path()))
+        st.warning(_t("no_areas"))
         return
     caps = codes.capabilities()
     bools = [c for c in caps.index if caps.at[c, "type"] == "bool"]
@@ -414,6 +418,9 @@ def render_subsidy():
         st.info(_t("sites_none"))
     st.subheader(_t("click_head"))
     lay = common.layers()
+    if not len(lay["areas"]):
+        st.warning(_t("no_areas"))
+        return
     m = maps.base_map(bounds=lay["areas"].total_bounds, basemap=common.basemap())
     maps.add_boundaries(m, lay.get("municipalities"), lay["areas"], lang=common.lang())
     maps.add_facilities(m, lay["facilities"], lang=common.lang(), services=[service])
@@ -473,6 +480,9 @@ def render_consultations():
             return
         log = pd.DataFrame(workspace.read(path, "consultations"))
     kinds = _kinds(lay)
+    if not kinds:
+        st.warning(_t("no_areas"))
+        return
     kind = st.selectbox(_t("area_kind"), kinds, key="co_kind")
     log = log.assign(
         area_id=cons.assign_areas(log, area_kind=kind, area_members=lay["area_members"])
