@@ -75,6 +75,8 @@ _T = {
     "open_unknown": ("不明", "Unknown"),
     "place_area": ("圏域ごとの配置数（複数市町村の共同設置は1配置）", "Placements per area"),
     "place_muni": ("市町村ごとの担当コーディネーター", "Coordinator per municipality"),
+    "basis_confirmed": ("確認済み", "Confirmed"),
+    "basis_possible": ("要確認（不明な項目あり）", "To check (some values unknown)"),
     "address_bad": ("住所を特定できません: {why}", "Address not resolved: {why}"),
 }
 
@@ -89,7 +91,7 @@ _COLUMNS = {
     "age_min": ("対象年齢（下限）", "Age from"),
     "age_max": ("対象年齢（上限）", "Age to"),
     "capacity": ("定員", "Capacity"),
-    "basis": ("確度", "Certainty"),
+    "basis": ("条件との一致", "Matches the filters"),
     "hours": ("営業時間", "Hours"),
     "covers": ("担当市区町村", "Covers"),
     "minutes": ("所要時間（分）", "Minutes"),
@@ -149,7 +151,7 @@ def _display(frame, lang):
         if c in codes.capabilities().index or c == "open_now":
             out[c] = [_value(v, lang) for v in out[c]]
     if "basis" in out:
-        out["basis"] = [labels.basis_label(v, lang) for v in out["basis"]]
+        out["basis"] = [_t(f"basis_{v}", lang) for v in out["basis"]]
     if "open_now" in out:
         words = {"あり": _t("open_yes", lang), "なし": _t("open_no", lang)}
         words.update({"yes": _t("open_yes", lang), "no": _t("open_no", lang)})
@@ -326,8 +328,9 @@ def render_page():
         st.error(str(exc))
         return
     tabs = st.tabs([_t("tab_list", lang), _t("tab_covers", lang), _t("tab_place", lang)])
+    filtered = bool(f["needs"] or f["care"] or f["open_on"] or f["age"] is not None)
     with tabs[0]:
-        _list_and_map(ctx, found, point, lang)
+        _list_and_map(ctx, found if filtered else found.drop(columns="basis"), point, lang)
     with tabs[1]:
         if point is None:
             st.info(_t("covers_need_address", lang))
