@@ -383,6 +383,7 @@ def evacuation(
     shelter_max_level=0,
     depth_min=None,
     duration_min=None,
+    child_ids=None,
 ):
     """Return the evacuation table: one row per child, sorted by triage rank.
 
@@ -413,6 +414,9 @@ def evacuation(
     depth_min, duration_min : float, optional
         Keep only children whose depth band starts at or above ``depth_min`` metres, or whose
         inundation lasts at least ``duration_min`` hours (:func:`filter_rows`).
+    child_ids : sequence of str, optional
+        Return only these children (their triage rank stays the rank among all children; the
+        per-shelter minute searches run only for their shelters — a plan sheet's fast path).
 
     Returns
     -------
@@ -539,10 +543,16 @@ def evacuation(
         unpowered[i] = bool(t_any <= nearby_minutes * 60 and t_pow > nearby_minutes * 60)
         no_within[i] = not tf_n <= suitable_max_minutes * 60
 
+    focus = (
+        kids["child_id"].isin(list(child_ids)).to_numpy(dtype=bool)
+        if child_ids is not None
+        else np.ones(n, dtype=bool)
+    )
+
     def _minutes(pos, network, tag):
         out = np.full(n, np.nan)
-        for s in np.unique(pos[pos >= 0]) if n else []:
-            sel = pos == s
+        for s in np.unique(pos[(pos >= 0) & focus]) if n else []:
+            sel = (pos == s) & focus
             t = to_s(network, s, tag)[c_node[sel]] + c_acc[sel]
             out[sel] = np.where(np.isfinite(t), t / 60, np.nan)
         return out
@@ -648,7 +658,7 @@ def evacuation(
             out[f"{t}_{suffix}"] = exp[f"{t}_{suffix}"].to_numpy()
         out[f"{t}_depth_m"] = exp[f"{t}_depth_min_m"].to_numpy()
     out = gpd.GeoDataFrame(out, geometry=kids.geometry, crs=kids.crs)
-    out = out.sort_values("triage_rank")
+    out = out[focus].sort_values("triage_rank")
     logger.info(
         "evacuation: %d children, %d exposed, %d power-dependent, %d in zone / %d roads cut "
         "(level >= %d)",

@@ -199,8 +199,7 @@ def plans(ctx, child_ids, *, hazard_level=None, hazard_type=None, services_minut
     if unknown:
         msg = f"child_id {unknown[:5]} not in the workspace's children layer."
         raise ValueError(msg)
-    ev = _evac.evacuation(ctx, hazard_level=hazard_level, hazard_type=hazard_type)
-    ev = ev[ev["child_id"].isin(ids)]
+    ev = _evac.evacuation(ctx, hazard_level=hazard_level, hazard_type=hazard_type, child_ids=ids)
     rt = _routes.routes(
         ctx, ev, child_ids=ids, hazard_level=hazard_level, hazard_type=hazard_type
     ).set_index("child_id", drop=False)

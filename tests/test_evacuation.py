@@ -247,3 +247,12 @@ def test_no_shelters_and_no_hazards_still_answer():
     ev = evacuation.evacuation(context.from_layers(layers)).set_index("child_id")
     assert ev["cut_off"].eq("no_shelter").all() and ev["shelter_id"].isna().all()
     assert not ev["exposed"].any() and ev["hazard_reason"].eq("適した避難所なし").all()
+
+
+def test_child_ids_fast_path_gives_the_same_rows(ctx, ev):
+    one = evacuation.evacuation(ctx, hazard_level=2, child_ids=["c4", "c2"]).set_index("child_id")
+    assert sorted(one.index) == ["c2", "c4"]
+    cols = ["triage_rank", "shelter_id", "minutes_normal", "minutes_hazard", "cut_off"]
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(one.loc[["c2", "c4"], cols]), pd.DataFrame(ev.loc[["c2", "c4"], cols])
+    )
