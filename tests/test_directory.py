@@ -257,3 +257,14 @@ def test_coverage_and_gaps_skip_directory_places(ctx):
     g = gaps.area_gaps(ctx, role="admin")
     assert set(g["service"]) <= {"short_stay_medical", "visiting_nurse", "life_care"}
     assert not set(g["service"]) & set(codes.service_codes(["place", "contact", "power"]))
+
+
+def test_directory_refuses_unknown_kinds_days_and_categories(ctx):
+    with pytest.raises(ValueError, match="unknown kind of place"):
+        directory.directory(ctx, kinds=["spaceport"])
+    with pytest.raises(ValueError, match="open_on"):
+        directory.directory(ctx, open_on="friday")
+    with pytest.raises(ValueError, match="Unknown service category"):
+        directory.directory(ctx, categories=["shops"])
+    with pytest.raises(ValueError, match="WGS84"):
+        directory.who_covers(ctx, lat=135.0, lon=35.0)
