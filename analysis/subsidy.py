@@ -48,6 +48,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -55,6 +56,7 @@ import pandas as pd
 
 from geo import codes, settings
 from geo.errors import ValidationError
+from geo.importers.reading import detect_encoding
 from geo.workspace import Problem
 
 #: The rules file shipped with ikemap.
@@ -151,9 +153,18 @@ def load_rules(path=None, *, programme=None):
     if not path.exists():
         msg = f"Subsidy rules file {path} does not exist; give --rules or use {DEFAULT_RULES}."
         raise FileNotFoundError(msg)
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    raw.columns = [c.strip() for c in raw.columns]
     name = path.name
+    data = path.read_bytes()
+    encoding = detect_encoding(data)
+    if encoding is None:
+        problems = [Problem(name, "-", "file", name, "UTF-8 or CP932 text (save as CSV UTF-8)")]
+        raise ValidationError(problems, f"subsidy rules {path}")
+    try:
+        raw = pd.read_csv(io.StringIO(data.decode(encoding)), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        problems = [Problem(name, "-", "file", name, f"a CSV table ({exc})")]
+        raise ValidationError(problems, f"subsidy rules {path}") from exc
+    raw.columns = [c.strip().lstrip("\ufeff") for c in raw.columns]
     missing = [c for c in RULE_COLUMNS if c not in raw.columns]
     if missing:
         problems = [

@@ -185,3 +185,18 @@ def test_cli_single_site_and_sites_file(tmp_path, capsys):
     assert got["subsidy_yen"].tolist() == [2_500_000, 1_500_000]
     assert main(["subsidy", "--service", "short_stay_medical", "--equipment-cost", "lots"]) == 2
     assert "not an amount" in capsys.readouterr().err
+
+
+def test_rules_file_in_cp932_and_garbage(tmp_path):
+    text = tmp_path / "x.csv"
+    src = subsidy.DEFAULT_RULES.read_text(encoding="utf-8")
+    text.write_bytes(src.encode("cp932"))
+    assert subsidy.load_rules(text).loc["operating", "label_ja"] == "運営費助成（常時付き添い）"
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(ValidationError, match="UTF-8 or CP932"):
+        subsidy.load_rules(junk)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ValidationError):
+        subsidy.load_rules(empty)
