@@ -152,6 +152,7 @@ def test_cli_gaps_writes_every_parameter_into_its_output(demo_path, tmp_path, ca
     args = ["gaps", "--workspace", str(ws), "--out", str(out), "--service", SS]
     args += ["--minutes", "45", "--max-outside-pct", "30", "--age-band", "0-5"]
     args += ["--care", "suction,tube_feeding", "--order", "need", "--area-kind", KIND]
+    args += ["--role", "admin"]  # counts as they are (the gate path is tested by H1)
     assert cli.main(args) == 0
     printed = capsys.readouterr().out
     assert "threshold 45 min" in printed and "N = 30%" in printed and "ages 0-5" in printed
