@@ -236,8 +236,8 @@ def test_coordinator_finds_an_address_and_takes_the_list_away(page, server, shot
     page.screenshot(path=str(shots / "coordinator.png"), full_page=True)
     rows = _download_csv(page)
     header, body = rows[0], rows[1:]
-    assert "facility_id" in header and "minutes" in header, header
-    minutes = [float(r[header.index("minutes")]) for r in body]
+    assert "事業所ID" in header and "所要時間（分）" in header, header  # Japanese headers
+    minutes = [float(r[header.index("所要時間（分）")]) for r in body]
     assert body and all(0 < m <= 180 for m in minutes)
 
 
@@ -249,13 +249,13 @@ def test_disaster_officer_downloads_the_call_list(page, server, shots):
     page.screenshot(path=str(shots / "disaster.png"), full_page=True)
     rows = _download_csv(page)
     header, body = rows[0], rows[1:]
-    assert {"triage_rank", "child_id", "municipality"} <= set(header), header
-    ranks = [int(r[header.index("triage_rank")]) for r in body]
+    assert {"優先順位", "管理番号", "市区町村"} <= set(header), header
+    ranks = [int(r[header.index("優先順位")]) for r in body]
     assert ranks == sorted(ranks) and ranks[0] == 1
-    ids = [r[header.index("child_id")] for r in body]
+    ids = [r[header.index("管理番号")] for r in body]
     # the demo's ventilator users in deep flood zones are on the flood call list
     assert {"D310001", "D310002", "D310003"} <= set(ids)
-    names = {r[header.index("municipality")] for r in body}
+    names = {r[header.index("市区町村")] for r in body}
     assert not any(n.isdigit() for n in names), names  # names, not codes
 
 
@@ -268,11 +268,11 @@ def test_planner_priority_list_holds_the_worst_gap(page, server, shots):
     page.screenshot(path=str(shots / "planner.png"), full_page=True)
     rows = _download_csv(page, nth=1)  # the gap table's CSV comes first, then the flags'
     header, body = rows[0], rows[1:]
-    assert header[:3] == ["rank", "area_name", "severity"], header
+    assert header[:3] == ["順位", "圏域", "深刻度"], header
     worst = body[0]
     assert worst[1] == "西部山間圏域", body
-    assert "圏域内に事業所なし" in worst[header.index("flags")]
-    assert worst[header.index("reasons")].strip()
+    assert "圏域内に事業所なし" in worst[header.index("フラグ")]
+    assert worst[header.index("理由")].strip()
 
 
 @pytest.mark.parametrize(("name", "role"), [("overview", "planner"), ("data", "admin")])

@@ -669,3 +669,36 @@ def flags_text(value, lang="ja") -> str:
     items = value.split(";") if isinstance(value, str) else value
     sep = "、" if lang == "ja" else ", "
     return sep.join((FLAGS[f].get(lang) or FLAGS[f]["ja"]) if f in FLAGS else f for f in items if f)
+
+
+#: Export headers that stay as they are in every language: the gate reads them (a scoped
+#: user's downloads are filtered on ``municipality_code``).
+KEEP_IN_EXPORTS = frozenset({"municipality_code", "geometry"})
+
+
+def export_headers(frame, lang="ja"):
+    """``frame`` with headers for a download in the session's language.
+
+    ``child_id`` becomes 「管理番号」 in Japanese (the gate knows both names as child-level),
+    :data:`KEEP_IN_EXPORTS` stay, every other known column gets its label. Values are kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"child_id": ["D1"], "municipality_code": ["99101"], "minutes": [3.0]})
+    >>> list(export_headers(f).columns)
+    ['管理番号', 'municipality_code', '所要時間（分）']
+    >>> list(export_headers(f, "en").columns)
+    ['child_id', 'municipality_code', 'Minutes']
+    """
+    names, used = {}, set()
+    for c in frame.columns:
+        if c in KEEP_IN_EXPORTS:
+            label = c
+        elif c == "child_id":
+            label = "管理番号" if lang == "ja" else "child_id"
+        else:
+            label = column(c, lang)
+        names[c] = label if label not in used else c
+        used.add(names[c])
+    return frame.rename(columns=names)

@@ -329,7 +329,11 @@ if result is not None:
                     [c for c in cols if c in part.columns and (s is None or c != "service")]
                 ]
                 st.dataframe(labels.frame(shown, lang), hide_index=True, width="stretch")
-        common.downloads(full[["facility_id", *cols, "geometry"]], "nearby", key="dl_nearby")
+        common.downloads(
+            labels.export_headers(full[["facility_id", *cols, "geometry"]], lang),
+            "nearby",
+            key="dl_nearby",
+        )
         html = print_views.nearby_sheet(
             full, query=query, exposure=result.attrs.get("exposure", {}), covers=_covers(query),
             region=region, lang=lang, sources=print_views.sources_table(lay, lang),

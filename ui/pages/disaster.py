@@ -196,7 +196,12 @@ if calls is not None:
     dl = shown[[*cols, "geometry"]].copy()
     dl.insert(3, "municipality", [muni_names.get(c, c) for c in dl["municipality_code"]])
     dl["care"] = [labels.codes_text(v, "care", lang) for v in dl["care"]]
-    common.downloads(dl, f"call_list_{which}", key="dl_calls", what=f"call list ({which})")
+    common.downloads(
+        labels.export_headers(dl, lang),
+        f"call_list_{which}",
+        key="dl_calls",
+        what=f"call list ({which})",
+    )
     html = print_views.call_list(
         table,
         disaster=common.t(DISASTERS[which][0]),
@@ -280,7 +285,7 @@ if calls is not None:
             labels.frame(npl, lang, municipalities=muni_names), hide_index=True, width="stretch"
         )
         common.downloads(
-            no_plan[[*npl.columns, "geometry"]],
+            labels.export_headers(no_plan[[*npl.columns, "geometry"]], lang),
             f"no_plan_{which}",
             key="dl_noplan",
             what="no-plan list",

@@ -145,7 +145,12 @@ if raw is not None:
                 labels.column("reasons", lang): st.column_config.TextColumn(width="large")
             },
         )
-        common.downloads(flagged, f"flags_{service}", key="dl_flags", what=f"flags {service}")
+        common.downloads(
+            labels.export_headers(flagged, lang),
+            f"flags_{service}",
+            key="dl_flags",
+            what=f"flags {service}",
+        )
 
 # the age limits of the facilities: how much coverage the youngest (or any band) lose
 if ctx is not None:
