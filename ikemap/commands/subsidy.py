@@ -75,7 +75,10 @@ def run(args):
         what = f"{args.service}: total ¥{table.attrs['total_yen']:,}"
     if args.out:
         out = write_csv(table, args.out)
-        print(f"Wrote the subsidy what-if ({what}, rules {rules['programme'].iloc[0]}) to {out}")
+        print(
+            f"Wrote the subsidy what-if ({what}, rules {rules['programme'].iloc[0]}) to {out}. "
+            "No child data is read: the result is the same for every role."
+        )
     else:
         cols = [
             c
