@@ -101,6 +101,7 @@ _HEADERS = {
     "power_minutes_hazard": ("浸水時 電源まで(分)", "To power when flooded (min)"),
     "power_restoration_level": ("停電長期化レベル", "Slow restoration level"),
     "power_dependent_exposed": ("電源依存・区域内", "Power-dependent in a zone"),
+    "no_plan_exposed": ("計画なし・区域内", "No plan, in a zone"),
     "in_zone": ("区域内（浸水前に避難）", "In zone (leave early)"),
     "roads_cut": ("区域外・道路寸断", "Roads cut"),
 }
@@ -191,7 +192,7 @@ def render(ctx, *, level, htype):
         st.write(_t("kept", n=len(kept)) if individual else "")
         if individual:
             shown = common.show_table(
-                kept[[c for c in _SHOW if c in kept]], what="evacuation filtered"
+                _labelled(kept[[c for c in _SHOW if c in kept]]), what="evacuation filtered"
             )
             if shown is not None and len(shown):
                 common.downloads(shown, "evacuation_filtered", key="h7_dl_filtered")
