@@ -9,9 +9,11 @@ from __future__ import annotations
 
 HELP = {
     "directory": "Browse places (services, nurseries, schools, contacts, power points) by area, "
-    "kind, capability, care, age and opening day; from an address, sorted by minutes.",
+    "kind, capability, care, age and opening day; from an address, sorted by minutes. Reads no "
+    "child data: the same result for every role.",
     "who-covers": "Who covers an address: municipal window, 圏域 coordinator and prefectural "
-    "centre, with opening hours and whether they are open now.",
+    "centre, with opening hours and whether they are open now. Reads no child data: the same "
+    "result for every role.",
     "capabilities": "Import a capability / coverage sheet (看護師配置, 送迎, 入浴, 営業時間, "
     "担当市区町村 ...) joined on 事業所番号 into the workspace.",
 }

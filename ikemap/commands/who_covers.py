@@ -39,5 +39,8 @@ def run(args):
         print(f"Wrote {len(table)} contacts for {where} to {out}.")
     else:
         print(table.to_csv(index=False), end="")
-    print(f"# address in {where}; open_now at {table.attrs.get('when')} (JST)")
+    print(
+        f"# address in {where}; open_now at {table.attrs.get('when')} (JST). No child data is "
+        "read: the same result for every role."
+    )
     return 0
