@@ -156,8 +156,9 @@ def _topology(net, direction):
     return topo
 
 
-def _metric(net, direction, threads):
-    key = f"_cch_metric_{direction}"
+def _metric(net, direction, threads, slot=0):
+    """The customised metric number ``slot`` of a direction (one per query thread)."""
+    key = f"_cch_metric_{direction}_{slot}"
     if key not in net.__dict__:
         topo = _topology(net, direction)
         m = _rk.CCHMetric(topo)
@@ -181,8 +182,8 @@ def distances(net, sources, targets, *, direction, threads=None, progress=None, 
         ``to_home``: facility -> home on the forward graph; ``to_facility``: home -> facility
         (searched from the facility on the reversed graph).
     threads : int, optional
-        Threads of the customisation (queries run one at a time: the library's queries on one
-        metric are not thread-safe).
+        Query threads (default: the CPUs of this process); each has its own customised metric
+        (the library's queries on one metric are not thread-safe).
     progress : callable, optional
         ``progress(done, total)``.
 
@@ -200,19 +201,37 @@ def distances(net, sources, targets, *, direction, threads=None, progress=None, 
     if src.size == 0 or tg.size == 0:
         return out
     # the library crashes on repeated targets and on concurrent queries of one metric: unique
-    # targets, one query at a time (its customisation uses the threads)
+    # targets, and one customised metric per query thread (queries release the GIL)
+    import queue
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from .travel import default_threads
+
     uniq, inv = np.unique(tg, return_inverse=True)
     uniq = np.ascontiguousarray(uniq, dtype=np.uint32)
-    metric = _metric(net, direction, 2 if threads is None else max(1, int(threads)))
+    threads = default_threads() if threads is None else max(1, int(threads))
+    threads = min(threads, -(-src.size // chunk))
+    free = queue.Queue()
+    for slot in range(threads):
+        free.put(_metric(net, direction, threads, slot))
     inf = int(_rk.INF_WEIGHT)
-    done = 0
-    for a in range(0, src.size, chunk):
-        part = np.ascontiguousarray(src[a : a + chunk])
-        d = metric.distances_many_to_many(part, uniq)
+
+    def run(a):
+        metric = free.get()
+        try:
+            part = np.ascontiguousarray(src[a : a + chunk])
+            d = metric.distances_many_to_many(part, uniq)
+        finally:
+            free.put(metric)
         block = d.astype(np.float64) / 1000.0
         block[d >= inf] = np.inf
         out[a : a + part.size] = block[:, inv]
-        done += part.size
-        if progress is not None:
-            progress(done, src.size)
+        return part.size
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for fut in as_completed([pool.submit(run, a) for a in range(0, src.size, chunk)]):
+            done += fut.result()
+            if progress is not None:
+                progress(done, src.size)
     return out
