@@ -372,6 +372,7 @@ with st.form("compare_form"):
         default=services[:2],
         format_func=lambda s: labels.code_label("service", s, lang),
         key="compare_services",
+        placeholder=common.t("services_all"),
     )
     run_cmp = st.form_submit_button(common.t("compare_run"))
 if run_cmp and ctx is not None:
