@@ -273,3 +273,14 @@ def test_age_coverage_of_a_source(tmp_path):
     }
     with pytest.raises(ValueError, match="SOURCE=LO-HI"):
         reconcile.parse_coverage(["nicu=3-1"])
+
+
+def test_cli_user_needs_a_password(tiny_workspace, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("IKEMAP_PASSWORD", raising=False)
+    f = _files(tmp_path)
+    args = ["reconcile", "-w", str(tiny_workspace), "--out-dir", str(tmp_path / "o"),
+            "--list", f"nurses={f['nurses']}", "--list", f"education={f['education']}",
+            "--user", "someone"]  # fmt: skip
+    assert main(args) == 2
+    assert "IKEMAP_PASSWORD" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from . import _access
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,27 +37,12 @@ def light_context(path):
 
 
 def who(args):
-    """The :class:`gate.Audience` the command acts as.
+    """The :class:`gate.Audience` the command acts as (:func:`ikemap.commands._access.audience`).
 
-    ``--user`` from the users file, else ``--role`` (default: the command's stated role) with
-    ``--scope``.
+    ``--user NAME`` logs in with the password from ``$IKEMAP_PASSWORD`` (lockout and audit as in
+    the app); else ``--role`` / ``$IKEMAP_ROLE`` / the command's stated default, with ``--scope``.
     """
-    import gate
-
-    if getattr(args, "user", None):
-        from gate import users as users_mod
-
-        path = args.users or users_mod.default_path(getattr(args, "workspace", None))
-        known = users_mod.load(path)
-        if args.user not in known:
-            msg = (
-                f"--user {args.user!r} is not in the users file {path}; add the user with "
-                "`ikemap user add` or act as a role with --role."
-            )
-            raise KeyError(msg)
-        return gate.audience(known[args.user])
-    role = args.role or args.default_role
-    return gate.audience(role, scope=getattr(args, "scope", None), user=f"cli:{role}")
+    return _access.audience(args)
 
 
 def through_gate(frame, args, *, what, count_columns=None, **options):

@@ -6,20 +6,12 @@ logic of each is in ``ikemap/commands/<name>.py``.
 
 from __future__ import annotations
 
-ROLES = ("planner", "coordinator", "disaster", "admin")
+from . import _access
 
 
 def _add_who(p, *, default_role):
-    p.add_argument("--user", help="act as this app user (role and scope from the users file)")
-    p.add_argument(
-        "--role",
-        choices=ROLES,
-        default=None,
-        help=f"act with this role when no --user is given (default {default_role})",
-    )
-    p.add_argument("--scope", help="municipality codes the role is limited to, comma separated")
-    p.add_argument("--users", help="users file (default: users.toml beside the workspace)")
-    p.set_defaults(default_role=default_role)
+    """``--user``/``--role``/``--scope``/``--users`` as every command has them (_access)."""
+    _access.add_arguments(p, default_role=default_role)
 
 
 def add(sub, commands, add_workspace):
