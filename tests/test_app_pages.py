@@ -157,3 +157,18 @@ def test_data_page_lists_layers_and_validation(app, demo_path):
     }
     assert names <= set(inv.iloc[:, 0])
     assert app.success or app.warning
+
+
+def test_reruns_without_a_search_write_no_audit_entries(app, demo_path):
+    from gate import audit
+
+    _as(app, "coordinator")
+    app.switch_page("ui/pages/coordinator.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    before = len(audit.read(demo_path))
+    app.run()
+    app.run()
+    assert len(audit.read(demo_path)) == before
+    app.radio(key="coord_mode").set_value("child").run()  # the picker shows children: once
+    app.run()
+    assert len(audit.read(demo_path)) == before + 1

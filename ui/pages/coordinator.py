@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 from shapely.geometry import Point
 
+import gate
 from analysis import directory, nearby
 from geo import codes, geocode, reach, workspace
 from geo.errors import IkemapError
@@ -70,6 +71,15 @@ with st.form("coord_form"):
             common.t("address"), key="coord_address", placeholder=common.t("address_placeholder")
         )
     elif mode == "child":
+        if st.session_state.get("coord_picker_audited") != common.audience().name:
+            # the picker shows the scope's children (age, care, municipality): audited once
+            gate.table(
+                kids[["child_id", "age", "care", "municipality_code"]],
+                common.audience(),
+                what="coordinator child picker",
+                workspace=common.workspace_path(),
+            )
+            st.session_state["coord_picker_audited"] = common.audience().name
         child_id = c1.selectbox(
             common.t("child_pick"),
             list(child_labels),
