@@ -103,6 +103,15 @@ LEGEND = [
 ]
 
 
+#: Roles as a reader names them.
+ROLE_LABELS = {
+    "planner": "計画担当（集計のみ）",
+    "coordinator": "コーディネーター",
+    "disaster": "防災担当",
+    "admin": "管理者",
+}
+
+
 def flag_labels(flags):
     """Japanese labels of a ``flags`` cell (``"no_facility;low_capacity"``).
 
@@ -178,7 +187,11 @@ def header(ctx, who, *, services, thresholds=None):
         ("タイトル", "ikemap 医療的ケア児の支援資源・災害リスク報告書"),
         ("地域", region or "—"),
         ("作成日", _dt.date.today().isoformat()),
-        ("対象（役割）", f"{who.role}" + (f"（範囲: {','.join(who.scope)}）" if who.scope else "")),
+        (
+            "対象（役割）",
+            ROLE_LABELS.get(who.role, who.role)
+            + (f"（範囲: {','.join(who.scope)}）" if who.scope else ""),
+        ),
         ("圏域の種類", "、".join(ctx.area_kinds()) or "—"),
         (
             "到達時間のしきい値",
