@@ -94,3 +94,17 @@ def test_capacity_aware_sites_from_the_section(app):
     assert len(sites) == 1
     ids = sites.iloc[0].astype(str).tolist()
     assert any(v.startswith(("node:", "cluster:", "facility:")) for v in ids)
+
+
+def test_a_planner_sees_no_small_gain_of_places(app):
+    app.session_state["as_role"] = "planner"
+    at = app.run()
+    cap = next(n for n in at.number_input if n.label == "新拠点の定員（枠）")
+    cap.set_value(1.0)
+    next(b for b in at.button if b.label == "候補地を探す").click()
+    at.run()
+    assert not at.exception, at.exception
+    text = _texts(at)
+    # 1 -> 2 children with a place: both small, and the gain (1) would be given by the difference
+    assert "受入枠のある児: <10 → 秘匿" in text
+    assert "1人" not in text and "2人" not in text

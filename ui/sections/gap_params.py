@@ -221,7 +221,7 @@ _S = {
     "capacitated": ("定員を考慮（受入枠のない児を対象）", "Capacitated (children without a place)"),
     "run": ("候補地を探す", "Find sites"),
     "before_after": (
-        "受入枠のある児: {b}人 → {a}人（新拠点 {n}か所, {solver}）",
+        "受入枠のある児: {b} → {a}（新拠点 {n}か所, {solver}）",
         "Children with a place: {b} -> {a} ({n} new sites, {solver})",
     ),
     "defaults": ("既定値を使った項目: {d}", "Defaulted: {d}"),
@@ -286,8 +286,7 @@ def render_sites(ctx, *, service, order="travel_time"):
             _s(
                 "before_after",
                 lang,
-                b=gate.metric(int(res["placed_before"].iloc[0]), common.audience(), what="sites"),
-                a=gate.metric(int(res["placed_after"].iloc[0]), common.audience(), what="sites"),
+                **_before_after(res),
                 n=len(res),
                 solver=res["solver"].iloc[0],
             )
@@ -296,14 +295,42 @@ def render_sites(ctx, *, service, order="travel_time"):
         i = 1 if lang == "en" else 0
         names = [_DEFAULTED.get(d, (d, d))[i] for d in res.attrs["defaults"]]
         st.caption(_s("defaults", lang, d=", ".join(names)))
-    counts = ["newly_covered", "cumulative_covered", "uncovered_before"]
-    counts += ["placed_before", "placed_after"]
+    # gate.publish.sites: small counts hidden with complements, running sums left out
+    from gate import publish
+
     frame = pd.DataFrame(res).drop(columns=["geometry", "service"], errors="ignore")
     try:
-        shown = gate.table(frame, common.audience(), what="site_suggestions", count_columns=counts)
+        shown = publish.sites(frame, common.audience())
     except AccessDenied as exc:
         st.error(str(exc))
         return
     common.table(_labelled(gate.display(shown, lang=lang), lang))
-    common.downloads(frame, f"site_capacity_{service}", key=f"h5_dl_sites_{service}",
-                     count_columns=counts)  # fmt: skip
+    common.downloads(shown, f"site_capacity_{service}", key=f"h5_dl_sites_{service}")
+
+
+def _before_after(res):
+    """Children with a place before/after as this audience may see them.
+
+    The difference of the two is the gain: a suppressed audience sees ``after`` only when the
+    gain is 0 or at least the suppression threshold (else 「秘匿」), so no small gain leaks.
+    """
+    import gate
+    from geo import settings
+
+    who = common.audience()
+    lang = common.lang()
+
+    def people(v):
+        v = str(v)
+        return f"{v}人" if v.replace(",", "").isdigit() and lang != "en" else v
+
+    before = int(res["placed_before"].iloc[0])
+    after = int(res["placed_after"].iloc[-1])
+    b = gate.metric(before, who, what="site suggestions")
+    if who.unsuppressed or (who.may_see_individuals and who.scope is None):
+        return {"b": people(b), "a": people(gate.metric(after, who, what="site suggestions"))}
+    gain = after - before
+    thr = settings.suppression_threshold
+    ok = gain == 0 or gain >= thr
+    a = gate.metric(after, who, what="site suggestions") if ok else "秘匿"
+    return {"b": people(b), "a": people(a)}
