@@ -60,12 +60,20 @@ def run(args):
         f"capacity {s['site_capacity'].iloc[0] if len(s) else '-'}"
         f"{' (defaults: ' + ', '.join(s.attrs.get('defaults', [])) + ')' if len(s) else ''}."
     )
+    placed = "-"
+    if len(s):
+        from geo import settings
+
+        pb, pa = int(s["placed_before"].iloc[0]), int(s["placed_after"].iloc[-1])
+        # after - before is the gain: a suppressed audience never gets a small one by difference
+        open_ = who.unsuppressed or (who.may_see_individuals and who.scope is None)
+        small_gain = 0 < pa - pb < settings.suppression_threshold
+        shown_after = "hidden" if small_gain and not open_ else metric(pa, who, what="placed")
+        placed = f"{metric(pb, who, what='placed')} -> {shown_after}"
     print(
         f"Wrote {len(s)} suggested sites to {out}: they newly "
         f"{'place' if profile['capacitated'] else 'cover'} {after} of {before} children {what} "
-        f"({solver}); with a place: "
-        f"{metric(s['placed_before'].iloc[0], who, what='placed') if len(s) else '-'} -> "
-        f"{metric(s['placed_after'].iloc[-1], who, what='placed') if len(s) else '-'}."
+        f"({solver}); with a place: {placed}."
     )
     return 0
 
