@@ -129,7 +129,11 @@ def test_coordinator_child_search_lists_only_children(app, demo_layers):
     app.switch_page("ui/pages/coordinator.py").run()
     app.radio(key="coord_mode").set_value("child").run()
     picker = app.selectbox(key="coord_child")
-    assert set(picker.options) == set(demo_layers["children"]["child_id"])  # demo: no scope
+    ids = {o.split(" — ")[0] for o in picker.options}
+    assert ids == set(demo_layers["children"]["child_id"])  # demo: no scope
+    kid = demo_layers["children"].iloc[0]
+    shown = next(o for o in picker.options if o.startswith(kid["child_id"]))
+    assert f"{int(kid['age'])}歳" in shown and "・" in shown  # age, care and municipality
     from ui import labels
 
     by_child = labels.t("by_child", "ja")
