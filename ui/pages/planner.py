@@ -117,8 +117,14 @@ if gated is not None:
     if value:
         vals = pd.to_numeric(shown[value], errors="coerce")
         vals.index = gated["area_id"].to_numpy()
+        span = float(vals.max() - vals.min()) if vals.notna().any() else 0.0
         maps.add_choropleth(
-            m, areas[areas["kind"] == kind], vals, title=labels.column(value, lang), lang=lang
+            m,
+            areas[areas["kind"] == kind],
+            vals,
+            title=labels.column(value, lang),
+            lang=lang,
+            fmt="{:.1f}" if span < 6 else "{:.0f}",  # small ranges keep a decimal
         )
 maps.add_roads(m, lay.get("roads_edges"), lang=lang)
 maps.add_facilities(m, lay["facilities"], lang=lang, services=[service])
