@@ -290,7 +290,7 @@ def test_disaster_call_list_download_is_built_and_audited(env, media):
     import io
 
     calls = pd.read_csv(io.BytesIO(_download_bytes(csv[0])), encoding="utf-8-sig", dtype=str)
-    ids = calls[[c for c in calls.columns if c in _labels(["child_id"])][0]]
+    ids = calls[[c for c in calls.columns if c in _labels(["child_id"]) | {"管理番号"}][0]]
     kids = env["layers"]["children"]
     scope = set(kids.loc[kids["municipality_code"] == "99002", "child_id"])
     assert len(ids) and set(ids) <= scope  # 東市 99002 only: the officer's scope
