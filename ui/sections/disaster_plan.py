@@ -153,10 +153,15 @@ def _route_map(ctx, row, layers, *, level, htype):
     ).add_to(m)
     home = r.geometry.coords[0]
     end = r.geometry.coords[-1]
-    folium.Marker((home[1], home[0]), tooltip="自宅", icon=folium.Icon(color="orange")).add_to(m)
-    folium.Marker(
-        (end[1], end[0]), tooltip=str(r["shelter_name"]), icon=folium.Icon(color="blue")
-    ).add_to(m)
+    # circle markers only: no marker images or icon fonts from a CDN (the app works offline)
+    folium.CircleMarker(
+        (home[1], home[0]), radius=8, color="#000", weight=2, fill=True,
+        fill_color="#ff7f0e", fill_opacity=1.0, tooltip="自宅",
+    ).add_to(m)  # fmt: skip
+    folium.CircleMarker(
+        (end[1], end[0]), radius=8, color="#000", weight=2, fill=True,
+        fill_color="#1f77b4", fill_opacity=1.0, tooltip=str(r["shelter_name"]),
+    ).add_to(m)  # fmt: skip
     common.show_map(maps.finish(m), key=f"h7_route_{r['child_id']}", height=420)
     st.caption(f"{r['reason']}（{r['minutes']:.0f}分）" if pd.notna(r["minutes"]) else r["reason"])
     return r
