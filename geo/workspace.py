@@ -240,6 +240,42 @@ LAYERS = {
         None,
         "窓口・コーディネーターの担当市区町村",
     ),
+    "consultations": Layer(
+        "consultations",
+        None,
+        (
+            _C("date", "date", hint="YYYY-MM-DD or 和暦"),
+            _C("month", "str", pattern=r"\d{4}-\d{2}", hint="YYYY-MM"),
+            _C("municipality_code", "str", required=False, pattern=_MUNI),
+            _C("area_id", "str", required=False),
+            _C("area_kind", "str", required=False),
+            _C("category", "str"),
+            _C("channel", "str", required=False),
+            _C("requester", "str", required=False),
+            _C("source_file", "str", required=False),
+        ),
+        None,
+        "相談記録（個人情報なし）",
+    ),
+    "child_sources": Layer(
+        "child_sources",
+        None,
+        (
+            _C("source", "str"),
+            _C("record_id", "str"),
+            _C("row", "int", required=False),
+            _C("child_id", "str", required=False),
+            _C("birth_date", "date", required=False),
+            _C("age", "int", required=False, lo=0, hi=30),
+            _C("municipality_code", "str", required=False, pattern=_MUNI),
+            _C("care", "str", required=False, hint="care codes separated by ;"),
+            _C("last_verified", "date", required=False),
+            _C("lat", "float", required=False),
+            _C("lon", "float", required=False),
+        ),
+        None,
+        "名簿の情報源ごとの記録（突合用）",
+    ),
 }
 
 #: Result layers written back by analyses; their columns are owned by the analysis modules.
