@@ -297,6 +297,7 @@ if calls is not None:
         shown["child_id"].tolist(),
         index=None,
         key="dis_sheet_child",
+        placeholder=common.t("child_sheet_pick"),
         format_func=lambda c: (
             f"{c} — "
             + labels.codes_text(shown.loc[shown["child_id"] == c, "care"].iloc[0], "care", lang)
