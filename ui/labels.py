@@ -399,6 +399,15 @@ COLUMNS: dict[str, dict[str, str]] = {
     "shelter_minutes": {"ja": "避難所まで（分）", "en": "To shelter (min)"},
     "last_verified": {"ja": "最終確認日", "en": "Last verified"},
     "reason_ja": {"ja": "理由", "en": "Reason"},
+    "cut_off_ja": {"ja": "孤立の種類", "en": "Cut-off kind"},
+    "hazard_reason": {"ja": "災害時に到達できない理由", "en": "Why unreachable in the disaster"},
+    "shelter_has_power": {"ja": "避難所の非常用電源", "en": "Shelter backup power"},
+    "depth_min_m": {"ja": "浸水深下限（m）", "en": "Depth from (m)"},
+    "depth_max_m": {"ja": "浸水深上限（m）", "en": "Depth to (m)"},
+    "welfare_name": {"ja": "福祉避難所", "en": "Welfare shelter"},
+    "welfare_minutes": {"ja": "福祉避難所まで（分）", "en": "To welfare shelter (min)"},
+    "powered_name": {"ja": "電源あり避難所", "en": "Shelter with power"},
+    "powered_minutes": {"ja": "電源あり避難所まで（分）", "en": "To shelter with power (min)"},
     "n_power": {"ja": "電源依存", "en": "Power-dependent"},
     "n_no_plan": {"ja": "個別避難計画なし", "en": "No plan"},
     "no_plan": {"ja": "個別避難計画なし", "en": "No plan"},
@@ -434,7 +443,7 @@ HIDDEN_COLUMNS = frozenset(
 )
 
 _BOOL_COLUMNS = frozenset(
-    {"has_power", "accepts_medical", "power_dependent", "isolated", "exposed", "has_evac_plan",
+    {"has_power", "shelter_has_power", "accepts_medical", "power_dependent", "isolated", "exposed", "has_evac_plan",
      "confirmed", "far", "no_plan", "in_zone"}
 )  # fmt: skip
 

@@ -187,6 +187,10 @@ if calls is not None:
     for c in ("minutes_normal", "minutes_hazard"):
         if c in table:
             table[c] = table[c].round(1)
+    if "cut_off_ja" in table and "cut_off" in shown and lang != "ja":  # the kind, in English
+        table["cut_off_ja"] = [
+            evacuation.CUT_OFF.get(c or "", ("", ""))[1] for c in shown["cut_off"].fillna("")
+        ]
     view = labels.frame(table.drop(columns=["municipality_code"]), lang)
     view.insert(
         3, common.t("n_municipalities"), [muni_names.get(c, c) for c in table["municipality_code"]]
