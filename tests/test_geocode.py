@@ -125,3 +125,14 @@ def test_demo_addresses_resolve_out_of_the_box(demo_path):
     assert (hit.status, hit.town) == ("found", "中央二丁目")
     hit = geocode.geocode("おくやま村", workspace=ws)
     assert hit.candidates["municipality_code"].iloc[0] == "99401"
+
+
+def test_cli_nearby_address_ambiguous_or_unknown_exits_with_the_reason(demo_path, capsys):
+    from ikemap import cli
+
+    rc = cli.main(["nearby", "-w", str(demo_path), "--address", "デモ市"])
+    err = capsys.readouterr().err
+    assert rc != 0 and "ambiguous" in err and "デモ県デモ市北区" in err
+    rc = cli.main(["nearby", "-w", str(demo_path), "--address", "大阪府大阪市北区"])
+    err = capsys.readouterr().err
+    assert rc != 0 and "not found" in err and "大阪府" in err
