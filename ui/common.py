@@ -165,7 +165,7 @@ def publication(kind, ctx=None, **options):
     return _publication(kind, str(path), _stamp(path), who.role, who.scope, key, ctx, options)
 
 
-def for_role(frame, *, what, count_columns=None, action="view", linked=None):
+def for_role(frame, *, what, count_columns=None, action="view", linked=None, **options):
     """Pass an output through the gate (:func:`gate.table`) for this session.
 
     Child-level rows are scoped and their view is audited; aggregates with ``count_columns``
@@ -181,6 +181,7 @@ def for_role(frame, *, what, count_columns=None, action="view", linked=None):
         linked=linked,
         workspace=workspace_path(),
         action=action,
+        **options,
     )
 
 
@@ -299,7 +300,7 @@ def _record_download(who, what, kind, rows, individual):
         st.error(f"監査ログに記録できませんでした / audit log not written: {exc}")
 
 
-def downloads(frame, name: str, *, key: str, what=None, count_columns=None, linked=None):
+def downloads(frame, name: str, *, key: str, what=None, count_columns=None, linked=None, **options):
     """Three download buttons (CSV with BOM, Excel, GeoPackage) under a results table.
 
     The bytes are built now, while the page renders, with this session's audience (the gate
@@ -314,7 +315,13 @@ def downloads(frame, name: str, *, key: str, what=None, count_columns=None, link
     individual = is_individual(frame)
     try:
         shown = gate.table(
-            frame, who, what=what, count_columns=count_columns, linked=linked, workspace=None
+            frame,
+            who,
+            what=what,
+            count_columns=count_columns,
+            linked=linked,
+            workspace=None,
+            **options,
         )
     except AccessDenied as exc:
         st.error(str(exc))

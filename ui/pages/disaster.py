@@ -342,7 +342,12 @@ if ctx is not None:
     types = [t for t in summary.columns if f"{t}_mapped" in summary.columns]
     counts = ["children", *types, "no_plan", "no_plan_exposed"]
     raw = summary[["unit", "name", *counts]].rename(columns={"unit": "municipality_code"})
-    shown_sum = common.for_role(raw, what="hazard summary per municipality", count_columns=counts)
+    # suppressed jointly with the same counts per area of both kinds (one publication)
+    hz_pub = common.publication("hazards", ctx)
+    per_muni = {"linked": hz_pub, "kind": "municipality", "unit": "municipality_code"}
+    shown_sum = common.for_role(
+        raw, what="hazard summary per municipality", count_columns=counts, **per_muni
+    )
     text = gate.display(shown_sum, lang=lang)
     for t_ in types:  # a hazard type with no map over a unit: 「地図なし」, not 0
         mapped = summary.set_index("unit")[f"{t_}_mapped"]
@@ -359,7 +364,12 @@ if ctx is not None:
     )
     st.dataframe(labels.columns(text, lang), hide_index=True, width="stretch")
     common.downloads(
-        raw, "hazard_summary", key="dl_summary", what="hazard summary", count_columns=counts
+        raw,
+        "hazard_summary",
+        key="dl_summary",
+        what="hazard summary",
+        count_columns=counts,
+        **per_muni,
     )
 
 disaster_plan.render(ctx, level=level, htype=htype)  # depth, cut-off kinds, routes, plans
