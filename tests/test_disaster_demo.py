@@ -99,3 +99,21 @@ def test_depth_filter_keeps_whole_bands(ctx):
     assert len(deep) > 0 and (deep["depth_min_m"] >= 3.0).all()
     ids = set(demo.SITUATIONS["ventilator_in_deep_flood"])
     assert ids <= set(deep["child_id"])
+
+
+def test_routes_agree_with_the_engine_and_avoid_closed_roads(ctx, ev):
+    from analysis import routes
+    from geo import scenario
+
+    ids = ev.sort_values("triage_rank")["child_id"].head(12).tolist()
+    r = routes.routes(ctx, ev, child_ids=ids, hazard_level=2).set_index("child_id")
+    e = ev.set_index("child_id").loc[ids]
+    ok = r["status"] == "ok"
+    assert ok.any() and (r.loc[~ok, "status"].isin(["in_zone", "roads_cut", "no_route"])).all()
+    # a route on the flooded network takes exactly the engine's minutes to the same shelter
+    assert np.allclose(r.loc[ok, "minutes"], e.loc[r.index[ok], "minutes_hazard"], atol=1e-6)
+    assert (r.loc[ok, "shelter_id"] == e.loc[r.index[ok], "shelter_id"]).all()
+    cut = r[r["status"] == "in_zone"]
+    assert (cut["cut_by"] != "").all() or len(cut) == 0
+    closed = scenario.closed_edges(ctx.net, ctx.hazards, min_level=2)
+    assert closed.any()
