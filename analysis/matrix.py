@@ -125,8 +125,9 @@ def travel_matrix(
         Row = child position, column = facility position (``iloc`` in ``ctx.children`` /
         ``ctx.facilities``). Stored entries are exactly the pairs within the limit, nothing
         capped; a stored ``0.0`` is a real zero (use ``indptr``/``indices``/``data`` or
-        :func:`dense`). Columns ascending within a row. Children or facilities far from the
-        roads keep their (long) access legs; they are not dropped.
+        :func:`dense`). Columns ascending within a row. The result is cached on the context
+        and shared: never modify it in place (slice or copy first). Children or facilities
+        far from the roads keep their (long) access legs; they are not dropped.
 
     Examples
     --------
@@ -156,6 +157,9 @@ def travel_matrix(
     c_acc = csnap["access_s"].to_numpy(dtype=float)
     f_node = fsnap["node"].to_numpy(dtype=np.int64)[fac_pos]
     f_acc = fsnap["access_s"].to_numpy(dtype=float)[fac_pos]
+    done_key = ("travel_matrix", skey, direction, limit, fac_pos.tobytes(), id(ctx.facilities))
+    if done_key in ctx._cache:
+        return ctx._cache[done_key]
     # road times node -> children per facility node, shared by every context on these children
     store = ctx.matrix_store(skey, direction)
     need_nodes = np.unique(f_node)
@@ -185,9 +189,11 @@ def travel_matrix(
             progress=_Progress(f"Travel matrix {direction}", progress),
         )
         mc = m.tocsc()
+        del m
         for j, node in enumerate(missing.tolist()):
             a, b = mc.indptr[j], mc.indptr[j + 1]
-            cols[node] = (mc.indices[a:b].astype(np.int64), mc.data[a:b].copy())
+            cols[node] = (mc.indices[a:b].astype(np.int32), mc.data[a:b].copy())
+        del mc
     # assemble the (children x facilities) door-to-door matrix
     rows, cc, tt = [], [], []
     for j, node, acc in zip(fac_pos.tolist(), f_node.tolist(), f_acc.tolist(), strict=True):
@@ -195,7 +201,7 @@ def travel_matrix(
         t = t + acc
         ok = t <= limit
         rows.append(r[ok])
-        cc.append(np.full(int(ok.sum()), j, dtype=np.int64))
+        cc.append(np.full(int(ok.sum()), j, dtype=np.int32))
         tt.append(t[ok])
     rows = np.concatenate(rows)
     cc = np.concatenate(cc)
@@ -203,4 +209,6 @@ def travel_matrix(
     order = np.lexsort((cc, rows))
     indptr = np.zeros(n_c + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n_c), out=indptr[1:])
-    return sparse.csr_array((tt[order], cc[order], indptr), shape=(n_c, n_f))
+    out = sparse.csr_array((tt[order], cc[order], indptr), shape=(n_c, n_f))
+    ctx._cache[done_key] = out  # callers must not modify it
+    return out
