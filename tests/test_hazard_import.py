@@ -6,9 +6,11 @@ import json
 
 import numpy as np
 import pytest
+from analysis_world import world
 
 from geo import workspace
 from geo.importers import hazards, plateau
+from ikemap import cli
 
 # --- depth bands and durations -----------------------------------------------------------------
 
@@ -198,3 +200,18 @@ def test_power_restoration_area_imports_through_the_generic_layout(tmp_path):
     assert hz["hazard_type"].tolist() == ["power_restoration"] and hz["level"].tolist() == [2]
     assert hz["label"].iloc[0] == "restoration 1 week+"
     workspace.check("hazards", hz)
+
+
+def test_cli_imports_a_plateau_folder(tmp_path):
+    ws = tmp_path / "w.gpkg"
+    workspace.write_layers(ws, world())
+    folder = tmp_path / "tnm"
+    folder.mkdir()
+    uro = "https://www.geospatial.jp/iur/uro/3.0"
+    a, b, c, d = (139.00, 35.00), (139.01, 35.00), (139.01, 35.01), (139.00, 35.01)
+    _write(folder / "533900_fld_6697_op.gml", uro, [_body([(a, b, c)], _uro2_rank(3))])
+    _write(folder / "533901_fld_6697_op.gml", uro, [_body([(a, c, d)], _uro2_rank(3))])
+    rc = cli.main(["import", "-w", str(ws), "--hazards", str(folder), "--hazard-layout", "plateau"])
+    assert rc == 0
+    hz = workspace.read(ws, "hazards")
+    assert len(hz) == 1 and hz["depth_min_m"].iloc[0] == 3.0 and hz["level"].iloc[0] == 3
