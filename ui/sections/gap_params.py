@@ -178,14 +178,28 @@ def render(ctx, *, kind, service, threshold=None):
     counts = [c for c in gaps.COUNT_COLUMNS + ["children", "covered", "uncovered"] if c in frame]
     st.markdown(f"**{_t('areas', lang)}**")
     import gate
-    from gate import AccessDenied
+    from gate import AccessDenied, publish
 
+    # the same linked publication as the planner's gap table (both area kinds, breakdowns), built
+    # for these parameters: a count hidden there is hidden here too, so no table differences it
+    with st.spinner(common.t("computing")):
+        pub = publish.gaps(
+            ctx,
+            services=[service],
+            thresholds={service: float(minutes)},
+            who=common.audience(),
+            age_band=band,
+            care=care or None,
+            order=order,
+            children_per_place=float(cpp),
+        )
     try:
         shown = gate.table(
             frame,
             common.audience(),
             what="area_gaps_capacity",
             count_columns=counts,
+            linked=pub,
             by="service",
             sums={"children": ["placed", "no_place", "capacity_unknown", "uncovered"]},
             dependents={
@@ -204,7 +218,11 @@ def render(ctx, *, kind, service, threshold=None):
     )
     common.table(_labelled(view, lang))
     common.downloads(
-        frame, f"area_gaps_capacity_{service}", key=f"h5_dl_{service}", count_columns=counts
+        frame,
+        f"area_gaps_capacity_{service}",
+        key=f"h5_dl_{service}",
+        count_columns=counts,
+        linked=pub,
     )
     st.markdown(f"**{_t('facilities', lang)}**")
     fac_cols = ["facility_id", "name", "capacity", "places", "full", "capacity_known"]
