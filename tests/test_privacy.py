@@ -138,7 +138,7 @@ def breakdowns(draw):
 
 PROPS = settings(
     derandomize=True,
-    max_examples=25,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
