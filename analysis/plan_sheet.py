@@ -110,11 +110,12 @@ def route_svg(ctx, route_row, *, hazards=None, width=480, height=320, pad_m=400.
     x0, x1 = float(np.min(x)) - pad, float(np.max(x)) + pad
     y0, y1 = float(np.min(y)) - pad, float(np.max(y)) + pad
     scale = min(width / (x1 - x0), height / (y1 - y0))
+    tol = 1.0 / scale  # one pixel, in metres
 
     def pts(xs, ys):
         px = (np.asarray(xs) - x0) * scale
         py = height - (np.asarray(ys) - y0) * scale
-        return " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True))
+        return " ".join(f"{a:.0f},{b:.0f}" for a, b in zip(px, py, strict=True))
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -129,8 +130,8 @@ def route_svg(ctx, route_row, *, hazards=None, width=480, height=320, pad_m=400.
         hz_m = hz_m[hz_m["hazard_type"].isin(closing)]
         for g in hz_m.geometry[hz_m.intersects(view)]:
             g = g.intersection(view)
-            for poly in shapely.get_parts(g):
-                if poly.geom_type != "Polygon" or poly.is_empty:
+            for poly in shapely.get_parts(shapely.simplify(g, tol)):
+                if poly.geom_type != "Polygon" or poly.is_empty or poly.area < tol * tol:
                     continue
                 ex = np.asarray(poly.exterior.coords)
                 parts.append(
@@ -142,12 +143,19 @@ def route_svg(ctx, route_row, *, hazards=None, width=480, height=320, pad_m=400.
     if tree is None:
         tree = shapely.STRtree(eg)
         ctx._cache["plan_sheet_tree"] = tree
+    # every road in view as one <path>, simplified to a pixel and in whole pixels (a sheet
+    # stays small enough to print a municipality's list)
+    d = []
     for e in tree.query(view):
-        ec = np.asarray(shapely.get_coordinates(eg[e]))
-        parts.append(
-            f'<polyline points="{pts(ec[:, 0], ec[:, 1])}" fill="none" stroke="#bbb" '
-            'stroke-width="1"/>'
-        )
+        g = shapely.simplify(eg[e], tol)
+        ec = np.asarray(shapely.get_coordinates(g))
+        px = np.rint((ec[:, 0] - x0) * scale).astype(int)
+        py = np.rint(height - (ec[:, 1] - y0) * scale).astype(int)
+        if len(px) < 2 or max(np.ptp(px), np.ptp(py)) < 2:  # under two pixels: not drawn
+            continue
+        d.append("M" + "L".join(f"{a} {b}" for a, b in zip(px, py, strict=True)))
+    if d:
+        parts.append(f'<path d="{"".join(d)}" fill="none" stroke="#bbb" stroke-width="1"/>')
     colour = "#d62728" if route_row.get("network") == "normal" else "#2ca02c"
     dash = ' stroke-dasharray="6,4"' if route_row.get("network") == "normal" else ""
     parts.append(
@@ -165,10 +173,12 @@ def route_svg(ctx, route_row, *, hazards=None, width=480, height=320, pad_m=400.
     bar = 1000.0 if (x1 - x0) > 5000 else (500.0 if (x1 - x0) > 1500 else 100.0)
     bx = width - 12 - bar * scale
     parts.append(
-        f'<rect x="{bx - 4:.1f}" y="{height - 30}" width="{bar * scale + 12:.1f}" height="24" '
+        f'<rect x="{min(bx, width - 56) - 4:.1f}" y="{height - 30}" '
+        f'width="{max(bar * scale, 44) + 12:.1f}" height="24" '
         f'fill="#fff" fill-opacity="0.8"/><line x1="{bx:.1f}" y1="{height - 12}" '
         f'x2="{width - 12}" y2="{height - 12}" stroke="#000" stroke-width="2"/>'
-        f'<text x="{bx:.1f}" y="{height - 16}" font-size="11">{bar:g} m</text>'
+        f'<text x="{width - 12}" y="{height - 16}" font-size="11" text-anchor="end">'
+        f"{bar:g} m</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -411,7 +421,7 @@ def _sheet(ctx, plan, *, scenario_text):
         '<p class="note">緑の実線: 浸水区域を避ける経路／赤の破線: 平常時の経路（浸水時は通れない）'
         "・青: 浸水想定区域・橙: 自宅・四角: 避難所</p>"
     )
-    h.append("<h2>電源の確保</h2>")
+    h.append("<h2>電源の確保（充電・給電できる最寄りの場所）</h2>")
     if plan["power"]:
         h.append("<table><tr><th>場所</th><th>種類</th><th>平常時</th><th>浸水時</th></tr>")
         for name, kind, m, mh in plan["power"]:
