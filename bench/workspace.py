@@ -163,7 +163,20 @@ CLI = [
     ("coverage", ["coverage", "-w", "{ws}", "--out", "{tmp}/cov.csv"]),
     ("gaps", ["gaps", "-w", "{ws}", "--out", "{tmp}/gaps.csv"]),
     ("evacuation", ["evacuation", "-w", "{ws}", "--out", "{tmp}/evac.csv"]),
-    ("sites --k 5", ["sites", "-w", "{ws}", "--k", "5", "--out", "{tmp}/sites.csv"]),
+    (
+        "sites --k 5",
+        [
+            "sites",
+            "-w",
+            "{ws}",
+            "--service",
+            "short_stay_medical",
+            "--k",
+            "5",
+            "--out",
+            "{tmp}/sites.csv",
+        ],
+    ),
     ("nearby (one address)", ["nearby", "-w", "{ws}", "--lat", "{lat}", "--lon", "{lon}"]),
 ]
 
