@@ -708,7 +708,9 @@ def filter_rows(evac, *, depth_min=None, duration_min=None):
             continue
         v = float(value)
         if not np.isfinite(v) or v < 0:
-            msg = f"{col} filter is {value!r}; expected a number >= 0 (metres or hours)."
+            name = {"depth_min_m": "depth_min (--depth-min, metres)",
+                    "duration_h": "duration_min (--duration-min, hours)"}[col]  # fmt: skip
+            msg = f"{name} is {value!r}; expected a number >= 0."
             raise ValueError(msg)
         keep &= pd.to_numeric(evac[col], errors="coerce").fillna(-np.inf).to_numpy() >= v
     out = evac[keep].sort_values("triage_rank").copy()

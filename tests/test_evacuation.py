@@ -225,7 +225,7 @@ def test_depth_band_and_duration_filters():
     assert len(evacuation.evacuation(ctx, hazard_type="flood", depth_min=3.5)) == 0
     long = evacuation.evacuation(ctx, hazard_type="flood", duration_min=48)
     assert long["child_id"].tolist() == ["c2"]
-    with pytest.raises(ValueError, match="depth_min_m"):
+    with pytest.raises(ValueError, match="--depth-min"):
         evacuation.filter_rows(ev, depth_min=-1)
 
 
