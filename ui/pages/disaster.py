@@ -90,7 +90,8 @@ if result is not None:
     raw = {
         "in_zone": int(result["exposed"].fillna(False).astype(bool).sum()),
         "power_dep": int(result["power_dependent"].fillna(False).astype(bool).sum()),
-        "isolated_n": int(result["isolated"].fillna(False).astype(bool).sum()),
+        "leave_early_n": int((result["cut_off"] == "in_zone").sum()),
+        "isolated_n": int((result["cut_off"] == "roads_cut").sum()),
         "no_plan": int((~result["has_evac_plan"].fillna(False).astype(bool)).sum()),
     }
     if individual:
@@ -108,10 +109,11 @@ if result is not None:
         raw = {
             "in_zone": int(calls["exposed"].fillna(False).astype(bool).sum()),
             "power_dep": int(calls["power_dependent"].fillna(False).astype(bool).sum()),
-            "isolated_n": int(calls["isolated"].fillna(False).astype(bool).sum()),
+            "leave_early_n": int((calls["cut_off"] == "in_zone").sum()),
+            "isolated_n": int((calls["cut_off"] == "roads_cut").sum()),
             "no_plan": int((~calls["has_evac_plan"].fillna(False).astype(bool)).sum()),
         }
-    for col, (key, value) in zip(st.columns(4), raw.items(), strict=True):
+    for col, (key, value) in zip(st.columns(len(raw)), raw.items(), strict=True):
         common.show_metric(col, common.t(key), value, what=f"evacuation figure {key}")
     if individual:
         hot = calls.loc[calls["isolated"].fillna(False).astype(bool), "child_id"].tolist()
