@@ -35,12 +35,11 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import logging
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
 
+from geo import workspace as _ws
 from geo.errors import WorkspaceError
 
 logger = logging.getLogger(__name__)
@@ -68,13 +67,6 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 """
 
 _GENESIS = "0" * 64
-
-
-def _connect(workspace):
-    path = Path(workspace)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=30, isolation_level=None)
-    return con
 
 
 def _ensure(con, path):
@@ -126,7 +118,9 @@ def record(workspace, *, user, role, action, what, rows, detail=None):
         raise WorkspaceError(msg)
     ts = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     values = [str(user), str(role), str(action), str(what), int(rows), detail]
-    with closing(_connect(path)) as con:
+    # workspace.native_sqlite: Python's SQLite and GDAL's own copy drop each other's POSIX locks
+    # inside one process, so plain SQL waits until no GDAL read or write of this file is running
+    with _ws.native_sqlite(path) as con:
         _ensure(con, path)
         try:
             con.execute("BEGIN IMMEDIATE")
@@ -153,7 +147,7 @@ def read(workspace, *, limit=None):
     if not path.exists():
         msg = f"Workspace {path} does not exist."
         raise WorkspaceError(msg)
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as con:
+    with _ws.native_sqlite(path, readonly=True) as con:
         present = con.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (TABLE,)
         ).fetchone()
