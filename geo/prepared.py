@@ -342,7 +342,10 @@ def closures(net, path, hazards, *, min_level, hazard_types=None):
                 return out
         except (OSError, ValueError):
             pass
-    out = scenario.closed_edges(net, hazards, min_level=min_level, hazard_types=hazard_types)
+    if net.edge_geometry is None and net.edge_geometry_loader is not None and path is not None:
+        out = _closed_in_chunks(net, path, hazards, min_level, hazard_types)
+    else:
+        out = scenario.closed_edges(net, hazards, min_level=min_level, hazard_types=hazard_types)
     if file is not None and sidecar(path).exists():
         try:
             folder.mkdir(exist_ok=True)
@@ -352,4 +355,46 @@ def closures(net, path, hazards, *, min_level, hazard_types=None):
             os.replace(tmp, file)
         except OSError as exc:
             logger.warning("Could not cache hazard closures in %s: %s", folder, exc)
+    return out
+
+
+def _closed_in_chunks(net, path, hazards, min_level, hazard_types, chunk=200_000):
+    """:func:`geo.scenario.closed_edges` reading the edge shapes a chunk at a time.
+
+    Same edges (a tree over the few zones, queried with each chunk of edges; ``intersects`` is
+    symmetric), without holding millions of shapes at once.
+    """
+    import pyogrio
+    import shapely
+
+    from . import scenario
+
+    zones = scenario._zones(net, hazards, min_level, hazard_types)
+    out = np.zeros(net.n_edges, dtype=bool)
+    if zones.size == 0 or net.n_edges == 0:
+        return out
+    tree = shapely.STRtree(zones)
+    tr = pyproj.Transformer.from_crs(4326, net.crs, always_xy=True)
+    u = np.asarray(net.u)
+    v = np.asarray(net.v)
+    for start in range(0, net.n_edges, chunk):
+        df = pyogrio.read_dataframe(
+            path,
+            layer="roads_edges",
+            columns=[],
+            skip_features=start,
+            max_features=chunk,
+            use_arrow=True,
+        )
+        g = np.asarray(df.geometry.values, dtype=object)
+        stop = start + len(g)
+        missing = shapely.is_missing(g)
+        if missing.any():
+            a, b = u[start:stop][missing], v[start:stop][missing]
+            g[missing] = geo_network._straight(net.lon, net.lat, a, b)
+        g = shapely.transform(g, lambda c: np.column_stack(tr.transform(*c.T)))
+        hit = tree.query(g, predicate="intersects")[0]
+        out[start + np.unique(hit)] = True
+        if len(df) < chunk:
+            break
     return out

@@ -110,3 +110,14 @@ def test_workspace_without_roads_says_how_to_import(tmp_path):
     workspace.write_layers(path, {"children": world()["children"]})
     with pytest.raises(Exception, match="roads"):
         context.load(path)
+
+
+def test_closures_read_in_chunks_equal_the_whole_layer(ws):
+    from geo import scenario
+
+    net = prepared.load_network(ws)
+    hz = workspace.read(ws, "hazards")
+    whole = scenario.closed_edges(network.network_from_workspace(ws), hz, min_level=3)
+    got = prepared._closed_in_chunks(net, ws, hz, 3, None, chunk=5)
+    assert whole.any() and np.array_equal(got, whole)
+    assert net.edge_geometry is None  # never held all shapes
