@@ -115,7 +115,7 @@ def test_cli_user_add_list_remove(path, monkeypatch, capsys):
     assert cli.main(["user", "remove", "sato", "--users", str(path)]) == 0
     assert users.list_users(path) == []
     assert cli.main(["user", "remove", "sato", "--users", str(path)]) == 2
-    assert "no user 'sato'" in capsys.readouterr().err
+    assert "no user 'sato'" in " ".join(capsys.readouterr().err.split())  # wrapped to width
 
 
 def test_cli_user_add_without_terminal_asks_for_stdin(path, monkeypatch, capsys):
