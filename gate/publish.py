@@ -376,13 +376,17 @@ def sites(table, who="planner", *, threshold=None):
 
 
 def what_if(summary, pub, who="planner"):
-    """The what-if summary (covered children per service before/after) consistent with ``pub``.
+    """The what-if summary (children per service before/after) consistent with ``pub``.
 
-    ``covered_before`` is the region total of ``covered`` in the gaps publication ``pub`` of the
-    same services: hidden exactly when the publication hides that total (else the total of
-    children minus it would pin the uncovered). ``gain`` is hidden when 1-9, and
-    ``covered_after`` whenever ``covered_before`` or ``gain`` is hidden or the children it
-    leaves uncovered are 1-9.
+    Two triples are protected the same way: ``covered_before, covered_after, gain`` (within
+    reach) and ``placed_before, placed_after, placed_gain`` (with a place, capacity-aware).
+    A *before* figure is the region total of ``covered`` (``placed``) in the gaps publication
+    ``pub`` of the same services: hidden exactly when the publication hides that total (else the
+    total of children minus it would pin the uncovered); where the publication has no such cell
+    it is hidden whenever it is 1-9 or leaves 1-9 children out. A gain is hidden when 1-9, and
+    the *after* figure whenever its *before* or gain is hidden or the children it leaves out are
+    1-9. ``capacity_unknown_after`` is hidden when 1-9 or when ``placed_after`` is hidden (the
+    children total minus the two would otherwise pin the rest).
     """
     from .core import _mark
 
@@ -391,27 +395,44 @@ def what_if(summary, pub, who="planner"):
         return summary
     thr = pub.threshold
     n = len(summary)
-    hidden = {c: np.zeros(n, bool) for c in ("covered_before", "covered_after", "gain")}
-    small = {c: np.zeros(n, bool) for c in hidden}
+    triples = (("covered_before", "covered_after", "gain", "covered"),
+               ("placed_before", "placed_after", "placed_gain", "placed"))  # fmt: skip
+    names = [c for t in triples for c in t[:3]] + ["capacity_unknown_after"]
+    hidden = {c: np.zeros(n, bool) for c in names}
+    small = {c: np.zeros(n, bool) for c in names}
     kinds = [k for k in pub.kinds() if k != "municipality"]
+
+    def _value(col, r):
+        return int(summary[col].iloc[r]) if col in summary.columns else 0
+
     for r, service in enumerate(summary.index):
-        cov_total = children_total = None
+        children_total = None
         for kind in kinds:
-            cov_total = pub.cells.get((kind, "_total", (service,), "covered"), cov_total)
             children_total = pub.cells.get((kind, "_total", (service,), "children"), children_total)
-        before_hidden = cov_total is None or bool(pub.solution.hidden[cov_total])
-        gain = int(summary["gain"].iloc[r]) if "gain" in summary else 0
-        after = int(summary["covered_after"].iloc[r]) if "covered_after" in summary else 0
-        left = None if children_total is None else pub.system.values[children_total] - after
-        hidden["covered_before"][r] = before_hidden
-        small["covered_before"][r] = (
-            before_hidden and 1 <= int(summary["covered_before"].iloc[r]) < thr
-        )
-        hidden["gain"][r] = 1 <= gain < thr
-        small["gain"][r] = hidden["gain"][r]
-        hidden["covered_after"][r] = (
-            before_hidden or hidden["gain"][r] or left is None or 1 <= left < thr
-        )
-        small["covered_after"][r] = hidden["covered_after"][r] and 1 <= after < thr
-    cols = [c for c in hidden if c in summary.columns]
+        n_children = None if children_total is None else pub.system.values[children_total]
+        for before_c, after_c, gain_c, cell in triples:
+            if before_c not in summary.columns:
+                continue
+            total = None
+            for kind in kinds:
+                total = pub.cells.get((kind, "_total", (service,), cell), total)
+            before = _value(before_c, r)
+            if total is not None:
+                before_hidden = bool(pub.solution.hidden[total])
+            else:  # not in the publication: protect it on its own
+                rest = None if n_children is None else n_children - before
+                before_hidden = 1 <= before < thr or rest is None or 1 <= rest < thr
+            gain, after = _value(gain_c, r), _value(after_c, r)
+            left = None if n_children is None else n_children - after
+            hidden[before_c][r] = before_hidden
+            small[before_c][r] = before_hidden and 1 <= before < thr
+            hidden[gain_c][r] = 1 <= gain < thr
+            small[gain_c][r] = hidden[gain_c][r]
+            out_small = left is None or 1 <= left < thr
+            hidden[after_c][r] = before_hidden or hidden[gain_c][r] or out_small
+            small[after_c][r] = hidden[after_c][r] and 1 <= after < thr
+        unknown = _value("capacity_unknown_after", r)
+        hidden["capacity_unknown_after"][r] = 1 <= unknown < thr or bool(hidden["placed_after"][r])
+        small["capacity_unknown_after"][r] = 1 <= unknown < thr
+    cols = [c for c in names if c in summary.columns]
     return _mark(summary, cols, {c: hidden[c] for c in cols}, {c: small[c] for c in cols})

@@ -241,6 +241,25 @@ def test_what_if_and_sites_figures_are_counts_too(demo_ctx, demo_pub):
     before_hidden = bool(demo_pub.solution.hidden[total])
     assert (shown["covered_before"].iloc[0] in ("<10", "秘匿")) == before_hidden
     assert publish.what_if(summary, demo_pub, "admin")["gain"].iloc[0] == 2
+    # the capacity-aware figures (children with a place) are counts too
+    placed = pd.DataFrame(
+        {
+            "covered_before": [covered],
+            "covered_after": [covered + 12],
+            "gain": [12],
+            "placed_before": [40],
+            "placed_after": [43],
+            "placed_gain": [3],
+            "capacity_unknown_after": [4],
+        },
+        index=pd.Index([service], name="service"),
+    )
+    shown = gate.display(publish.what_if(placed, demo_pub, "planner"))
+    assert shown["placed_gain"].iloc[0] == "<10"  # 3 more children with a place
+    assert shown["placed_after"].iloc[0] in ("<10", "秘匿")  # 40 + 3 would give the gain back
+    assert shown["capacity_unknown_after"].iloc[0] == "<10"
+    raw = publish.what_if(placed, demo_pub, "admin")
+    assert raw["placed_gain"].iloc[0] == 3 and raw["capacity_unknown_after"].iloc[0] == 4
     sites = pd.DataFrame(
         {
             "rank": [1, 2, 3],
