@@ -25,8 +25,10 @@ app: $(STAMP) $(DEMO)
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
+# two workers (the machines have two cores); a test file stays on one worker (its fixtures,
+# its streamlit server), so every file builds what it needs once
 test: $(STAMP) $(DEMO)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
