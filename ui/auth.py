@@ -40,6 +40,13 @@ ROLE_LABELS = {
 Session = Audience
 
 
+def role_label(role):
+    """A role's name in the session's language (English mode: English)."""
+    from ui import common, labels
+
+    return labels.role_label(role, common.lang())
+
+
 def _audit(workspace, **entry):
     if workspace is None or not Path(workspace).exists():
         return
@@ -102,7 +109,7 @@ def _demo(workspace):
         "役割（デモ） / Role (demo)",
         ROLES,
         index=default,
-        format_func=lambda r: ROLE_LABELS.get(r, r),
+        format_func=role_label,
         key="ikemap_demo_role",
     )
     session = Audience(name="demo", role=role, scope=None, demo=True)
@@ -140,9 +147,7 @@ def _login_form(path, workspace):
 
 def _sidebar(session, workspace):
     scope = "全市区町村" if session.scope is None else "、".join(session.scope)
-    st.sidebar.markdown(
-        f"**{session.name}** — {ROLE_LABELS.get(session.role, session.role)}  \n範囲: {scope}"
-    )
+    st.sidebar.markdown(f"**{session.name}** — {role_label(session.role)}  \n範囲: {scope}")
     if st.sidebar.button("ログアウト / Log out", key="ikemap_logout"):
         _audit(workspace, user=session.name, role=session.role, action="logout", what="app", rows=0)
         logout()

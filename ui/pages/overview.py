@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 import gate
-from gate import publish
 from ui import auth, common, labels, maps
 
 lang = common.lang()
@@ -43,7 +42,13 @@ for col, (key, value) in zip(cols, figures, strict=True):
     else:
         col.metric(common.t(key), f"{value:,}")
 
-m = maps.region_map(lay, role=common.role(), lang=lang, basemap=common.basemap(), area_kind=kind)
+# One linked publication for the map's per-area counts and the children-per-area table, so
+# that the same cells are hidden in both (no count 1..9 by differencing the two).
+ctx = common.context() if kids is not None else None
+pub = common.publication("children", ctx) if ctx is not None else None
+m = maps.region_map(
+    lay, role=common.role(), lang=lang, basemap=common.basemap(), area_kind=kind, linked=pub
+)
 common.show_map(m, key="overview_map", height=540)
 
 left, right = st.columns(2)
@@ -85,8 +90,6 @@ if kids is not None and areas is not None and kind is not None:
                 "n_children": [int(per_area.get(a, 0)) for a in sel["area_id"]],
             }
         )
-        ctx = common.context()
-        pub = publish.children(ctx, who=common.audience()) if ctx is not None else None
         shown = common.for_role(
             counts, what="children per area", count_columns=["n_children"], linked=pub
         )

@@ -19,7 +19,8 @@ lay = common.layers()
 areas = lay["areas"]
 kinds = list(dict.fromkeys(areas["kind"]))
 present = set(lay["facilities"]["service"])
-services = [s for s in codes.service_codes("service") if s in present] or labels.code_options(
+# coverage and gaps are measured for services only (not the directory's places and contacts)
+services = [s for s in codes.service_codes("service") if s in present] or codes.service_codes(
     "service"
 )
 defaults = codes.service_types()["threshold_min"]
@@ -175,6 +176,21 @@ if ctx is not None:
     loss_counts = [c for c in ("children", "covered_all_ages", "covered", "loss") if c in loss]
     loss = loss.drop(columns=[c for c in loss.columns if c.endswith("_suppressed")])
     loss_g = common.for_role(loss, what=f"age loss {service} {band}", count_columns=loss_counts)
+    # linked to the gaps publication: the loss columns are not its cells, so a 圏域's counts are
+    # all hidden too wherever the publication hides that band's children or uncovered children
+    # (never a count here that the gap table or the breakdowns hide)
+    if pub is not None and kind in pub.kinds() and "area_id" in loss_g:
+        pt = pub.table(kind)
+        pt = pt[pt["service"] == service] if "service" in pt.columns else pt
+        flags = [f"{c}:{band}_suppressed" for c in ("children_age", "uncovered_age")]
+        flags = [f for f in flags if f in pt.columns]
+        off = set(pt.loc[pt[flags].fillna(True).astype(bool).any(axis=1), "unit"].astype(str))
+        row_off = loss_g["area_id"].astype(str).isin(off).to_numpy()
+        for c in loss_counts:
+            now = loss_g.get(c + "_suppressed", pd.Series(False, index=loss_g.index))
+            now = now.fillna(False).to_numpy(bool)
+            loss_g[c] = loss_g[c].where(~row_off, pd.NA)
+            loss_g[c + "_suppressed"] = pd.array(now | row_off, dtype="boolean")
     loss_h = loss_g.get("children_suppressed", pd.Series(False, index=loss_g.index)).fillna(False)
     for c in ("coverage_pct", "coverage_all_ages_pct"):
         if c in loss_g:
