@@ -62,6 +62,14 @@ SERVICE_STYLE = {
     "visiting_nurse": ("#d81b60", "看"),
     "home_medical": ("#6d4c41", "診"),
     "consultation": ("#546e7a", "相"),
+    # places, contacts and power points of the resource directory (data/service_types.csv)
+    "nursery_medical": ("#f06292", "保"),
+    "special_school": ("#3949ab", "学"),
+    "medical_residential": ("#880e4f", "入"),
+    "support_centre": ("#00838f", "支"),
+    "area_coordinator": ("#5d4037", "調"),
+    "municipal_window": ("#455a64", "窓"),
+    "power_point": ("#f9a825", "電"),
 }
 _FALLBACK_STYLE = ("#333333", "他")
 
