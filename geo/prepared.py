@@ -63,7 +63,8 @@ def sidecar(path):
 def fingerprint(path):
     """A cheap stamp of the road layers: ``last_change`` and feature count of each table.
 
-    Read from the GeoPackage's ``gpkg_contents``/``gpkg_ogr_contents`` in milliseconds.
+    Read from the GeoPackage's ``gpkg_contents``/``gpkg_ogr_contents`` in milliseconds
+    (through :func:`geo.workspace.native_sqlite`, safe beside GDAL users of the file).
     ``None`` when the file has no road layers (or is not a GeoPackage).
 
     Examples
@@ -71,31 +72,32 @@ def fingerprint(path):
     >>> fingerprint("data/demo/demo.gpkg")  # doctest: +SKIP
     {'roads_nodes': ['2026-11-30T08:43:09.466Z', 5400], 'roads_edges': [...]}
     """
-    try:
-        con = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
-    except sqlite3.Error:
+    from . import workspace
+
+    if not Path(path).exists():
         return None
     try:
-        rows = dict(con.execute("SELECT table_name, last_change FROM gpkg_contents").fetchall())
-        try:
-            counts = dict(
-                con.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents").fetchall()
-            )
-        except sqlite3.Error:
-            counts = {}
-        out = {}
-        for name in _ROAD_LAYERS:
-            if name not in rows:
-                return None
-            n = counts.get(name)
-            if n is None:
-                n = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-            out[name] = [str(rows[name]), int(n)]
-        return out
+        with workspace.native_sqlite(path, readonly=True) as con:
+            rows = dict(con.execute("SELECT table_name, last_change FROM gpkg_contents").fetchall())
+            try:
+                counts = dict(
+                    con.execute(
+                        "SELECT table_name, feature_count FROM gpkg_ogr_contents"
+                    ).fetchall()
+                )
+            except sqlite3.Error:
+                counts = {}
+            out = {}
+            for name in _ROAD_LAYERS:
+                if name not in rows:
+                    return None
+                n = counts.get(name)
+                if n is None:
+                    n = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                out[name] = [str(rows[name]), int(n)]
+            return out
     except sqlite3.Error:
         return None
-    finally:
-        con.close()
 
 
 def read_road_arrays(path):
@@ -121,24 +123,25 @@ def read_road_arrays(path):
             "Import one with `ikemap import --workspace W.gpkg --roads roads.osm.pbf`."
         )
         raise WorkspaceError(msg)
-    node_cols = list(pyogrio.read_info(path, layer="roads_nodes")["fields"])
-    want_n = [c for c in ("osmid", "x", "y") if c in node_cols]
-    nodes = pyogrio.read_dataframe(
-        path,
-        layer="roads_nodes",
-        columns=want_n,
-        read_geometry=not {"x", "y"} <= set(want_n),
-        use_arrow=True,
-    )
-    edge_cols = list(pyogrio.read_info(path, layer="roads_edges")["fields"])
-    want_e = [
-        c
-        for c in ("u", "v", "key", "length", "travel_time", "speed_kph", "highway", "maxspeed")
-        if c in edge_cols
-    ]
-    edges = pyogrio.read_dataframe(
-        path, layer="roads_edges", columns=want_e, read_geometry=False, use_arrow=True
-    )
+    with workspace.gdal_access(path):
+        node_cols = list(pyogrio.read_info(path, layer="roads_nodes")["fields"])
+        want_n = [c for c in ("osmid", "x", "y") if c in node_cols]
+        nodes = pyogrio.read_dataframe(
+            path,
+            layer="roads_nodes",
+            columns=want_n,
+            read_geometry=not {"x", "y"} <= set(want_n),
+            use_arrow=True,
+        )
+        edge_cols = list(pyogrio.read_info(path, layer="roads_edges")["fields"])
+        want_e = [
+            c
+            for c in ("u", "v", "key", "length", "travel_time", "speed_kph", "highway", "maxspeed")
+            if c in edge_cols
+        ]
+        edges = pyogrio.read_dataframe(
+            path, layer="roads_edges", columns=want_e, read_geometry=False, use_arrow=True
+        )
     return nodes, edges
 
 
@@ -167,8 +170,11 @@ def _edge_loader(path, crs, n_edges):
         import pyogrio
         import shapely
 
+        from . import workspace
+
         t = time.perf_counter()
-        df = pyogrio.read_dataframe(path, layer="roads_edges", columns=[], use_arrow=True)
+        with workspace.gdal_access(path):
+            df = pyogrio.read_dataframe(path, layer="roads_edges", columns=[], use_arrow=True)
         geoms = np.asarray(df.geometry.values, dtype=object)
         if len(geoms) != n_edges:
             msg = (
@@ -377,15 +383,18 @@ def _closed_in_chunks(net, path, hazards, min_level, hazard_types, chunk=200_000
     tr = pyproj.Transformer.from_crs(4326, net.crs, always_xy=True)
     u = np.asarray(net.u)
     v = np.asarray(net.v)
+    from . import workspace
+
     for start in range(0, net.n_edges, chunk):
-        df = pyogrio.read_dataframe(
-            path,
-            layer="roads_edges",
-            columns=[],
-            skip_features=start,
-            max_features=chunk,
-            use_arrow=True,
-        )
+        with workspace.gdal_access(path):
+            df = pyogrio.read_dataframe(
+                path,
+                layer="roads_edges",
+                columns=[],
+                skip_features=start,
+                max_features=chunk,
+                use_arrow=True,
+            )
         g = np.asarray(df.geometry.values, dtype=object)
         stop = start + len(g)
         missing = shapely.is_missing(g)
