@@ -335,23 +335,6 @@ class _Nearest:
         return self.cache[key]
 
 
-class _ToShelter:
-    """Seconds from every node to one shelter (its access leg included), cached per network."""
-
-    def __init__(self, ctx):
-        self.sn = ctx.snaps["shelters"]
-        self.cache = {}
-
-    def __call__(self, net, s, tag):
-        from geo import travel
-
-        key = (tag, int(s))
-        if key not in self.cache:
-            t = travel.from_node(net, int(self.sn["node"].iloc[s]), direction="to_home")
-            self.cache[key] = np.asarray(t, dtype=float) + float(self.sn["access_s"].iloc[s])
-        return self.cache[key]
-
-
 def _child_hazard(exp, types, hazard_type):
     if hazard_type is not None:
         return [hazard_type] * len(exp)
@@ -471,7 +454,6 @@ def evacuation(
         else net
     )
     near = _Nearest(ctx)
-    to_s = _ToShelter(ctx)
     csn = ctx.snaps["children"]
     c_node = csn["node"].to_numpy().astype(np.int64)
     c_acc = csn["access_s"].to_numpy(dtype=float)
@@ -549,18 +531,38 @@ def evacuation(
         else np.ones(n, dtype=bool)
     )
 
-    def _minutes(pos, network, tag):
-        out = np.full(n, np.nan)
-        for s in np.unique(pos[(pos >= 0) & focus]) if n else []:
-            sel = (pos == s) & focus
-            t = to_s(network, s, tag)[c_node[sel]] + c_acc[sel]
-            out[sel] = np.where(np.isfinite(t), t / 60, np.nan)
-        return out
+    def _minutes(positions, network):
+        # one search per shelter that some row names, children as targets (home -> shelter,
+        # both access legs): a complete children x shelters matrix, never a per-shelter array
+        # over every node (1M nodes x hundreds of shelters does not fit a municipal PC)
+        from geo import travel
 
-    m_rec, m_rec_h = _minutes(rec, net, "n"), _minutes(rec, hnet, "h")
-    m_prim, m_prim_h = _minutes(prim, net, "n"), _minutes(prim, hnet, "h")
-    m_pow, m_pow_h = _minutes(powd, net, "n"), _minutes(powd, hnet, "h")
-    m_welf, m_welf_h = _minutes(welf, net, "n"), _minutes(welf, hnet, "h")
+        outs = [np.full(n, np.nan) for _ in positions]
+        picked = [p[(p >= 0) & focus] for p in positions] if n else []
+        used = np.unique(np.concatenate(picked)).astype(np.int64) if picked else np.zeros(0, int)
+        if not len(used):
+            return outs
+        sn = ctx.snaps["shelters"]
+        times = travel.dense(
+            travel.matrix(
+                network,
+                sn["node"].to_numpy()[used].astype(np.int64),
+                c_node,
+                direction="to_facility",
+                offsets_s=sn["access_s"].to_numpy(dtype=float)[used],
+                target_offsets_s=c_acc,
+            )
+        )
+        col = np.full(ns, -1, dtype=np.int64)
+        col[used] = np.arange(len(used))
+        for out, pos in zip(outs, positions, strict=True):
+            sel = np.flatnonzero((pos >= 0) & focus)
+            t = times[sel, col[pos[sel]]]
+            out[sel] = np.where(np.isfinite(t), t / 60, np.nan)
+        return outs
+
+    m_rec, m_prim, m_pow, m_welf = _minutes((rec, prim, powd, welf), net)
+    m_rec_h, m_prim_h, m_pow_h, m_welf_h = _minutes((rec, prim, powd, welf), hnet)
     hz_reason = np.array(
         [
             ""
