@@ -47,6 +47,14 @@ def role_label(role):
     return labels.role_label(role, common.lang())
 
 
+def _role_both(role):
+    """A role's name in Japanese and English (the demo role picker)."""
+    from ui import labels
+
+    ja, en = labels.role_label(role, "ja"), labels.role_label(role, "en")
+    return ja if ja == en else f"{ja} / {en}"
+
+
 def _audit(workspace, **entry):
     if workspace is None or not Path(workspace).exists():
         return
@@ -109,7 +117,9 @@ def _demo(workspace):
         "役割（デモ） / Role (demo)",
         ROLES,
         index=default,
-        format_func=role_label,
+        # both languages, like the box's own label: options that changed with the language
+        # switch would lose the picked role (the widget keeps the shown text)
+        format_func=_role_both,
         key="ikemap_demo_role",
     )
     session = Audience(name="demo", role=role, scope=None, demo=True)
