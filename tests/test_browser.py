@@ -231,7 +231,9 @@ def test_coordinator_finds_an_address_and_takes_the_list_away(page, server, shot
     tabs = [t.inner_text() for t in page.get_by_role("tab").all()]
     assert len(tabs) >= 3 and tabs[0].startswith("すべて"), tabs
     assert any("訪問看護" in t for t in tabs), tabs
-    assert main.get_by_text("この住所を担当する", exact=False).count() >= 1  # who covers it
+    # who covers it: rendered after the results (its own searches), so wait for it
+    main.get_by_text("この住所を担当する", exact=False).first.wait_for(timeout=90_000)
+    _idle(page)
     assert _wait_for_map(page), "the result map did not render"
     page.screenshot(path=str(shots / "coordinator.png"), full_page=True)
     rows = _download_csv(page)
