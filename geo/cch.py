@@ -113,9 +113,16 @@ def _topology(net, direction):
         how = "loaded"
     else:
         other = Path(folder) / ("cch_reverse" if forward else "cch_forward") if folder else None
+        # a network with the same nodes and a subset of the arcs (a hazard scenario) reuses
+        # the whole network's order: any order gives exact answers, this one is a good one
+        parent = net.__dict__.get("_cch_order_dir")
+        saved = [Path(parent) / name / "order" for name in ("cch_forward", "cch_reverse") if parent]
+        saved = [f for f in saved if f.exists()]
         if other is not None and (other / "order").exists():
             # same node order (it depends on the road layout only), arcs reversed
             order = np.fromfile(other / "order", dtype=np.uint32)
+        elif saved and saved[0].stat().st_size == 4 * int(net.n_nodes):
+            order = np.fromfile(saved[0], dtype=np.uint32)
         else:
             logger.info(
                 "Building the CCH node order for %s nodes (once per road network; about a "

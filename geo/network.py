@@ -177,7 +177,7 @@ class Network:
             def loader():
                 return edge_geometries(self)[keep]
 
-        return Network(
+        out = Network(
             node_ids=self.node_ids,
             x=self.x,
             y=self.y,
@@ -193,6 +193,12 @@ class Network:
             key=self.key[keep] if self.key is not None else None,
             edge_geometry_loader=loader,
         )
+        # same nodes: the CCH node order saved for the whole network stays a valid (exact)
+        # order for this one (a hazard scenario), so geo.cch need not build one again
+        order_dir = self.__dict__.get("_prepared_dir") or self.__dict__.get("_cch_order_dir")
+        if order_dir is not None:
+            out.__dict__["_cch_order_dir"] = order_dir
+        return out
 
 
 #: Field names of :class:`Network`, in order.

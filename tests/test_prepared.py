@@ -121,3 +121,28 @@ def test_closures_read_in_chunks_equal_the_whole_layer(ws):
     got = prepared._closed_in_chunks(net, ws, hz, 3, None, chunk=5)
     assert whole.any() and np.array_equal(got, whole)
     assert net.edge_geometry is None  # never held all shapes
+
+
+def test_scenario_reuses_the_saved_cch_order_and_answers_exactly(ws):
+    from geo import cch, travel
+
+    if not cch.usable(prepared.load_network(ws)):
+        pytest.skip("pyroutingkit not installed or travel times not whole milliseconds")
+    ctx = context.load(ws)
+    # the whole network's CCH order, saved beside the workspace
+    everyone = np.arange(ctx.net.n_nodes)
+    travel.matrix(ctx.net, [0], everyone, direction="to_facility", engine="cch")
+    assert (prepared.sidecar(ws) / "cch_reverse" / "order").exists()
+    flooded = ctx.scenario(min_level=3)
+    assert flooded.n_edges < ctx.net.n_edges
+    assert flooded.__dict__["_cch_order_dir"] == ctx.net.__dict__["_prepared_dir"]
+    sources = np.arange(0, ctx.net.n_nodes, 3)
+    for direction in ("to_facility", "to_home"):
+        got = travel.dense(
+            travel.matrix(flooded, sources, everyone, direction=direction, engine="cch")
+        )
+        ref = travel.dense(
+            travel.matrix(flooded, sources, everyone, direction=direction, engine="dijkstra")
+        )
+        assert np.isinf(ref).any()  # the flood cuts some nodes off
+        np.testing.assert_array_equal(got, ref)
