@@ -46,22 +46,12 @@ import pandas as pd
 from gate.roles import identity_columns
 from geo import settings
 from geo.errors import ValidationError
-from geo.workspace import Problem
+from geo.workspace import LAYERS, Problem
 
 logger = logging.getLogger(__name__)
 
 #: Columns of the stored ``consultations`` layer (no personal data).
-LAYER_COLUMNS = (
-    "date",
-    "month",
-    "municipality_code",
-    "area_id",
-    "area_kind",
-    "category",
-    "channel",
-    "requester",
-    "source_file",
-)
+LAYER_COLUMNS = tuple(c.name for c in LAYERS["consultations"].columns)
 
 #: Header aliases (compared after NFKC, case-insensitive, spaces removed).
 ALIASES = {

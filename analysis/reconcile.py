@@ -46,24 +46,12 @@ import pandas as pd
 
 from geo import codes
 from geo.errors import ValidationError
-from geo.workspace import Problem
+from geo.workspace import LAYERS, Problem
 
 logger = logging.getLogger(__name__)
 
 #: Columns of a source list after :func:`read_list` (and of the ``child_sources`` layer).
-RECORD_COLUMNS = (
-    "source",
-    "record_id",
-    "row",
-    "child_id",
-    "birth_date",
-    "age",
-    "municipality_code",
-    "care",
-    "last_verified",
-    "lat",
-    "lon",
-)
+RECORD_COLUMNS = tuple(c.name for c in LAYERS["child_sources"].columns)
 
 #: Issue kinds, with the Japanese text used in the return files.
 ISSUE_KINDS = {

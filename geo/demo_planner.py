@@ -26,37 +26,16 @@ import numpy as np
 import pandas as pd
 
 from .demo_people import REFERENCE_DATE
+from .workspace import LAYERS
 
 logger = logging.getLogger(__name__)
 
 #: Own random stream (``default_rng([seed, STREAM])``).
 STREAM = 1708
 
-#: Columns of the layers (the same as analysis.consultations / analysis.reconcile write).
-CONSULTATION_COLUMNS = (
-    "date",
-    "month",
-    "municipality_code",
-    "area_id",
-    "area_kind",
-    "category",
-    "channel",
-    "requester",
-    "source_file",
-)
-SOURCE_COLUMNS = (
-    "source",
-    "record_id",
-    "row",
-    "child_id",
-    "birth_date",
-    "age",
-    "municipality_code",
-    "care",
-    "last_verified",
-    "lat",
-    "lon",
-)
+#: Columns of the layers: their workspace schemas (what analysis.consultations / reconcile write).
+CONSULTATION_COLUMNS = tuple(c.name for c in LAYERS["consultations"].columns)
+SOURCE_COLUMNS = tuple(c.name for c in LAYERS["child_sources"].columns)
 
 #: Consultations a month (whole demo prefecture) per category, and monthly multipliers.
 BASE = {"nursery": 10, "respite": 24, "school": 9, "adult_life": 7, "disaster": 5, "other": 20}
