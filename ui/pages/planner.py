@@ -194,7 +194,11 @@ if ctx is not None:
     loss_h = loss_g.get("children_suppressed", pd.Series(False, index=loss_g.index)).fillna(False)
     for c in ("coverage_pct", "coverage_all_ages_pct"):
         if c in loss_g:
-            loss_g[c] = loss_g[c].astype(float).round(1).where(~loss_h.to_numpy(), np.nan)
+            hide = loss_h.to_numpy(bool)
+            loss_g[c] = loss_g[c].astype(float).round(1).where(~hide, np.nan)
+            # rates of hidden counts are shown as 「秘匿」 by gate.display, not as an empty None
+            loss_g[c + gate.FLAG_SUFFIX] = pd.array(hide, dtype="boolean")
+            loss_g[c + gate.SMALL_SUFFIX] = pd.array(np.zeros(len(hide), bool), dtype="boolean")
     loss_view = gate.display(loss_g.drop(columns=["area_id"], errors="ignore"), lang=lang)
     st.dataframe(labels.frame(loss_view, lang), hide_index=True, width="stretch")
 
