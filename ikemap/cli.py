@@ -143,7 +143,10 @@ def build_parser():
     p.add_argument("--children", help="child register CSV")
     p.add_argument("--source", help="store --children as this named source list (reconcile)")
     p.add_argument("--replace-children", action="store_true", help="replace the children layer")
-    p.add_argument("--address-points", help="位置参照情報 CSV to resolve register addresses")
+    p.add_argument(
+        "--address-points",
+        help="位置参照情報 CSV: resolves register addresses, kept for the app's address search",
+    )
     p.add_argument("--report", help="write the validation report to this CSV")
     p.add_argument(
         "--cascade",

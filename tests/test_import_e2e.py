@@ -180,3 +180,17 @@ def test_analyses_run_on_the_imported_workspace(tama):
     assert len(area) > 0
     evac = evacuation.evacuation(ctx)
     assert len(evac) == N_CHILDREN - 1
+
+
+def test_address_points_kept_for_the_app_address_search(tama):
+    """--address-points is stored as the workspace's address_points layer, so the
+    coordinator page can search a 立川市 address typed as a person would."""
+    from geo import geocode
+
+    pts = workspace.read(tama["ws"], "address_points")
+    assert {"pref", "city", "town", "municipality_code"} <= set(pts.columns)
+    tachikawa = pts[pts["city"] == "立川市"]
+    assert len(tachikawa) == 79 and set(tachikawa["municipality_code"]) == {"13202"}
+    for typed in ("東京都立川市錦町２丁目３番１号", "立川市錦町二丁目3-1", "立川市　錦町2-3"):
+        hit = geocode.geocode(typed, workspace=tama["ws"])
+        assert (hit.status, hit.town) == ("found", "錦町二丁目"), (typed, hit.status)

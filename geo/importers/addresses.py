@@ -123,6 +123,53 @@ def points_from_file(path):
     return out, report
 
 
+def points_layer(points, municipalities=None):
+    """The ``address_points`` workspace layer (read by :mod:`geo.geocode`) from read points.
+
+    ``pref``, ``city``, ``town``, ``municipality_code`` (the municipality whose polygon holds
+    the point, or whose name is ``city``; None when neither is known) and point geometry
+    (EPSG:4326). Rows without coordinates (rejected by :func:`points_from_file`) are left out.
+
+    Examples
+    --------
+    >>> pts = pd.DataFrame({"pref": ["東京都"], "city": ["立川市"], "town": ["曙町二丁目"],
+    ...                     "lat": [35.70], "lon": [139.41]})
+    >>> points_layer(pts)[["city", "town", "municipality_code"]].values.tolist()
+    [['立川市', '曙町二丁目', None]]
+    """
+    import geopandas as gpd
+
+    ok = points["lat"].notna() & points["lon"].notna()
+    frame = points.loc[ok].reset_index(drop=True)
+    layer = gpd.GeoDataFrame(
+        {
+            c: frame[c].astype(object).where(frame[c].notna(), None)
+            for c in ("pref", "city", "town")
+        },
+        geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+        crs="EPSG:4326",
+    )
+    codes = pd.Series([None] * len(layer), dtype=object)
+    if municipalities is not None and len(municipalities) and "code" in municipalities.columns:
+        munis = municipalities.to_crs("EPSG:4326") if municipalities.crs else municipalities
+        if {"name", "pref"} <= set(munis.columns):
+            by_name = dict(zip(zip(munis["pref"], munis["name"]), munis["code"], strict=True))
+            keys = zip(layer["pref"], layer["city"], strict=True)
+            codes = pd.Series([by_name.get(k) for k in keys], dtype=object)
+        missing = codes.isna().to_numpy()
+        if missing.any():
+            hits = gpd.sjoin(
+                layer.loc[missing, ["geometry"]],
+                munis[["code", "geometry"]],
+                how="left",
+                predicate="within",
+            )
+            hits = hits[~hits.index.duplicated()]
+            codes.loc[missing] = hits["code"].to_numpy()
+    layer.insert(3, "municipality_code", codes.where(codes.notna(), None).to_numpy())
+    return layer
+
+
 def _chome_variants(rest):
     """The rest of an address as written, and with its leading 丁目 number in kanji."""
     out = [rest]

@@ -127,10 +127,11 @@ def read_region(
     points = None
     if address_points is not None:
         pts, rep = addresses.points_from_file(address_points)
-        if rep.failed:
-            out.reports.append(rep)
-        else:
+        out.reports.append(rep)
+        if not rep.failed:
             points = addresses.load(pts)
+            # kept in the workspace: the app's address search (geo.geocode) reads this layer
+            out.layers["address_points"] = addresses.points_layer(pts, municipalities)
     if facility_paths:
         formats = list(facility_formats) + [None] * (len(facility_paths) - len(facility_formats))
         frames, reps = [], []
@@ -276,6 +277,7 @@ _LAYER_OF_KIND = {
     "hazards": "hazards",
     "children": "children",
     "roads": "roads_edges",
+    "address_points": "address_points",
 }
 
 

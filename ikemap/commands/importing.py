@@ -33,10 +33,11 @@ def run(args):
     if stop is not None:
         return stop
     given = [k for k, v in files.items() if v and k not in ("clip_roads",)]
-    if not [k for k in given if k not in ("facility_formats", "hazard_layouts", "address_points")]:
+    if not [k for k in given if k not in ("facility_formats", "hazard_layouts")]:
         print(
             "ikemap import: nothing to import. Give at least one of --boundaries, --areas, "
-            "--roads, --facilities, --capabilities, --shelters, --hazards, --children."
+            "--roads, --facilities, --capabilities, --shelters, --hazards, --children, "
+            "--address-points."
         )
         return 2
     if len(files["facility_formats"]) > len(files["facility_paths"]):
