@@ -2,8 +2,9 @@
 
 About 2.5 directed edges per node (like real drive networks): ~62 % of the grid streets kept,
 arterials every 10th row and column (40-50 km/h), local streets 20-30 km/h, 5 % one-way. Node
-spacing ~100 m, so 1,000,000 nodes span ~100 km x 100 km (a prefecture). Seeded; cached under
-``bench/out/`` as ``.npz``.
+spacing ~100 m, so 1,000,000 nodes span ~100 km x 100 km (a prefecture). Travel times are whole
+milliseconds, as the importers and the demo store them (so the CCH engine answers, as on a real
+workspace). Seeded; cached under ``bench/out/`` as ``.npz``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 import numpy as np
 
 OUT = Path(__file__).resolve().parent / "out"
+
+#: Bumped when the generated graph changes (part of the cache file name). 2: whole milliseconds.
+VERSION = 2
 
 
 def build(n_nodes, *, seed=0, spacing_m=100.0, lon0=139.0, lat0=35.2):
@@ -38,7 +42,8 @@ def build(n_nodes, *, seed=0, spacing_m=100.0, lon0=139.0, lat0=35.2):
     a, b, arterial = a[keep], b[keep], arterial[keep]
     length = np.hypot(xm[b] - xm[a], ym[b] - ym[a]) * rng.uniform(1.0, 1.15, a.size)
     speed = np.where(arterial, rng.choice([40.0, 50.0], a.size), rng.choice([20.0, 30.0], a.size))
-    tt = length / (speed / 3.6)
+    # whole milliseconds (>= 1 ms), like the importers and the demo
+    tt = np.maximum(np.round(length / (speed / 3.6), 3), 0.001)
     oneway = (~arterial) & (rng.random(a.size) < 0.05)
     flip = rng.random(a.size) < 0.5
     fa = np.where(flip, b, a)
@@ -60,7 +65,7 @@ def build(n_nodes, *, seed=0, spacing_m=100.0, lon0=139.0, lat0=35.2):
 def load(n_nodes, *, seed=0):
     """Build or load (cached) the synthetic graph arrays."""
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"grid_{n_nodes}_{seed}.npz"
+    path = OUT / f"grid_v{VERSION}_{n_nodes}_{seed}.npz"
     if path.exists():
         with np.load(path) as z:
             return {k: z[k] for k in z.files}
