@@ -417,13 +417,14 @@ def validate(layer, frame):
     for name in missing:
         problems.append(Problem(layer, "-", name, "(missing column)", "the column to be present"))
     ids = frame[schema.id] if schema.id and schema.id in frame.columns else None
-    row_ids = [None if _is_null(r) else r for r in ids] if ids is not None else list(frame.index)
+    row_ids = _RowIds(ids, frame.index)
     for col in schema.columns:
         if col.name in missing:
             continue
         series = frame[col.name]
-        values = series.tolist()
-        for pos in _suspect_positions(col, series):
+        suspects = _suspect_positions(col, series)
+        values = series.tolist() if len(suspects) else []
+        for pos in suspects:
             rid, value = row_ids[pos], values[pos]
             if _is_null(value):
                 if col.required:
@@ -439,27 +440,52 @@ def validate(layer, frame):
     if "age_min" in frame.columns and "age_max" in frame.columns:
         lo = pd.to_numeric(frame["age_min"], errors="coerce")
         hi = pd.to_numeric(frame["age_max"], errors="coerce")
-        for rid, a, b in zip(row_ids, lo, hi, strict=True):
+        for pos, a, b in zip(range(len(frame)), lo, hi, strict=True):
             if pd.notna(a) and pd.notna(b) and a > b:
-                problems.append(Problem(layer, rid, "age_max", b, f"age_max >= age_min ({a:g})"))
+                problems.append(
+                    Problem(layer, row_ids[pos], "age_max", b, f"age_max >= age_min ({a:g})")
+                )
     if layer == "children" and "age" in frame.columns:
-        for rid, a in zip(row_ids, pd.to_numeric(frame["age"], errors="coerce"), strict=True):
+        ages = pd.to_numeric(frame["age"], errors="coerce")
+        for pos, a in zip(range(len(frame)), ages, strict=True):
             if pd.notna(a) and a > settings.max_child_age:
                 problems.append(
-                    Problem(layer, rid, "age", a, f"an age <= {settings.max_child_age}")
+                    Problem(layer, row_ids[pos], "age", a, f"an age <= {settings.max_child_age}")
                 )
     if schema.geometry is not None:
         problems.extend(_validate_geometry(layer, frame, row_ids, schema.geometry))
     return problems
 
 
+class _RowIds:
+    """Row ids for problem reports, looked up only for the rows that have a problem.
+
+    (A list of every id of a million-row road layer costs seconds and is rarely read.)
+    """
+
+    def __init__(self, ids, index):
+        self._ids = ids
+        self._index = index
+
+    def __getitem__(self, pos):
+        if self._ids is None:
+            return self._index[pos]
+        r = self._ids.iloc[pos]
+        return None if _is_null(r) else r
+
+
 def _suspect_positions(col, series):
     """Positions of the rows that may break ``col``; the rest are valid for sure.
 
     Numeric columns with a numeric dtype are screened with vectorised comparisons (a road layer
-    has hundreds of thousands of rows); every other column is checked value by value.
+    has hundreds of thousands of rows); text and date columns are screened once per distinct
+    value; every other column is checked value by value.
     """
     n = len(series)
+    if col.kind in ("str", "date") and (
+        series.dtype == object or isinstance(series.dtype, pd.StringDtype)
+    ):
+        return _suspect_text_positions(col, series)
     numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
         series.dtype
     )
@@ -478,6 +504,34 @@ def _suspect_positions(col, series):
     bad = ~ok & ~null
     if col.required:
         bad |= null
+    return np.flatnonzero(bad).tolist()
+
+
+def _suspect_text_positions(col, series):
+    """:func:`_suspect_positions` of a text or date column: each distinct value checked once.
+
+    Only a value of type ``str`` can pass a text or date check, and a ``str`` is equal (and so
+    grouped) only with an equal ``str``; every position whose distinct value fails, and every
+    null (when the column is required), is returned for the value-by-value check.
+    """
+    null = series.isna().to_numpy(dtype=bool)
+    try:
+        codes_, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists): check every row
+        return range(len(series))
+    bad_u = np.fromiter(
+        (type(u) is not str or _check_value(col, u) is not None for u in uniques),
+        dtype=bool,
+        count=len(uniques),
+    )
+    valid = codes_ >= 0
+    bad = ~valid & ~null  # (neither grouped nor null: left to the value check)
+    if bad_u.any():
+        bad[valid] = bad_u[codes_[valid]]
+    if col.required:
+        bad |= null
+    else:
+        bad &= ~null
     return np.flatnonzero(bad).tolist()
 
 
@@ -568,6 +622,8 @@ def _encode(layer, frame):
             out[col.name] = pd.array([None if v is None else int(v) for v in vals], "Int64")
     for col in out.columns:
         if out[col].dtype == object and col != getattr(out, "_geometry_column_name", None):
+            if pd.api.types.infer_dtype(out[col], skipna=True) == "string":
+                continue  # text only (a C scan; a road layer has millions of rows)
             vals = out[col].tolist()
             if any(isinstance(v, list | tuple) for v in vals):
                 out[col] = [
@@ -703,14 +759,43 @@ def read_all(path, *, names=INPUT_LAYERS):
     return {name: read(path, name) for name in names if name in present}
 
 
+def _arrow_ok(frame):
+    """Whether ``frame`` can be written through Arrow with the very table a plain write makes.
+
+    Arrow (``OGR_L_WriteArrowBatch``) writes a road layer of millions of rows several times
+    faster than pyogrio's row-by-row writer. It is used when every column has a type both
+    writers map to the same GeoPackage column: numbers, booleans (numpy or pandas nullable) and
+    text (``object`` columns holding only ``str`` and nulls). Anything else (mixed objects,
+    all-null columns, dates) keeps the row-by-row writer, which decides those types itself.
+    """
+    if len(frame) == 0:
+        return False
+    geom = getattr(frame, "_geometry_column_name", None)
+    for name in frame.columns:
+        if name == geom:
+            continue
+        dtype = frame[name].dtype
+        if dtype == object:
+            if pd.api.types.infer_dtype(frame[name], skipna=True) != "string":
+                return False
+        elif isinstance(dtype, pd.StringDtype | pd.Int64Dtype | pd.BooleanDtype | pd.Float64Dtype):
+            continue
+        elif not (isinstance(dtype, np.dtype) and dtype.kind in "biuf"):
+            return False
+    return True
+
+
 def _write_one(path, layer, frame, *, table=None):
     """Write ``frame`` (encoded with ``layer``'s schema) as GeoPackage table ``table or layer``."""
     frame = _encode(layer, frame)
     name = table or layer
+    arrow = _arrow_ok(frame)
     if isinstance(frame, gpd.GeoDataFrame):
-        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=False)
+        pyogrio.write_dataframe(
+            frame, path, layer=name, driver="GPKG", promote_to_multi=False, use_arrow=arrow
+        )
     else:
-        pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG")
+        pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG", use_arrow=arrow)
 
 
 def write(path, layer, frame, *, validate_schema=True):
