@@ -212,12 +212,12 @@ def _road_layers(net):
     )
     speeds = codes.road_speeds()
     length = np.hypot(net.x[net.u] - net.x[net.v], net.y[net.u] - net.y[net.v])
-    hw_codes, inv = np.unique(net.highway, return_inverse=True)
+    inv, hw_codes = pd.factorize(net.highway)
     speed = np.array([speeds[h] for h in hw_codes], float)[inv]
     line = np.stack(
         [np.stack([lon[net.u], lat[net.u]], 1), np.stack([lon[net.v], lat[net.v]], 1)], 1
     )
-    names = np.where(net.name == "", None, net.name.astype(object))
+    names = np.where(net.name == "", None, net.name.astype(object, copy=False))
     edges = gpd.GeoDataFrame(
         {
             "u": osmid[net.u],
@@ -692,4 +692,37 @@ def write(path, *, seed=42, size="small"):
         if tmp.exists():
             tmp.unlink()
     logger.info("Wrote demo workspace %s", path)
+    _save_prepared(path, layers["roads_nodes"], layers["roads_edges"])
     return path
+
+
+def _save_prepared(path, nodes, edges):
+    """Save the prepared network (``W.gpkg.net/``) of a written demo from its road frames.
+
+    The same folder :func:`geo.prepared.load_network` would build on first use by reading the
+    road layers back (same arrays, same content hash, keyed by the written file's
+    fingerprint), made here from the frames still in memory. The CCH node order is still
+    computed on first use. A folder that cannot be written is only logged: it is rebuilt later.
+    """
+    from . import network as geo_network
+    from . import prepared
+
+    fp = prepared.fingerprint(path)
+    if fp is None:
+        return
+    net = geo_network.network_from_layers(nodes, edges, geometry=False)
+    meta = {
+        "version": prepared.VERSION,
+        "fingerprint": fp,
+        "content_hash": prepared._content_hash(net),
+        "crs": net.crs.to_wkt(),
+        "n_nodes": int(net.n_nodes),
+        "n_edges": int(net.n_edges),
+    }
+    folder = prepared.sidecar(path)
+    try:
+        prepared._save(folder, net, meta)
+    except OSError as exc:
+        logger.warning("Could not save the prepared network to %s: %s", folder, exc)
+        return
+    logger.info("Saved the prepared network to %s", folder)

@@ -159,7 +159,8 @@ _HAMLET_DENSITY = 400.0
 class RoadNet:
     """The demo road network in local metres.
 
-    ``u``/``v``/``highway``/``oneway``/``name`` are per *directed* edge; ``weight`` is the
+    ``u``/``v``/``highway``/``oneway``/``name`` are per *directed* edge (``highway`` and
+    ``name`` are object arrays sharing one ``str`` per distinct value); ``weight`` is the
     population weight of each node (0 on roads between settlements), ``settlement`` its
     settlement index (-1 on roads), ``spacing`` the local street spacing (m).
     """
@@ -186,7 +187,30 @@ class _Builder:
         self.weight = []
         self.settlement = []
         self.spacing = []
-        self.edges = []  # (u, v, highway, oneway, name) arrays
+        self.edges = []  # (u, v, highway, oneway, name) arrays; highway/name as label codes
+        self.labels = {}  # label text -> code (highways and names share one table)
+
+    def code(self, text):
+        """The label code of ``text``."""
+        return self.labels.setdefault(str(text), len(self.labels))
+
+    def _codes(self, text, shape):
+        """Label codes for ``shape`` edges of ``text``: one string, strings or codes (ints)."""
+        text = np.asarray(text)
+        if text.ndim == 0:
+            return np.full(shape, self.code(text.item()), np.int32)
+        if text.dtype.kind in "iu":
+            return np.broadcast_to(text.astype(np.int32), shape).copy()
+        uniq, inv = np.unique(text.astype(str), return_inverse=True)
+        codes = np.array([self.labels.setdefault(t, len(self.labels)) for t in uniq], np.int32)
+        return np.broadcast_to(codes[inv.reshape(text.shape)], shape).copy()
+
+    def label_table(self):
+        """Object array of the label texts, indexed by code (one ``str`` object per label)."""
+        table = np.empty(len(self.labels), object)
+        for text, code in self.labels.items():
+            table[code] = text
+        return table
 
     def nodes(self, xy, *, weight=0.0, settlement=-1, spacing=0.0):
         xy = np.asarray(xy, float).reshape(-1, 2)
@@ -203,9 +227,9 @@ class _Builder:
         v = np.asarray(v, np.int64).ravel()
         if u.size == 0:
             return
-        hw = np.broadcast_to(np.asarray(highway, object), u.shape).copy()
+        hw = self._codes(highway, u.shape)
         ow = np.broadcast_to(np.asarray(oneway, bool), u.shape).copy()
-        nm = np.broadcast_to(np.asarray(name, object), u.shape).copy()
+        nm = self._codes(name, u.shape)
         self.edges.append((u, v, hw, ow, nm))
 
     def coords(self):
@@ -216,8 +240,38 @@ def _pt(w):
     return np.array(w, float) * 1000.0
 
 
+class _LineIndex:
+    """:func:`geo.demo_geography.near_line` for one line, its densified vertices indexed once.
+
+    Same answers as ``near_line(line, x, y, step=step, max_m=max_m)`` (the same vertices and
+    KD-tree query); the tree is built once instead of once per settlement.
+    """
+
+    def __init__(self, line, step):
+        self.line = line
+        self.coords = shapely.get_coordinates(shapely.segmentize(line, step))
+        self.tree = cKDTree(self.coords)
+
+    def near(self, x, y, *, max_m=np.inf):
+        d, i = self.tree.query(np.stack([np.ravel(x), np.ravel(y)], 1), distance_upper_bound=max_m)
+        i = np.minimum(i, len(self.coords) - 1)
+        shape = np.shape(x)
+        return d.reshape(shape), self.coords[i, 0].reshape(shape), self.coords[i, 1].reshape(shape)
+
+
+def _prepared_copy(geom):
+    """A prepared copy of ``geom`` (fast repeated ``contains_xy``; the shared one is left as is)."""
+    out = shapely.from_wkb(shapely.to_wkb(geom))
+    shapely.prepare(out)
+    return out
+
+
 def _grid(b, s, land, river, levee_span, params, rng, *, sid, oneway=False):
-    """Add the street grid of settlement ``s``; return its node indices."""
+    """Add the street grid of settlement ``s``; return its node indices.
+
+    ``land`` is best prepared (:func:`_prepared_copy`), ``river`` a :class:`_LineIndex` (step
+    25 m) or a line.
+    """
     spacing = s.spacing_m * params.spacing
     radius = s.radius_km * 1000.0 * (params.extent if s.kind != "village" else 1.0)
     n = int(radius / spacing * 1.25) + 1
@@ -232,10 +286,18 @@ def _grid(b, s, land, river, levee_span, params, rng, *, sid, oneway=False):
     inside = np.hypot(ii, jj) * spacing <= radius * lobes
     x = cx + jj * spacing + rng.uniform(-0.12, 0.12, ii.shape) * spacing
     y = cy + ii * spacing + rng.uniform(-0.12, 0.12, ii.shape) * spacing
-    inside &= shapely.contains_xy(land, x, y)
-    d, rx, _ = near_line(river, x, y, step=25.0, max_m=400.0)
+    # land and river tests only where the lobes already hold (the rest is outside anyway)
+    cand = np.flatnonzero(inside)
+    ok = shapely.contains_xy(land, x.flat[cand], y.flat[cand])
+    cand = cand[ok]
+    if isinstance(river, _LineIndex):
+        d, rx, _ = river.near(x.flat[cand], y.flat[cand], max_m=400.0)
+        river = river.line
+    else:
+        d, rx, _ = near_line(river, x.flat[cand], y.flat[cand], step=25.0, max_m=400.0)
     in_reach = (rx >= levee_span[0] * 1000) & (rx <= levee_span[1] * 1000)
-    inside &= d > np.where(in_reach, 220.0, 150.0)
+    inside = np.zeros(ii.shape, bool)
+    inside.flat[cand[d > np.where(in_reach, 220.0, 150.0)]] = True
     if oneway:  # the one-way district must be complete
         ci = int(round((ONEWAY_CENTRE_KM[1] * 1000 - cy) / spacing))
         cj = int(round((ONEWAY_CENTRE_KM[0] * 1000 - cx) / spacing))
@@ -289,12 +351,15 @@ def _grid(b, s, land, river, levee_span, params, rng, *, sid, oneway=False):
     tree = minimum_spanning_tree(coo_matrix((w, (lu, lv)), shape=(nloc, nloc)).tocsr()).tocoo()
     tkey = np.minimum(tree.row, tree.col).astype(np.int64) * nloc + np.maximum(tree.row, tree.col)
     ekey = np.minimum(lu, lv) * nloc + np.maximum(lu, lv)
-    in_tree = np.isin(ekey, tkey)
+    in_tree = _member(ekey, tkey)
     keep_p = 0.62 if s.kind in ("core", "city") else 0.45
     keep = is_major | in_box | in_tree | (rng.uniform(0, 1, eu.size) < keep_p)
-    hw = np.where(is_main, "secondary", np.where(is_major, "tertiary", "residential"))
+    main_hw, major_hw = ("secondary", "tertiary")
     if s.kind in ("village", "hamlet"):
-        hw = np.where(is_main, "tertiary", np.where(is_major, "unclassified", "residential"))
+        main_hw, major_hw = ("tertiary", "unclassified")
+    hw = np.where(
+        is_main, b.code(main_hw), np.where(is_major, b.code(major_hw), b.code("residential"))
+    )
     one = np.zeros(eu.size, bool)
     if oneway:
         hr, hc = ONEWAY_HALF
@@ -329,6 +394,15 @@ def _grid(b, s, land, river, levee_span, params, rng, *, sid, oneway=False):
                 if seg.length < 900 and seg.intersects(river):
                     b.add([a], [c], "tertiary", name="橋")
     return ids[inside]
+
+
+def _member(a, b):
+    """``np.isin(a, b)`` for integer arrays by a binary search in sorted ``b``."""
+    b = np.sort(b)
+    if b.size == 0:
+        return np.zeros(a.shape, bool)
+    pos = np.minimum(np.searchsorted(b, a), b.size - 1)
+    return b[pos] == a
 
 
 def _meander(pts_km, amp, wavelength_km, rng, step=50.0):
@@ -371,18 +445,14 @@ def _road(b, line, highway, name, grid_tree, grid_nodes, inside_fn, *, link_max=
     seg_ok = (ids[:-1] >= 0) & (ids[1:] >= 0)
     b.add(ids[:-1][seg_ok], ids[1:][seg_ok], highway, name=name)
     # run ends next to a cut (or at the polyline's ends) join the nearest street node
-    ends = []
     out = ids >= 0
-    for k in np.nonzero(out)[0]:
-        prev_in = k == 0 or not out[k - 1]
-        next_in = k == len(ids) - 1 or not out[k + 1]
-        if prev_in or next_in:
-            ends.append(k)
-    if ends and grid_tree is not None:
+    prev_in = np.r_[True, ~out[:-1]]
+    next_in = np.r_[~out[1:], True]
+    ends = np.flatnonzero(out & (prev_in | next_in))
+    if ends.size and grid_tree is not None:
         d, j = grid_tree.query(line[ends])
-        for k, dd, jj in zip(ends, d, j, strict=True):
-            if dd <= link_max:
-                b.add([ids[k]], [grid_nodes[jj]], highway, name=name)
+        near = d <= link_max
+        b.add(ids[ends[near]], grid_nodes[j[near]], highway, name=name)
     return ids[ids >= 0]
 
 
@@ -417,14 +487,16 @@ def roads(params):
     sett = list(SETTLEMENTS)
     hamlets = _hamlets(params, geo.land, geo.municipalities, sett, rng)
     all_sett = sett + hamlets
+    land = _prepared_copy(geo.land)
+    river = _LineIndex(geo.river, 25.0)
     grid_nodes = []
     for sid, s in enumerate(all_sett):
         grid_nodes.append(
             _grid(
                 b,
                 s,
-                geo.land,
-                geo.river,
+                land,
+                river,
                 geo.levee_span_km,
                 params,
                 rng,
@@ -444,7 +516,7 @@ def roads(params):
         d = np.hypot(line[:, None, 0] - centres[:, 0], line[:, None, 1] - centres[:, 1])
         near_grid = gtree.query(line, distance_upper_bound=260.0)[0] < 260.0
         return ((d < radii * 0.92).any(1) & near_grid) | ~shapely.contains_xy(
-            geo.land, line[:, 0], line[:, 1]
+            land, line[:, 0], line[:, 1]
         )
 
     keys = {s.key: (s.x_km, s.y_km) for s in sett}
@@ -497,15 +569,17 @@ def roads(params):
         ups.append(int(ids[0]))
     coords = b.coords()
     levee = np.concatenate(levee_ids)
-    gtree = cKDTree(coords[gnodes])
+    # (the grid nodes kept their coordinates: the tree over them is still gtree)
+    is_other = np.ones(b.n, bool)
+    is_other[levee] = False
+    other = np.flatnonzero(is_other)  # every node but the levee roads' (no node is added below)
+    otree = cKDTree(coords[other])
     for ids in levee_ids:
         ramp = ids[:: max(1, int(round(300 / step)))]
         d, j = gtree.query(coords[ramp])
         ok = d < 350
         b.add(ramp[ok], gnodes[j[ok]], "residential", name="")
         # both ends join the nearest other road
-        other = np.setdiff1d(np.arange(b.n), levee)
-        otree = cKDTree(coords[other])
         for end in (ids[0], ids[-1]):
             d, j = otree.query(coords[end])
             if d < 1500:
@@ -567,9 +641,9 @@ def _finish(b, levee, ups, all_sett):
             extra_v.append(mnodes[j[k]])
         u = np.r_[u, extra_u]
         v = np.r_[v, extra_v]
-        hw = np.r_[hw, np.full(len(extra_u), "unclassified", object)]
+        hw = np.r_[hw, b._codes("unclassified", len(extra_u))]
         ow = np.r_[ow, np.zeros(len(extra_u), bool)]
-        nm = np.r_[nm, np.full(len(extra_u), "", object)]
+        nm = np.r_[nm, b._codes("", len(extra_u))]
     # unique undirected edges (first wins), then both directions for two-way streets
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     _, first = np.unique(lo * n + hi, return_index=True)
@@ -589,14 +663,15 @@ def _finish(b, levee, ups, all_sett):
         msg = f"demo road network has {ncomp} strongly connected components; expected 1"
         raise AssertionError(msg)
     logger.info("Created demo road network with %s nodes and %s edges", f"{n:,}", f"{U.size:,}")
+    labels = b.label_table()
     return RoadNet(
         x=coords[:, 0],
         y=coords[:, 1],
         u=U,
         v=V,
-        highway=HW.astype(str),
+        highway=labels[HW],
         oneway=OW,
-        name=NM.astype(str),
+        name=labels[NM],
         weight=np.concatenate(b.weight),
         settlement=np.concatenate(b.settlement),
         spacing=np.concatenate(b.spacing),

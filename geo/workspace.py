@@ -775,7 +775,7 @@ def _arrow_ok(frame):
         if name == geom:
             continue
         dtype = frame[name].dtype
-        if dtype == object:
+        if isinstance(dtype, np.dtype) and dtype.kind == "O":
             if pd.api.types.infer_dtype(frame[name], skipna=True) != "string":
                 return False
         elif isinstance(dtype, pd.StringDtype | pd.Int64Dtype | pd.BooleanDtype | pd.Float64Dtype):
@@ -795,7 +795,9 @@ def _write_one(path, layer, frame, *, table=None):
             frame, path, layer=name, driver="GPKG", promote_to_multi=False, use_arrow=arrow
         )
     else:
-        pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG", use_arrow=arrow)
+        pyogrio.write_dataframe(
+            pd.DataFrame(frame), path, layer=name, driver="GPKG", use_arrow=arrow
+        )
 
 
 def write(path, layer, frame, *, validate_schema=True):

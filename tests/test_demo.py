@@ -129,6 +129,38 @@ def test_written_workspace_round_trips(demo_path, layers):
         )
 
 
+def test_written_demo_carries_its_prepared_network(demo_path, tmp_path, monkeypatch):
+    # the demo saves W.gpkg.net from the road frames it wrote; it must be the folder a first
+    # load would build by reading the layers back, and a load must use it as it is
+    import json
+
+    from geo import prepared
+
+    folder = prepared.sidecar(demo_path)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    assert meta["fingerprint"] == prepared.fingerprint(demo_path)
+    copy = tmp_path / "copy.gpkg"
+    copy.write_bytes(demo_path.read_bytes())
+    rebuilt = prepared.load_network(copy)  # no folder beside the copy: built from the layers
+    assert json.loads((prepared.sidecar(copy) / "meta.json").read_text(encoding="utf-8")) == {
+        **meta,
+        "fingerprint": prepared.fingerprint(copy),
+    }
+    saved = sorted(prepared.sidecar(copy).glob("*.npy"))  # (only what a first load saves)
+    assert len(saved) > 10
+    for npy in saved:
+        a, b = np.load(folder / npy.name), np.load(npy)
+        assert a.dtype == b.dtype and np.array_equal(a, b), npy.name
+    assert rebuilt.n_edges == meta["n_edges"]
+
+    def no_read(path):
+        raise AssertionError("the road layers were read again")
+
+    monkeypatch.setattr(prepared, "read_road_arrays", no_read)
+    net = prepared.load_network(demo_path)
+    assert net.n_nodes == meta["n_nodes"] and net.n_edges == meta["n_edges"]
+
+
 def test_write_refuses_to_overwrite_a_real_workspace(tmp_path, layers):
     real = tmp_path / "real.gpkg"
     workspace.write(real, "municipalities", layers["municipalities"])
