@@ -304,35 +304,44 @@ def suitable(shelters, shelter_exposure, hazard_type, *, power=False, max_level=
 # the wrapper over a Context
 
 
-class _Nearest:
-    """Nearest-shelter searches for many shelter subsets, cached per (network, subset)."""
+def _shelter_times(ctx, network, cand, c_node, c_acc):
+    """Home -> shelter seconds, children x the candidate shelters ``cand`` (dense, ``inf``).
 
-    def __init__(self, ctx):
-        self.ctx = ctx
-        self.sn = ctx.snaps["shelters"]
-        self.cache = {}
+    One :func:`geo.travel.matrix` per network (both access legs, no time limit): every tier's
+    nearest shelter is then a masked ``argmin`` over its columns, and the minutes to a chosen
+    shelter a lookup, instead of one whole-network search per shelter subset.
+    """
+    from geo import travel
 
-    def __call__(self, net, mask, tag):
-        from geo import travel
+    n = len(c_node)
+    if not len(cand) or not n:
+        return np.full((n, len(cand)), np.inf)
+    sn = ctx.snaps["shelters"]
+    return travel.dense(
+        travel.matrix(
+            network,
+            sn["node"].to_numpy()[cand].astype(np.int64),
+            c_node,
+            direction="to_facility",
+            offsets_s=sn["access_s"].to_numpy(dtype=float)[cand],
+            target_offsets_s=c_acc,
+        )
+    )
 
-        mask = np.asarray(mask, dtype=bool)
-        key = (tag, mask.tobytes())
-        if key not in self.cache:
-            n_nodes = len(net.node_ids)
-            if not mask.any():
-                self.cache[key] = (np.full(n_nodes, np.inf), np.full(n_nodes, -1))
-            else:
-                idx = np.flatnonzero(mask)
-                t, p = travel.nearest(
-                    net,
-                    self.sn["node"].to_numpy()[idx].astype(np.int64),
-                    direction="to_facility",
-                    offsets_s=self.sn["access_s"].to_numpy(dtype=float)[idx],
-                )
-                t = np.asarray(t, dtype=float)
-                p = np.asarray(p)
-                self.cache[key] = (t, np.where(p >= 0, idx[np.clip(p, 0, None)], -1))
-        return self.cache[key]
+
+def _nearest_in(times, cols, cand):
+    """Per row of ``times``: (seconds, shelter position) of the nearest column among ``cols``.
+
+    Ties go to the lowest shelter position (``cand`` ascending); ``inf``/``-1`` when none is
+    reachable.
+    """
+    n = times.shape[0]
+    if not len(cols) or not n:
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+    sub = times[:, cols]
+    j = sub.argmin(axis=1)
+    t = sub[np.arange(n), j]
+    return t, np.where(np.isfinite(t), cand[cols[j]], -1).astype(np.int64)
 
 
 def _child_hazard(exp, types, hazard_type):
@@ -453,7 +462,6 @@ def evacuation(
         if len(ctx.hazards)
         else net
     )
-    near = _Nearest(ctx)
     csn = ctx.snaps["children"]
     c_node = csn["node"].to_numpy().astype(np.int64)
     c_acc = csn["access_s"].to_numpy(dtype=float)
@@ -461,69 +469,92 @@ def evacuation(
     kinds_primary = _kinds_mask(shel, PRIMARY_KINDS) if ns else np.zeros(0, bool)
     kinds_welfare = _kinds_mask(shel, WELFARE_KINDS) if ns else np.zeros(0, bool)
     spow = _power_mask(shel) if ns else np.zeros(0, bool)
-    masks = {}
 
-    def _searches(h, pw):
-        if (h, pw) not in masks:
-            if ns:
-                any_ok = suitable(shel, sh_exp, h, max_level=shelter_max_level)
-                fit = suitable(shel, sh_exp, h, power=pw, max_level=shelter_max_level)
-            else:
-                any_ok = fit = np.zeros(0, dtype=bool)
-            any_ok, fit = np.asarray(any_ok, bool), np.asarray(fit, bool)
-            welf = fit & kinds_welfare
-            masks[(h, pw)] = {
-                "fit_n": near(net, fit, "n"),
-                "fit_h": near(hnet, fit, "h"),
-                "welf_n": near(net, welf, "n"),
-                "welf_h": near(hnet, welf, "h"),
-                "prim_n": near(net, any_ok & kinds_primary, "n"),
-                "pow_n": near(net, any_ok & spow, "n"),
-                "any_n": near(net, any_ok, "n"),
-            }
-        return masks[(h, pw)]
+    # the shelter tiers of each (hazard type, power-dependent) group of children
+    groups = {}
+    for i, key in enumerate(zip(htype, power.tolist(), strict=True)):
+        groups.setdefault(key, []).append(i)
+    tiers = {}
+    for h, pw in groups:
+        if ns:
+            any_ok = suitable(shel, sh_exp, h, max_level=shelter_max_level)
+            fit = suitable(shel, sh_exp, h, power=pw, max_level=shelter_max_level)
+        else:
+            any_ok = fit = np.zeros(0, dtype=bool)
+        any_ok, fit = np.asarray(any_ok, bool), np.asarray(fit, bool)
+        tiers[(h, pw)] = {
+            "fit": fit,
+            "welf": fit & kinds_welfare,
+            "prim": any_ok & kinds_primary,
+            "pow": any_ok & spow,
+            "any": any_ok,
+        }
+    used = np.zeros(ns, dtype=bool)
+    for t in tiers.values():
+        for m in t.values():
+            used |= m
+    cand = np.flatnonzero(used)
+    col = np.full(ns, -1, dtype=np.int64)
+    col[cand] = np.arange(len(cand))
+    if hnet is not net:
+        from geo import cch, travel
+
+        if travel.matrix_engine(hnet) == "cch":
+            cch.share_topology(hnet, net)  # the flooded roads: same CCH, closed arcs at inf
+    times_n = _shelter_times(ctx, net, cand, c_node, c_acc)
+    times_h = times_n if hnet is net else _shelter_times(ctx, hnet, cand, c_node, c_acc)
+
+    def _empty():
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+
+    tw_h, pw_h = _empty()  # welfare tier, hazard network
+    tf_h, pf_h = _empty()  # suitable (with power for a power-dependent child), hazard network
+    tw_n, pw_n = _empty()
+    tf_n, pf_n = _empty()
+    _, prim = _empty()
+    t_pow, powd = _empty()
+    t_any, _ = _empty()
+    for key, rows in groups.items():
+        rows = np.asarray(rows, dtype=np.int64)
+        m = tiers[key]
+        sub_n, sub_h = times_n[rows], times_h[rows]
+        for (t_out, p_out), times, name in (
+            ((tw_h, pw_h), sub_h, "welf"),
+            ((tf_h, pf_h), sub_h, "fit"),
+            ((tw_n, pw_n), sub_n, "welf"),
+            ((tf_n, pf_n), sub_n, "fit"),
+            ((None, prim), sub_n, "prim"),
+            ((t_pow, powd), sub_n, "pow"),
+            ((t_any, None), sub_n, "any"),
+        ):
+            t, p = _nearest_in(times, col[m[name]], cand)
+            if t_out is not None:
+                t_out[rows] = t
+            if p_out is not None:
+                p_out[rows] = p
 
     lim_w = welfare_max_minutes * 60
     extra_w = welfare_extra_minutes * 60
-    rec = np.full(n, -1)
-    prim = np.full(n, -1)
-    powd = np.full(n, -1)
-    welf = np.full(n, -1)
+    rec = np.full(n, -1, dtype=np.int64)
+    rest = np.ones(n, dtype=bool)
+    for pick, pos in (
+        (high & (tw_h <= np.minimum(lim_w, tf_h + extra_w)), pw_h),
+        (np.isfinite(tf_h), pf_h),
+        (high & (tw_n <= np.minimum(lim_w, tf_n + extra_w)), pw_n),
+        (np.isfinite(tf_n), pf_n),
+    ):
+        take = rest & pick
+        rec[take] = pos[take]
+        rest &= ~take
+    in_zone = np.array([h is not None for h in htype], dtype=bool) & (hlevel >= level)
     cut = np.full(n, "", dtype=object)
-    unpowered = np.zeros(n, dtype=bool)
-    no_within = np.zeros(n, dtype=bool)
-    for i in range(n):
-        h = htype[i]
-        node, acc = c_node[i], c_acc[i]
-        m = _searches(h, bool(power[i]))
-
-        def t_(key, node=node, acc=acc, m=m):
-            t, p = m[key]
-            return t[node] + acc, int(p[node])
-
-        tw_h, pw_h = t_("welf_h")
-        tf_h, pf_h = t_("fit_h")
-        tw_n, pw_n = t_("welf_n")
-        tf_n, pf_n = t_("fit_n")
-        if high[i] and tw_h <= min(lim_w, tf_h + extra_w):
-            rec[i] = pw_h
-        elif np.isfinite(tf_h):
-            rec[i] = pf_h
-        elif high[i] and tw_n <= min(lim_w, tf_n + extra_w):
-            rec[i] = pw_n
-        elif np.isfinite(tf_n):
-            rec[i] = pf_n
-        if not np.isfinite(tf_h):
-            in_zone = h is not None and hlevel[i] >= level
-            cut[i] = (
-                "no_shelter" if not np.isfinite(tf_n) else ("in_zone" if in_zone else "roads_cut")
-            )
-        prim[i] = t_("prim_n")[1]
-        powd[i] = t_("pow_n")[1]
-        welf[i] = pw_n
-        t_any, t_pow = t_("any_n")[0], t_("pow_n")[0]
-        unpowered[i] = bool(t_any <= nearby_minutes * 60 and t_pow > nearby_minutes * 60)
-        no_within[i] = not tf_n <= suitable_max_minutes * 60
+    lost = ~np.isfinite(tf_h)
+    cut[lost & ~np.isfinite(tf_n)] = "no_shelter"
+    cut[lost & np.isfinite(tf_n) & in_zone] = "in_zone"
+    cut[lost & np.isfinite(tf_n) & ~in_zone] = "roads_cut"
+    welf = pw_n
+    unpowered = (t_any <= nearby_minutes * 60) & (t_pow > nearby_minutes * 60)
+    no_within = ~(tf_n <= suitable_max_minutes * 60)
 
     focus = (
         kids["child_id"].isin(list(child_ids)).to_numpy(dtype=bool)
@@ -531,38 +562,19 @@ def evacuation(
         else np.ones(n, dtype=bool)
     )
 
-    def _minutes(positions, network):
-        # one search per shelter that some row names, children as targets (home -> shelter,
-        # both access legs): a complete children x shelters matrix, never a per-shelter array
-        # over every node (1M nodes x hundreds of shelters does not fit a municipal PC)
-        from geo import travel
-
-        outs = [np.full(n, np.nan) for _ in positions]
-        picked = [p[(p >= 0) & focus] for p in positions] if n else []
-        used = np.unique(np.concatenate(picked)).astype(np.int64) if picked else np.zeros(0, int)
-        if not len(used):
-            return outs
-        sn = ctx.snaps["shelters"]
-        times = travel.dense(
-            travel.matrix(
-                network,
-                sn["node"].to_numpy()[used].astype(np.int64),
-                c_node,
-                direction="to_facility",
-                offsets_s=sn["access_s"].to_numpy(dtype=float)[used],
-                target_offsets_s=c_acc,
-            )
-        )
-        col = np.full(ns, -1, dtype=np.int64)
-        col[used] = np.arange(len(used))
-        for out, pos in zip(outs, positions, strict=True):
+    def _minutes(positions, times):
+        # minutes to the shelter each row names, read from the children x shelters matrix
+        outs = []
+        for pos in positions:
+            out = np.full(n, np.nan)
             sel = np.flatnonzero((pos >= 0) & focus)
             t = times[sel, col[pos[sel]]]
             out[sel] = np.where(np.isfinite(t), t / 60, np.nan)
+            outs.append(out)
         return outs
 
-    m_rec, m_prim, m_pow, m_welf = _minutes((rec, prim, powd, welf), net)
-    m_rec_h, m_prim_h, m_pow_h, m_welf_h = _minutes((rec, prim, powd, welf), hnet)
+    m_rec, m_prim, m_pow, m_welf = _minutes((rec, prim, powd, welf), times_n)
+    m_rec_h, m_prim_h, m_pow_h, m_welf_h = _minutes((rec, prim, powd, welf), times_h)
     hz_reason = np.array(
         [
             ""

@@ -316,3 +316,20 @@ def per_source_kernel(indptr, indices, weights, src_node, src_off, limit, target
             dist[touched[q]] = np.inf
             done[touched[q]] = False
     return out_t[:n_out].copy(), out_s[:n_out].copy(), out_d[:n_out].copy()
+
+
+@njit(cache=True, nogil=True)
+def subsequence_mask(pu, pv, pw, su, sv, sw):
+    """Mark the parent arcs ``(pu, pv, pw)`` that form the arcs ``(su, sv, sw)`` in order.
+
+    Greedy: each arc of the subset takes the first unused equal parent arc. Returns
+    ``(mask, ok)``; ``ok`` is False when the subset is not an ordered sub-list of the parent.
+    """
+    m = len(su)
+    keep = np.zeros(len(pu), np.bool_)
+    j = 0
+    for i in range(len(pu)):
+        if j < m and pu[i] == su[j] and pv[i] == sv[j] and pw[i] == sw[j]:
+            keep[i] = True
+            j += 1
+    return keep, j == m

@@ -42,7 +42,7 @@ try:  # optional at run time: without it the Dijkstra engine answers
 except ImportError:  # pragma: no cover - depends on the environment
     _rk = None
 
-__all__ = ["available", "distances", "ms_weights", "usable"]
+__all__ = ["available", "distances", "ms_weights", "share_topology", "usable"]
 
 #: Largest millisecond weight accepted (sums stay far below the uint32 range of the library).
 MAX_WEIGHT_MS = 2**31 // 1024
@@ -163,17 +163,85 @@ def _topology(net, direction):
     return topo
 
 
-def _metric(net, direction, threads, slot=0):
-    """The customised metric number ``slot`` of a direction (one per query thread)."""
-    key = f"_cch_metric_{direction}_{slot}"
-    if key not in net.__dict__:
-        topo = _topology(net, direction)
-        m = _rk.CCHMetric(topo)
+def share_topology(sub, parent):
+    """Answer ``sub`` on the CCH topology of ``parent`` (same nodes, a subset of its arcs).
+
+    A hazard scenario (:meth:`analysis.context.Context.scenario`) keeps the nodes and drops the
+    closed arcs, in order. Linked, its metric is the parent's weights with the dropped arcs at
+    ``INF_WEIGHT`` (an absent arc to the library, so the answers stay exact): no topology is
+    loaded or built for it. Returns True when linked (both usable, ``sub``'s arcs an ordered
+    sub-list of ``parent``'s), else False and nothing changes.
+    """
+    if sub is parent or "_cch_parent" in sub.__dict__:
+        return "_cch_parent" in sub.__dict__
+    if not (usable(parent) and usable(sub)) or sub.n_nodes != parent.n_nodes:
+        return False
+    from . import _kernels
+
+    base, base_keep = parent.__dict__.get("_cch_parent", (parent, None))
+    keep, ok = _kernels.subsequence_mask(
+        np.asarray(parent.u, dtype=np.int64),
+        np.asarray(parent.v, dtype=np.int64),
+        parent.__dict__["_cch_ms"],
+        np.asarray(sub.u, dtype=np.int64),
+        np.asarray(sub.v, dtype=np.int64),
+        sub.__dict__["_cch_ms"],
+    )
+    if not ok:
+        return False
+    if base_keep is not None:  # parent is itself linked: a mask over the base's arcs
+        full = np.zeros(base_keep.size, dtype=bool)
+        full[np.flatnonzero(base_keep)[keep]] = True
+        keep = full
+    sub.__dict__["_cch_parent"] = (base, keep)
+    return True
+
+
+def _weights(net):
+    """(network whose topology answers for ``net``, its uint32 ms weights for ``net``)."""
+    link = net.__dict__.get("_cch_parent")
+    if link is None:
+        return net, net.__dict__["_cch_ms"]
+    base, keep = link
+    w = base.__dict__["_cch_ms"].copy()
+    w[~keep] = np.uint32(_rk.INF_WEIGHT)
+    return base, w
+
+
+def _metrics(net, direction, count, threads):
+    """The first ``count`` customised metrics of a direction (one per query thread).
+
+    Missing ones are customised at once, one thread each (the library releases the GIL); a
+    lone one uses ``threads`` threads.
+    """
+    keys = [f"_cch_metric_{direction}_{slot}" for slot in range(count)]
+    missing = [k for k in keys if k not in net.__dict__]
+    if missing:
+        base, w = _weights(net)
+        topo = _topology(base, direction)
         t = time.perf_counter()
-        m.customize(net.__dict__["_cch_ms"], int(threads))
-        logger.info("CCH customised (%s) in %.1f s", direction, time.perf_counter() - t)
-        net.__dict__[key] = m
-    return net.__dict__[key]
+
+        def make(n_threads):
+            m = _rk.CCHMetric(topo)
+            m.customize(w, int(n_threads))
+            return m
+
+        if len(missing) == 1:
+            made = [make(threads)]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+                made = list(pool.map(make, [1] * len(missing)))
+        for k, m in zip(missing, made, strict=True):
+            net.__dict__[k] = m
+        logger.info(
+            "CCH customised (%s, %d metric(s)) in %.1f s",
+            direction,
+            len(missing),
+            time.perf_counter() - t,
+        )
+    return [net.__dict__[k] for k in keys]
 
 
 def distances(net, sources, targets, *, direction, threads=None, progress=None, chunk=32):
@@ -219,8 +287,8 @@ def distances(net, sources, targets, *, direction, threads=None, progress=None, 
     threads = default_threads() if threads is None else max(1, int(threads))
     threads = min(threads, -(-src.size // chunk))
     free = queue.Queue()
-    for slot in range(threads):
-        free.put(_metric(net, direction, threads, slot))
+    for metric in _metrics(net, direction, threads, threads):
+        free.put(metric)
     inf = int(_rk.INF_WEIGHT)
 
     def run(a):

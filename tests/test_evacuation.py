@@ -256,3 +256,52 @@ def test_child_ids_fast_path_gives_the_same_rows(ctx, ev):
     pd.testing.assert_frame_equal(
         pd.DataFrame(one.loc[["c2", "c4"], cols]), pd.DataFrame(ev.loc[["c2", "c4"], cols])
     )
+
+
+def test_hazard_network_on_the_shared_cch_topology_equals_dijkstra():
+    # the hazard network (same nodes, closed arcs dropped) is answered on the whole network's
+    # CCH with the closed arcs at infinity: every time equals the Dijkstra reference
+    from geo import cch, network, travel
+
+    if not cch.available():
+        pytest.skip("pyroutingkit not installed")
+    rng = np.random.default_rng(7)
+    n, m = 120, 480
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    w = rng.integers(1, 90_000, m) / 1000.0  # whole milliseconds, many near ties
+    net = network.network_from_arrays(
+        node_ids=np.arange(n),
+        lon=139 + rng.random(n) / 100,
+        lat=35 + rng.random(n) / 100,
+        u=u,
+        v=v,
+        travel_time=w,
+    )
+    keep = rng.random(net.n_edges) > 0.25
+    keep[: net.n_edges // 3] = True  # some runs of kept arcs, some of closed ones
+    flooded = net.subset_edges(keep)
+    assert cch.share_topology(flooded, net)
+    assert np.array_equal(flooded.__dict__["_cch_parent"][1], keep)
+    sources, targets = rng.integers(0, n, 17), rng.integers(0, n, 60)
+    off, toff = rng.integers(0, 5000, 17) / 1000.0, rng.integers(0, 3000, 60) / 1000.0
+    for direction in ("to_facility", "to_home"):
+        kw = {"direction": direction, "offsets_s": off, "target_offsets_s": toff}
+        got = travel.dense(travel.matrix(flooded, sources, targets, engine="cch", **kw))
+        ref = travel.dense(travel.matrix(flooded, sources, targets, engine="dijkstra", **kw))
+        assert np.isinf(ref).any() and np.isfinite(ref).any()
+        np.testing.assert_allclose(got, ref, rtol=0, atol=1e-9)
+    assert "_cch_topo_to_facility" not in flooded.__dict__  # no topology of its own
+    # a network with an arc the whole network lacks is not linked
+    bad = network.network_from_arrays(
+        node_ids=np.arange(n), lon=net.lon, lat=net.lat, u=[0], v=[1], travel_time=[123.457]
+    )
+    assert not cch.share_topology(bad, net) and "_cch_parent" not in bad.__dict__
+
+
+def test_nearest_shelter_ties_go_to_the_first_shelter():
+    t = np.array([[5.0, 3.0, 3.0, np.inf], [np.inf, np.inf, np.inf, np.inf]])
+    cand = np.array([2, 4, 7, 9])
+    got_t, got_p = evacuation._nearest_in(t, np.array([1, 2, 3]), cand)
+    assert got_t.tolist() == [3.0, np.inf] and got_p.tolist() == [4, -1]
+    got_t, got_p = evacuation._nearest_in(t, np.array([], dtype=int), cand)
+    assert np.isinf(got_t).all() and got_p.tolist() == [-1, -1]
