@@ -470,7 +470,12 @@ def run_pandana(net, groups, services, ik, k):
             x_col=pd.Series(net.x[f_node[f]]),
             y_col=pd.Series(net.y[f_node[f]]),
         )
+        g0 = time.perf_counter()
         res = pn.nearest_pois(dist, cat, num_pois=num, max_distance=np.inf)
+        log(
+            f"  pandana group {gi + 1}/{len(groups)} {cat}: {f.size} POIs, {num} per node, "
+            f"bound {dist:.0f} s: {time.perf_counter() - g0:.1f} s"
+        )
         theirs = res.to_numpy()[c_node[c]]  # (children, num) road seconds, inf = none
         max_cells = max(max_cells, net.n_nodes * num)
         del res
@@ -607,7 +612,8 @@ def main(argv=None):
     w, p = ik["whole"], ik["preprocess"]
     log(
         f"ikemap ({ik['engine']}, {a.threads} threads): {w['wall_s']:.2f} s wall, "
-        f"{w['cpu_s']:.2f} s CPU; preprocessing (CCH node order) {p['wall_s']:.2f} s wall; "
+        f"{w['cpu_s']:.2f} s CPU; preprocessing (CCH node order) {p['wall_s']:.2f} s wall "
+        f"{p['cpu_s']:.2f} s CPU; "
         f"snap {ik['snap']['wall_s']:.2f} s; matrices "
         + ", ".join(
             f"{d} {v['wall_s']:.2f} s wall {v['cpu_s']:.2f} s CPU" for d, v in ik["matrix"].items()
