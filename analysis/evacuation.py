@@ -442,14 +442,26 @@ def evacuation(
     sh_exp = _exposure.point_exposure(shel, ctx.hazards, types=types)
     n = len(kids)
     care = kids["care"].tolist()
-    power = np.array([codes.power_dependent(c) for c in care], dtype=bool)
+    flags = {k: bool(v) for k, v in codes.care_types()["power_dependent"].items()}
+    power = np.array(
+        [c is not None and any(flags.get(x, False) for x in c) for c in care], dtype=bool
+    )
     mob = kids["mobility"] if "mobility" in kids else pd.Series([None] * n, index=kids.index)
     bedridden = mob.eq("bedridden").fillna(False).to_numpy(dtype=bool)
     high = power | bedridden
     htype = _child_hazard(exp, types, hazard_type)
 
+    rows_of = {}
+    for i, h in enumerate(htype):
+        if h:
+            rows_of.setdefault(h, []).append(i)
+
     def _col(suffix, default):
-        return [exp[f"{h}_{suffix}"].iloc[i] if h else default for i, h in enumerate(htype)]
+        out = [default] * n
+        for h, rows in rows_of.items():
+            for i, value in zip(rows, exp[f"{h}_{suffix}"].iloc[rows], strict=True):
+                out[i] = value
+        return out
 
     hlevel = np.array(_col("level", 0), dtype=int)
     hlabel = _col("label", "")
@@ -597,7 +609,7 @@ def evacuation(
         no_plan=no_plan,
         ids=kids["child_id"].tolist(),
     )
-    labels = codes.care_types()["label_ja"]
+    labels = codes.care_types()["label_ja"].to_dict()
 
     def _pick(col, pos, default=None):
         arr = shel[col].to_numpy() if (ns and col in shel) else np.array([default] * max(ns, 1))
@@ -666,7 +678,8 @@ def evacuation(
         },
         index=kids.index,
     )
-    out["reason"] = [_reason(r) for r in out.itertuples()]
+    hz_labels = codes.table("hazard_types")["label_ja"].to_dict()
+    out["reason"] = [_reason(r, hz_labels) for r in out.itertuples()]
     for t in types:
         for suffix in ("level", "depth_min_m", "depth_max_m", "duration_h"):
             out[f"{t}_{suffix}"] = exp[f"{t}_{suffix}"].to_numpy()
@@ -738,14 +751,16 @@ def _power_mask(shelters):
     return shelters["has_power"].fillna(False).astype(bool).to_numpy()
 
 
-def _reason(r):
+def _reason(r, hz_labels=None):
     parts = []
     if r.care_priority == 1 or "ventilator" in str(r.care).split(";"):
         parts.append("人工呼吸器")
     elif r.power_dependent:
         parts.append("電源依存")
     if r.exposed:
-        hz = codes.table("hazard_types")["label_ja"].get(r.hazard_type, r.hazard_type)
+        if hz_labels is None:
+            hz_labels = codes.table("hazard_types")["label_ja"].to_dict()
+        hz = hz_labels.get(r.hazard_type, r.hazard_type)
         parts.append(
             f"{hz} レベル{r.hazard_level}" + (f"（{r.hazard_label}）" if r.hazard_label else "")
         )
