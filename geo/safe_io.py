@@ -427,13 +427,22 @@ def detect_encoding(data):
     return _decode_position(bytes(data))[0]
 
 
+#: The encoding :func:`read_text` names for CP932 text behind a UTF-8 byte-order mark.
+CP932_AFTER_BOM = "cp932 (after a UTF-8 BOM)"
+
+
 def read_text(source, *, name=None):
     r"""Decode a text file: UTF-8 (BOM or not), else CP932; return ``(text, encoding)``.
+
+    CP932 text behind a UTF-8 byte-order mark is read as CP932 (encoding
+    :data:`CP932_AFTER_BOM`, which importers note).
 
     Examples
     --------
     >>> read_text("市町村".encode("cp932"), name="a.csv")
     ('市町村', 'cp932')
+    >>> read_text(b"\xef\xbb\xbf" + "市町村①".encode("cp932"), name="a.csv")
+    ('市町村①', 'cp932 (after a UTF-8 BOM)')
     >>> try:
     ...     read_text(b"ok\n\x82\xff", name="a.csv")
     ... except ValidationError as exc:
@@ -463,6 +472,10 @@ def read_text(source, *, name=None):
     enc, first = _decode_position(data)
     if enc is not None:
         return data.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
+    if data.startswith(b"\xef\xbb\xbf") and _decode_position(data[3:])[0] == "cp932":
+        # a UTF-8 byte-order mark in front of CP932 text (some tools add one to any CSV): the
+        # text is CP932; the caller notes it (the encoding says so)
+        return data[3:].decode("cp932"), CP932_AFTER_BOM
     line = data[:first].count(b"\n") + 1
     bad = data[first : first + 1]
     _fail(
@@ -554,13 +567,36 @@ def header_problems(name, header):
     --------
     >>> [p.value for p in header_problems("k.csv", ["lat", "lon", "ｌａｔ"])]
     ["'lat' (column 1) and 'ｌａｔ' (column 3)"]
+    >>> [p.value for p in header_problems("k.xlsx", ["児の台帳（令和6年度）", "", ""])]
+    ["'児の台帳（令和6年度）' (the only name in row 1)"]
     """
+    named = [h for h in header if h]
+    if len(header) >= 3 and len(named) == 1:
+        # a title (often merged cells across the sheet) above the real header row
+        return [
+            Problem(
+                name,
+                1,
+                "header",
+                f"{named[0]!r} (the only name in row 1)",
+                "the column names in row 1: row 1 looks like a title (merged cells); delete "
+                "the title rows above the header, and write a header spread over two rows "
+                "(e.g. 位置 over 緯度/経度) as one row, one name per column",
+            )
+        ]
     out = []
     seen = {}
     for pos, h in enumerate(header, start=1):
         if not h:
             out.append(
-                Problem(name, 1, "header", f"(blank, column {pos})", "a name for every column")
+                Problem(
+                    name,
+                    1,
+                    "header",
+                    f"(blank, column {pos})",
+                    "a name for every column (a merged header cell leaves the columns after "
+                    "it blank: one name per column, in one row)",
+                )
             )
             continue
         key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", h)).casefold()

@@ -213,7 +213,10 @@ def children_from_register(path, *, municipalities=None, address_points=None, as
             r["location_source"] = "latlon"
         elif address:
             if points is None:
-                reason = "no lat/lon and no address points given (use --address-points)"
+                reason = (
+                    "no lat/lon, and no 位置参照 address points to resolve the address: write "
+                    "緯度/経度, or import the address points (ikemap import --address-points)"
+                )
                 hit = {"lat": None, "reason": reason}
             else:
                 hit = addresses.geocode_one(address, points)

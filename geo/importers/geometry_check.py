@@ -123,6 +123,10 @@ def likely_zones(x, y, *, region=None, limit=3):
     >>> tama = gpd.GeoDataFrame(geometry=[shapely.box(139.2, 35.6, 139.6, 35.8)], crs=4326)
     >>> likely_zones(-30000.0, -37000.0, region=tama)[0]
     6677
+    >>> islands = gpd.GeoDataFrame(geometry=[shapely.box(139.2, 35.6, 139.6, 35.8),
+    ...     shapely.box(142.1, 27.0, 142.3, 27.2), shapely.box(153.9, 24.2, 154.0, 24.3)], crs=4326)
+    >>> likely_zones(-38082.0, -32925.0, region=islands)[0]  # 立川市 in 東京都 with its islands
+    6677
     >>> len(likely_zones(-30000.0, -37000.0)) > 10
     True
     """
@@ -145,7 +149,13 @@ def likely_zones(x, y, *, region=None, limit=3):
         cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
         m = 0.5
         inside = [h for h in hits if minx - m <= h[1] <= maxx + m and miny - m <= h[2] <= maxy + m]
-        hits = sorted(inside, key=lambda h: (h[1] - cx) ** 2 + (h[2] - cy) ** 2)
+        # nearest to a municipality first (a prefecture with far islands, such as 東京都 with
+        # 小笠原, has its bounding-box centre in the sea), then nearest to the centre
+        geoms = np.asarray(region.to_crs(4326).geometry.values if region.crs else region.geometry)
+        near = {
+            h[0]: float(shapely.distance(geoms, shapely.Point(h[1], h[2])).min()) for h in inside
+        }
+        hits = sorted(inside, key=lambda h: (near[h[0]], (h[1] - cx) ** 2 + (h[2] - cy) ** 2))
         return [h[0] for h in hits[:limit]]
     return [h[0] for h in hits]
 

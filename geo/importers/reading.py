@@ -138,6 +138,12 @@ def read_table(path, report):
             _file_errors(report, exc)
             return None
         report.encoding = enc
+        if enc == safe_io.CP932_AFTER_BOM:
+            report.warn(
+                f"{name}: starts with a UTF-8 byte-order mark but its text is CP932 (Shift_JIS); "
+                "read as CP932 (check that names read correctly; save it as 'CSV UTF-8' to "
+                "avoid this)"
+            )
         sep = safe_io.sniff_delimiter(text, suffix=suffix)
         if sep != "," and suffix != ".tsv":
             report.warn(f"{name}: cells separated by {sep!r} (read as such)")

@@ -247,7 +247,8 @@ def validate_file(path, *, kind, fmt=None, workspace_path=None, address_points=N
         A workspace whose ``municipalities`` are used to check that points lie in their
         municipality and that a 圏域 table covers every municipality once.
     address_points : Path, optional
-        位置参照情報 points to resolve addresses of a child register or facility list.
+        位置参照情報 points to resolve addresses of a child register or facility list
+        (default: the workspace's ``address_points`` layer, when it has one).
 
     Returns
     -------
@@ -265,8 +266,25 @@ def validate_file(path, *, kind, fmt=None, workspace_path=None, address_points=N
         msg = f"Unknown kind {kind!r}; expected one of {sorted(_KIND_TO_LAYER)}."
         raise KeyError(msg)
     municipalities = None
-    if workspace_path is not None and "municipalities" in workspace.layers(workspace_path):
+    present = workspace.layers(workspace_path) if workspace_path is not None else []
+    if "municipalities" in present:
         municipalities = workspace.read(workspace_path, "municipalities")
+    if (
+        address_points is None
+        and kind in ("children", "facilities")
+        and "address_points" in present
+    ):
+        # the workspace's 位置参照 points (what the app's address search uses) resolve addresses
+        pts = workspace.read(workspace_path, "address_points")
+        address_points = pd.DataFrame(
+            {
+                "pref": pts["pref"],
+                "city": pts["city"],
+                "town": pts["town"],
+                "lat": pts.geometry.y,
+                "lon": pts.geometry.x,
+            }
+        )
     return region.validate_one(
         Path(path),
         kind=kind,
@@ -318,6 +336,27 @@ def validate_upload(name, data, *, kind, fmt=None, workspace_path=None, address_
             report = ImportReport(file=safe_io.safe_name(name), kind=kind)
             for p in exc.problems:
                 report.error(f"{p.layer}: {p.column} is {p.value!r}; expected {p.expected}.")
+            return report
+        vector = (".shp", ".geojson", ".json", ".gpkg")
+        if (
+            kind in ("hazards", "boundaries")
+            and str(name).lower().endswith(".zip")
+            and staged.suffix.lower() not in vector
+        ):
+            root = staged if staged.is_dir() else staged.parent  # the zip's own folder
+            found = sorted(str(f.relative_to(root)) for f in root.rglob("*") if f.is_file())
+            shown = [f for f in found if Path(f).suffix.lower() in vector]
+            report = ImportReport(file=safe_io.safe_name(name), kind=kind)
+            report.error(
+                f"{report.name}: the zip holds "
+                + (
+                    f"several layers ({', '.join(shown)}): upload one"
+                    if len(shown) > 1
+                    else f"no Shapefile (.shp with its .shx and .dbf), GeoJSON or GeoPackage "
+                    f"(it holds {', '.join(found) or 'nothing'})"
+                )
+                + "; zip the files of one layer, or upload the GeoJSON itself."
+            )
             return report
         return validate_file(
             staged,

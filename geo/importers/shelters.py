@@ -60,7 +60,7 @@ def hazards_from_text(text):
     Examples
     --------
     >>> hazards_from_text("洪水・崖崩れ、土石流及び地滑り・地震")
-    (['flood', 'landslide'], ['地震'])
+    (['flood', 'landslide', 'earthquake'], [])
     """
     text = columns.normalize(text)
     rest = text
