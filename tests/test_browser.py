@@ -241,6 +241,11 @@ def test_coordinator_finds_an_address_and_takes_the_list_away(page, server, shot
     assert "事業所ID" in header and "所要時間（分）" in header, header  # Japanese headers
     minutes = [float(r[header.index("所要時間（分）")]) for r in body]
     assert body and all(0 < m <= 180 for m in minutes)
+    # values as the coordinator reads them: labels, not codes (visiting_nurse, confirmed)
+    services = {r[header.index("サービス")] for r in body}
+    assert "訪問看護" in services and not any(s.isascii() for s in services), services
+    basis = {r[header.index("受入の確認")] for r in body}
+    assert basis <= {"受入確認済み", "受入未確認（要確認）"}, basis
 
 
 def test_disaster_officer_downloads_the_call_list(page, server, shots):
@@ -253,7 +258,10 @@ def test_disaster_officer_downloads_the_call_list(page, server, shots):
     header, body = rows[0], rows[1:]
     assert {"優先順位", "管理番号", "市区町村"} <= set(header), header
     ranks = [int(r[header.index("優先順位")]) for r in body]
-    assert ranks == sorted(ranks) and ranks[0] == 1
+    assert ranks == list(range(1, len(body) + 1)), ranks  # the call order, without gaps
+    # values in Japanese: はい/いいえ, the hazard's name (not True/False, flood)
+    assert {r[header.index("電源依存")] for r in body} <= {"はい", "いいえ", ""}
+    assert {r[header.index("ハザード")] for r in body} == {"洪水浸水想定区域"}
     ids = [r[header.index("管理番号")] for r in body]
     # the demo's ventilator users in deep flood zones are on the flood call list
     assert {"D310001", "D310002", "D310003"} <= set(ids)

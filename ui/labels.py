@@ -686,11 +686,71 @@ def flags_text(value, lang="ja") -> str:
 KEEP_IN_EXPORTS = frozenset({"municipality_code", "geometry"})
 
 
-def export_headers(frame, lang="ja"):
+#: Whole-number columns that pandas holds as floats when one value is missing (``0.0``).
+_WHOLE_COLUMNS = frozenset({"age", "age_min", "age_max", "capacity", "triage_rank"})
+
+
+def export_values(frame, lang="ja"):
+    """``frame`` with values a reader of the download understands, in the session's language.
+
+    Codes become labels (``visiting_nurse`` -> 訪問看護, ``designated_shelter`` -> 指定避難所),
+    lists of care codes their labels joined with 「、」 (unknown: 「不明（要確認）」), acceptance
+    basis and booleans as words (はい/いいえ; unknown stays empty), minutes rounded to 0.1 and
+    whole numbers without ``.0``. Headers, ids and ``municipality_code`` are untouched.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"service": ["visiting_nurse"], "basis": ["confirmed"],
+    ...                   "has_power": [None], "isolated": [False], "minutes": [1.23456],
+    ...                   "age_min": [0.0], "accepts": [None]})
+    >>> [str(v) for v in export_values(f).iloc[0]]
+    ['訪問看護', '受入確認済み', 'None', 'いいえ', '1.2', '0', '不明（要確認）']
+    >>> export_values(f, "en").iloc[0].tolist()[:2]
+    ['Visiting nursing', 'Confirmed']
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for c in out.columns:
+        col = out[c]
+        if c in _LIST_CODE_COLUMNS:
+            out[c] = [
+                v
+                if isinstance(v, str) and v and not _is_codes(v, _LIST_CODE_COLUMNS[c])
+                else codes_text(v, _LIST_CODE_COLUMNS[c], lang)
+                for v in col
+            ]
+        elif c in _CODE_COLUMNS:
+            kind = _CODE_COLUMNS[c]
+            out[c] = [None if v is None or _isna(v) else code_label(kind, v, lang) for v in col]
+        elif c == "basis":
+            out[c] = [None if v is None or _isna(v) else basis_label(v, lang) for v in col]
+        elif c in _BOOL_COLUMNS:
+            out[c] = [None if v is None or _isna(v) else yes_no(v, lang) for v in col]
+        elif str(c).startswith("minutes") or str(c).endswith("_minutes"):
+            out[c] = pd.to_numeric(col, errors="coerce").round(1)
+        elif c in _WHOLE_COLUMNS:
+            num = pd.to_numeric(col, errors="coerce")
+            whole = num.dropna()
+            if len(whole) and (whole == whole.round()).all():
+                out[c] = num.round().astype("Int64")
+    return out
+
+
+def _is_codes(text, kind):
+    """True when ``text`` is codes of table ``kind`` (``ventilator;suction``), not labels."""
+    known = _code_labels(kind, "label_ja")
+    items = [i.strip() for i in text.replace("、", ";").replace(",", ";").split(";") if i.strip()]
+    return bool(items) and all(i in known for i in items)
+
+
+def export_headers(frame, lang="ja", *, values=False):
     """``frame`` with headers for a download in the session's language.
 
     ``child_id`` becomes 「管理番号」 in Japanese (the gate knows both names as child-level),
-    :data:`KEEP_IN_EXPORTS` stay, every other known column gets its label. Values are kept.
+    :data:`KEEP_IN_EXPORTS` stay, every other known column gets its label. Values are kept,
+    unless ``values`` asks for them as the reader reads them (:func:`export_values`).
 
     Examples
     --------
@@ -711,4 +771,6 @@ def export_headers(frame, lang="ja"):
             label = column(c, lang)
         names[c] = label if label not in used else c
         used.add(names[c])
+    if values:
+        frame = export_values(frame, lang)
     return frame.rename(columns=names)

@@ -340,7 +340,7 @@ if result is not None:
                 ]
                 st.dataframe(labels.frame(shown, lang), hide_index=True, width="stretch")
         common.downloads(
-            labels.export_headers(full[["facility_id", *cols, "geometry"]], lang),
+            labels.export_headers(full[["facility_id", *cols, "geometry"]], lang, values=True),
             "nearby",
             key="dl_nearby",
         )

@@ -106,6 +106,10 @@ if result is not None:
             workspace=common.workspace_path() if first_view else None,
         )
         st.session_state["dis_audited"] = view_key
+        # the call order of this list: 1..n (the triage rank over every child leaves gaps
+        # once the children outside the zone are left out)
+        calls = calls.sort_values("triage_rank", kind="stable")
+        calls["triage_rank"] = np.arange(1, len(calls) + 1)
         raw = {
             "in_zone": int(calls["exposed"].fillna(False).astype(bool).sum()),
             "power_dep": int(calls["power_dependent"].fillna(False).astype(bool).sum()),
@@ -203,7 +207,7 @@ if calls is not None:
     dl.insert(3, "municipality", [muni_names.get(c, c) for c in dl["municipality_code"]])
     dl["care"] = [labels.codes_text(v, "care", lang) for v in dl["care"]]
     common.downloads(
-        labels.export_headers(dl, lang),
+        labels.export_headers(dl, lang, values=True),
         f"call_list_{which}",
         key="dl_calls",
         what=f"call list ({which})",
@@ -291,7 +295,7 @@ if calls is not None:
             labels.frame(npl, lang, municipalities=muni_names), hide_index=True, width="stretch"
         )
         common.downloads(
-            labels.export_headers(no_plan[[*npl.columns, "geometry"]], lang),
+            labels.export_headers(no_plan[[*npl.columns, "geometry"]], lang, values=True),
             f"no_plan_{which}",
             key="dl_noplan",
             what="no-plan list",
