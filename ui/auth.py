@@ -104,13 +104,35 @@ def logout():
     st.session_state.pop(SESSION_KEY, None)
 
 
+def _fictional(workspace):
+    """True when the workspace is the fictional demo (its metadata says ``fictional=true``)."""
+    if workspace is None:
+        return True
+    try:
+        from geo import workspace as _ws
+
+        return _ws.metadata(workspace).get("fictional") == "true"
+    except Exception:  # noqa: BLE001 - an unreadable workspace is not called fictional
+        return False
+
+
 def _demo(workspace):
-    st.warning(
-        "**デモモード** — 架空の「デモ県」のデータです。ログインはありません。"
-        "役割は左のメニューで切り替えられます（デモ専用）。"
-        " / Demo mode: fictional data, no login; pick a role in the sidebar (demo only).",
-        icon="⚠️",
-    )
+    if _fictional(workspace):
+        st.warning(
+            "**デモモード** — 架空の「デモ県」のデータです。ログインはありません。"
+            "役割は左のメニューで切り替えられます（デモ専用）。"
+            " / Demo mode: fictional data, no login; pick a role in the sidebar (demo only).",
+            icon="⚠️",
+        )
+    else:  # a real workspace without a users file: say so, never call its data fictional
+        st.error(
+            "**ログインなしで動作しています** — このワークスペースは架空のデモではありませんが、"
+            "利用者ファイル（users.toml）がないため誰でもすべての役割を選べます。実データを扱う前に"
+            "`ikemap user add` で利用者を登録してください。"
+            " / No login: this is not the fictional demo, but there is no users file, so anyone "
+            "can pick any role; add users with `ikemap user add` before using real data.",
+            icon="⚠️",
+        )
     current = st.session_state.get(SESSION_KEY)
     default = ROLES.index(current.role) if current is not None else 0
     role = st.sidebar.selectbox(

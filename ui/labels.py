@@ -171,6 +171,10 @@ LABELS: dict[str, dict[str, str]] = {
     "upload": {"ja": "新しいファイルを読み込む", "en": "Load new files"},
     "upload_kind": {"ja": "ファイルの種類", "en": "File kind"},
     "upload_check": {"ja": "検証する", "en": "Validate"},
+    "upload_counts": {
+        "ja": "読み込んだ行 {read}（取り込める行 {accepted}・除外される行 {rejected}）",
+        "en": "{read} rows read ({accepted} accepted, {rejected} rejected)",
+    },
     "upload_hint": {
         "ja": "CSV（UTF-8 または Shift_JIS）を選ぶと、取り込む前に全行を検証して問題を一覧にします。",
         "en": "Pick a CSV (UTF-8 or Shift_JIS): every row is checked and all problems listed before import.",
@@ -196,6 +200,10 @@ LABELS: dict[str, dict[str, str]] = {
     "address_placeholder": {
         "ja": "例: デモ県デモ市中央区中央1-2（都道府県は省略可）",
         "en": "e.g. デモ県デモ市中央区中央1-2 (prefecture optional)",
+    },
+    "address_placeholder_of": {
+        "ja": "例: {example}（都道府県は省略可）",
+        "en": "e.g. {example} (prefecture optional)",
     },
     "address_ambiguous": {
         "ja": "「{q}」に当てはまる場所が{n}件あります。候補から選んでください。",
@@ -365,6 +373,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     "layer": {"ja": "レイヤ", "en": "Layer"},
     "rows": {"ja": "件数", "en": "Rows"},
     "row": {"ja": "行", "en": "Row"},
+    "file": {"ja": "ファイル", "en": "File"},
+    "field": {"ja": "列（項目）", "en": "Field"},
     "column": {"ja": "列", "en": "Column"},
     "value": {"ja": "値", "en": "Value"},
     "expected": {"ja": "期待される値", "en": "Expected"},

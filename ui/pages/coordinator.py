@@ -68,7 +68,9 @@ with st.form("coord_form"):
         )
     elif mode == "address":
         address = c1.text_input(
-            common.t("address"), key="coord_address", placeholder=common.t("address_placeholder")
+            common.t("address"),
+            key="coord_address",
+            placeholder=directory_section.address_placeholder(),
         )
     elif mode == "child":
         if st.session_state.get("coord_picker_audited") != common.audience().name:

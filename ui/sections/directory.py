@@ -122,6 +122,42 @@ _SHOWN_CAPS = ["nurse_on_site", "transport", "bathing", "pediatric_experience", 
 _ALWAYS = ("nurse_on_site", "transport", "bathing")
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _address_example(path, stamp):
+    """An address of this workspace to show as the search box's example (None without points).
+
+    The first 町丁目 of the municipality with the lowest code, written as a person types it:
+    東京都千代田区飯田橋一丁目 -> 東京都千代田区飯田橋1-2.
+    """
+    import re
+
+    try:
+        pts = geocode.points_from_workspace(path)
+    except (IkemapError, OSError):
+        return None
+    pts = pts[pts["town"].fillna("").astype(str).str.len() > 0]
+    if not len(pts):
+        return None
+    keys = ["municipality_code", "town"] if "municipality_code" in pts.columns else ["town"]
+    row = pts.sort_values(keys, na_position="last").iloc[0]
+    town = str(row["town"])
+    m = re.match(r"^(.*?)([一二三四五六七八九十]+)丁目$", town)
+    town = f"{m.group(1)}{geocode._kanji_to_int(m.group(2))}-2" if m else f"{town}1-2"
+    return f"{row['pref'] or ''}{row['city'] or ''}{town}"
+
+
+def address_placeholder():
+    """The address box's placeholder: an example address of the workspace in use."""
+    path = common.workspace_path()
+    try:
+        example = _address_example(str(path), path.stat().st_mtime)
+    except OSError:
+        example = None
+    if example is None:
+        return common.t("address_placeholder")
+    return common.t("address_placeholder_of", example=example)
+
+
 def _t(key, lang, **fmt):
     ja, en = _T[key]
     text = ja if lang == "ja" else en
@@ -289,7 +325,7 @@ def _filters(ctx, lang):
         age = c3.number_input(_t("age", lang), 0, 120, 0, key="dir_age")
         confirmed = c3.checkbox(_t("confirmed", lang), key="dir_confirmed")
         address = c3.text_input(
-            _t("address", lang), key="dir_address", placeholder=common.t("address_placeholder")
+            _t("address", lang), key="dir_address", placeholder=address_placeholder()
         )
         minutes = c3.number_input(_t("minutes", lang), 0, 240, 0, step=5, key="dir_minutes")
         st.form_submit_button(_t("run", lang), type="primary")
