@@ -214,7 +214,11 @@ def _download_csv(page, nth=0):
 
 def test_coordinator_finds_an_address_and_takes_the_list_away(page, server, shots):
     _open(page, server, "coordinator", "coordinator")
-    box = page.get_by_placeholder("デモ県デモ市中央区", exact=False)
+    box = page.get_by_role("textbox", name="住所", exact=True)
+    # the example is an address of the workspace in use (the demo's デモ県 here)
+    assert box.get_attribute("placeholder").startswith("例: デモ県"), box.get_attribute(
+        "placeholder"
+    )
     box.fill("デモ市")
     page.get_by_role("button", name="検索する", exact=True).click()
     _idle(page)
@@ -292,3 +296,42 @@ def test_other_pages_render_offline(page, server, shots, name, role):
     _idle(page)
     _no_exception(page)
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+
+
+def test_data_staff_upload_lists_rejections_in_japanese(page, server, shots, tmp_path, demo_path):
+    """A malformed register (swapped lat/lon, an empty care cell, CP932 behind a UTF-8 BOM)
+    checked on the データ page: the counts and the rejection table read in Japanese, every
+    rejection names row, field and value, and nothing shows 'None' or 'nan'."""
+    from geo import workspace
+
+    home = workspace.read(demo_path, "children").geometry.iloc[0]  # a point of the region
+    y, x = round(home.y, 6), round(home.x, 6)
+    bad = tmp_path / "台帳.csv"
+    text = (
+        "管理番号,年齢,医療的ケア,緯度,経度\n"
+        f"K1,3,吸引,{x},{y}\n"  # swapped
+        f"K2,4,,{y},{x}\n"  # care empty (unknown is not none)
+        f"K3,5,人工呼吸器,{y},{x}\n"
+    )
+    bad.write_bytes(b"\xef\xbb\xbf" + text.encode("cp932"))
+    _open(page, server, "data", "admin")
+    form = page.locator('[data-testid="stForm"]').first
+    form.get_by_text("ファイルの種類").wait_for(timeout=90_000)
+    form.locator('input[type="file"]').set_input_files(str(bad))
+    _idle(page)
+    form.locator('[data-testid="stFormSubmitButton"] button').click()
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("読み込んだ行 3", exact=False).wait_for(timeout=90_000)
+    _idle(page)
+    _no_exception(page)
+    body = main.inner_text()
+    assert "除外される行 2" in body and "(read / accepted / rejected)" not in body
+    page.screenshot(path=str(shots / "data_upload.png"), full_page=True)
+    rows = _download_csv(
+        page,
+        nth=page.locator('[data-testid="stDownloadButton"] button', has_text="CSV").count() - 1,
+    )
+    header, found = rows[0], rows[1:]
+    assert header[:5] == ["ファイル", "行", "列（項目）", "値", "理由"], header
+    assert {r[1] for r in found} == {"2", "3"}, found
+    assert not any(c in ("None", "nan") for r in found for c in r), found

@@ -36,9 +36,16 @@ def _problems(p: str, stamp: float) -> pd.DataFrame:
         if name in ("roads_nodes", "roads_edges") or name not in workspace.layers(p):
             continue
         found += workspace.validate(name, workspace.read(p, name))
-    return pd.DataFrame(
-        [vars(x) for x in found], columns=["layer", "row", "column", "value", "expected"]
-    ).astype(str)
+    return _text(
+        pd.DataFrame(
+            [vars(x) for x in found], columns=["layer", "row", "column", "value", "expected"]
+        )
+    )
+
+
+def _text(frame):
+    """Every cell as text for a problems table; a missing value is 「—」, never None or nan."""
+    return frame.astype(object).where(frame.notna(), "—").astype(str)
 
 
 stamp = path.stat().st_mtime
@@ -78,7 +85,7 @@ if problems.empty:
 else:
     st.warning(common.t("n_problems", n=len(problems)))
     common.table(problems)
-    common.downloads(problems, "validation", key="dl_validation")
+    common.downloads(labels.export_headers(problems, lang), "validation", key="dl_validation")
 
 st.subheader(common.t("upload"))
 st.caption(common.t("upload_hint"))
@@ -100,12 +107,19 @@ if check and up is not None:
 
     # one intake path (geo.safe_io): safe name, size/magic/zip checks, staged copy removed after
     report = importers.validate_upload(up.name, up.getvalue(), kind=kind, workspace_path=path)
-    rej = pd.DataFrame(
-        [vars(r) for r in report.rejections], columns=["file", "row", "field", "value", "reason"]
-    ).astype(str)
+    rej = _text(
+        pd.DataFrame(
+            [vars(r) for r in report.rejections],
+            columns=["file", "row", "field", "value", "reason"],
+        )
+    )
     st.write(
-        f"{report.rows_read} / {report.rows_accepted} / {report.rows_rejected}"
-        " (read / accepted / rejected)"
+        common.t(
+            "upload_counts",
+            read=report.rows_read,
+            accepted=report.rows_accepted,
+            rejected=report.rows_rejected,
+        )
     )
     for message in report.errors:
         st.error(message)
@@ -115,6 +129,6 @@ if check and up is not None:
         st.success(common.t("valid_ok"))
     else:
         common.table(rej)
-        common.downloads(rej, "rejections", key="dl_rejections")
+        common.downloads(labels.export_headers(rej, lang), "rejections", key="dl_rejections")
 
 planner_tools.render_data_section()  # register reconciliation: several lists -> return files
