@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -258,18 +259,18 @@ class Context:
         merged = gpd.GeoDataFrame(
             pd.concat([fac, extra]), geometry="geometry", crs=fac.crs or "EPSG:4326"
         )
-        layers = {**self.layers, "facilities": merged}
-        snaps = {
-            **self.snaps,
-            "facilities": pd.concat([self.snaps["facilities"], self.snap(extra)]),
-        }
-        ctx = Context(layers=layers, net=self.net, snaps=snaps, path=self.path)
+        fac_snaps = pd.concat([self.snaps["facilities"], self.snap(extra)])
+        layers = _copy(self.layers, facilities=merged)
+        ctx = Context(layers=layers, net=self.net, snaps={}, path=self.path)
+        ctx.snaps = _copy(self.snaps, facilities=fac_snaps)
+        if isinstance(ctx.snaps, _Snaps):
+            ctx.snaps.layers = layers
         ctx._scenarios = self._scenarios  # same roads, same scenarios
         ctx._matrices = self._matrices  # same children: facility columns are reused
         return ctx
 
 
-def from_layers(layers, *, path=None, net=None):
+def from_layers(layers, *, path=None, net=None, lazy=False):
     """Build a context from a dict of layers (tests and imports use this directly).
 
     Parameters
@@ -281,13 +282,16 @@ def from_layers(layers, *, path=None, net=None):
         Where the layers came from.
     net : geo.network.Network, optional
         The road network, already built (e.g. :func:`geo.prepared.load_network`).
+    lazy : bool, default False
+        With ``path`` and ``net``: the input layers not in ``layers`` are read from the workspace
+        on first use (and snapped on first use of their ``snaps``), so that a command reads only
+        what it needs (:func:`load`).
 
     Returns
     -------
     Context
     """
     from geo import network as geo_network
-    from geo import snap as geo_snap
 
     missing = [name for name in ("roads_nodes", "roads_edges") if name not in layers]
     if missing and net is None:
@@ -297,62 +301,83 @@ def from_layers(layers, *, path=None, net=None):
             "Import one with `ikemap import --workspace W.gpkg --roads roads.osm.pbf`."
         )
         raise WorkspaceError(msg)
-    full = _Layers(path) if net is not None and path is not None else {}
+    lazy = bool(lazy) and net is not None and path is not None
+    if net is not None and path is not None:
+        pending = [n for n in LAYERS if n not in layers] if lazy else []
+        full = _Layers(path, pending=pending)
+    else:
+        full = {}
     for name in LAYERS:
         if net is not None and name in ("roads_nodes", "roads_edges") and name not in layers:
             continue  # read from the workspace on first use only
+        if lazy and name not in layers:
+            continue  # read on first use
         frame = layers.get(name)
-        full[name] = _empty(name) if frame is None else frame
-    for name in _POINT_LAYERS + ("hazards", "areas", "municipalities"):
-        frame = full[name]
-        if isinstance(frame, gpd.GeoDataFrame):
-            if frame.crs is None:
-                full[name] = frame.set_crs(settings.storage_crs)
-            elif not frame.crs.equals(settings.storage_crs):
-                full[name] = frame.to_crs(settings.storage_crs)
+        full[name] = _storage_crs(name, _empty(name) if frame is None else frame)
     if net is None:
         net = geo_network.network_from_layers(full["roads_nodes"], full["roads_edges"])
-    snaps = {}
+    snaps = _Snaps(full, net)
     for name in _POINT_LAYERS:
-        pts = full[name]
-        if len(pts):
-            snaps[name] = geo_snap.snap(net, pts)
-        else:
-            snaps[name] = pd.DataFrame(
-                {
-                    "node": pd.Series([], dtype=np.int64),
-                    "node_id": pd.Series([], dtype=np.int64),
-                    "snap_m": pd.Series([], dtype=float),
-                    "access_s": pd.Series([], dtype=float),
-                    "far": pd.Series([], dtype=bool),
-                }
-            )
-    n_far = {k: int(v["far"].sum()) for k, v in snaps.items() if len(v)}
+        if dict.__contains__(full, name):
+            snaps[name]  # noqa: B018  (given layers are snapped now: a bad point fails here)
     logger.info(
-        "Context: %d children, %d facilities, %d shelters on %d road nodes (far from roads: %s)",
-        len(full["children"]),
-        len(full["facilities"]),
-        len(full["shelters"]),
+        "Context: %s on %d road nodes%s",
+        ", ".join(f"{len(full[n])} {n}" for n in _POINT_LAYERS if dict.__contains__(full, n))
+        or "no point layers yet",
         len(net.node_ids),
-        n_far,
+        " (other layers read on first use)" if lazy else "",
     )
     return Context(layers=full, net=net, snaps=snaps, path=Path(path) if path else None)
 
 
-class _Layers(dict):
-    """Layers by name; the road layers are read from the workspace on first access only."""
+def _storage_crs(name, frame):
+    """``frame`` in the storage CRS (EPSG:4326) when it is one of the spatial input layers."""
+    if name in _POINT_LAYERS + ("hazards", "areas", "municipalities") and isinstance(
+        frame, gpd.GeoDataFrame
+    ):
+        if frame.crs is None:
+            return frame.set_crs(settings.storage_crs)
+        if not frame.crs.equals(settings.storage_crs):
+            return frame.to_crs(settings.storage_crs)
+    return frame
 
-    def __init__(self, path):
+
+def _copy(mapping, **replace):
+    """A copy of a layers or snaps mapping with some entries replaced (lazy ones stay lazy)."""
+    if isinstance(mapping, _LazyDict):
+        out = mapping.copy()
+        for k, v in replace.items():
+            out[k] = v
+        return out
+    return {**mapping, **replace}
+
+
+class _LazyDict(dict):
+    """A dict whose missing entries of :attr:`_lazy_names` are made by :meth:`_make` on access.
+
+    ``in`` answers for those names too; ``items()``/iteration show what has been made. The
+    first access makes an entry once (a lock: the app shares one context between sessions).
+    """
+
+    def __init__(self):
         super().__init__()
-        self._path = Path(path)
+        self._lock = threading.RLock()
+
+    def _lazy_names(self):
+        return ()
+
+    def _make(self, name):  # pragma: no cover - subclasses
+        raise KeyError(name)
 
     def __missing__(self, name):
-        if name not in ("roads_nodes", "roads_edges"):
+        if name not in self._lazy_names():
             raise KeyError(name)
-        present = workspace.layers(self._path)
-        frame = workspace.read(self._path, name) if name in present else _empty(name)
-        self[name] = frame
-        return frame
+        with self._lock:
+            if dict.__contains__(self, name):
+                return dict.__getitem__(self, name)
+            frame = self._make(name)
+            self[name] = frame
+            return frame
 
     def get(self, name, default=None):
         try:
@@ -361,7 +386,76 @@ class _Layers(dict):
             return default
 
     def __contains__(self, name):
-        return dict.__contains__(self, name) or name in ("roads_nodes", "roads_edges")
+        return dict.__contains__(self, name) or name in self._lazy_names()
+
+    def copy(self):
+        out = self._empty_copy()
+        dict.update(out, self)
+        return out
+
+
+class _Layers(_LazyDict):
+    """Layers by name, some read from the workspace on first access only.
+
+    The road layers always; with ``pending`` also those input layers (:func:`load`).
+    """
+
+    def __init__(self, path, *, pending=()):
+        super().__init__()
+        self._path = Path(path)
+        self._pending = tuple(pending)
+
+    def _lazy_names(self):
+        return ("roads_nodes", "roads_edges", *self._pending)
+
+    def _empty_copy(self):
+        return _Layers(self._path, pending=self._pending)
+
+    def _make(self, name):
+        try:
+            frame = workspace.read(self._path, name)
+        except WorkspaceError:
+            if name in workspace.layers(self._path):
+                raise
+            frame = _empty(name)  # not in the workspace
+        if name in self._pending:
+            logger.debug("Read layer %s of %s (%d rows)", name, self._path, len(frame))
+            frame = _storage_crs(name, frame)
+        return frame
+
+
+class _Snaps(_LazyDict):
+    """``geo.snap.snap`` of each point layer, made on first access."""
+
+    def __init__(self, layers, net):
+        super().__init__()
+        self.layers = layers
+        self._net = net
+
+    def _lazy_names(self):
+        return _POINT_LAYERS
+
+    def _empty_copy(self):
+        return _Snaps(self.layers, self._net)
+
+    def _make(self, name):
+        from geo import snap as geo_snap
+
+        pts = self.layers[name]
+        if len(pts):
+            out = geo_snap.snap(self._net, pts)
+            if out["far"].any():
+                logger.info("%d %s are far from the roads", int(out["far"].sum()), name)
+            return out
+        return pd.DataFrame(
+            {
+                "node": pd.Series([], dtype=np.int64),
+                "node_id": pd.Series([], dtype=np.int64),
+                "snap_m": pd.Series([], dtype=float),
+                "access_s": pd.Series([], dtype=float),
+                "far": pd.Series([], dtype=bool),
+            }
+        )
 
 
 def load(path, *, prepared=True):
@@ -400,8 +494,6 @@ def load(path, *, prepared=True):
     if not path.exists():
         workspace.read(path, "roads_nodes")  # raises the workspace's own message
     net = geo_prepared.load_network(path)
-    names = [n for n in LAYERS if n not in ("roads_nodes", "roads_edges")]
-    layers = workspace.read_all(path, names=names)
-    ctx = from_layers(layers, path=path, net=net)
+    ctx = from_layers({}, path=path, net=net, lazy=True)
     logger.info("Loaded %s in %.1f s", path, time.perf_counter() - t)
     return ctx

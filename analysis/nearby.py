@@ -119,8 +119,6 @@ def nearby(
     """
     from geo import travel
 
-    from . import directory
-
     pt, child = _point(ctx, lat, lon, child_id)
     if child is not None:
         care = list(child["care"] or []) if care is None else care
@@ -135,60 +133,144 @@ def nearby(
         raise ValueError(msg)
     sn = ctx.snap(pt).iloc[0]
     node, acc = int(sn["node"]), float(sn["access_s"])
-    lo, hi = coverage.facility_age_range(fac)
-    compat = coverage.compatibility(
-        [care or []], [np.nan if age is None else age], fac["accepts"].tolist(), lo, hi
-    )[0]
-    fsn = ctx.snaps["facilities"]
+    f = _facility_arrays(ctx)
+    compat = _compatibility(ctx, f, care, age)
     st = codes.service_types()
-    rows = []
-    times = {}
-    # each search stops at the largest limit of its direction (a bounded search, not the map)
-    reach_s = {}
+    # the compatible facilities of each service (those a need rules out are dropped)
+    cand = []
     for s in services:
-        lim = float(minutes if minutes is not None else st.loc[s, "threshold_min"]) * 60.0
-        reach_s[coverage.direction(s)] = max(reach_s.get(coverage.direction(s), 0.0), lim)
-    for s in services:
-        d = coverage.direction(s)
-        if d not in times:
-            times[d] = np.asarray(
-                travel.from_node(ctx.net, node, direction=d, limit_s=max(reach_s[d] - acc, 0.0)),
-                dtype=float,
-            )
-        limit = float(minutes if minutes is not None else st.loc[s, "threshold_min"])
-        idx = np.flatnonzero((fac["service"] == s).to_numpy() & (compat > 0))
+        idx = np.flatnonzero((f["service"] == s) & (compat > 0))
         wanted = _needs_for(needs, s)
-        need = directory.need_status(ctx, wanted, positions=idx) if wanted else None
-        if need is not None:
+        possible = None  # per facility: a need's value is unknown
+        if wanted:
+            from . import directory
+
+            need = directory.need_status(ctx, wanted, positions=idx)
             idx, need = idx[need != directory.NO], need[need != directory.NO]
-        possible = dict(zip(idx, need == directory.POSSIBLE)) if need is not None else {}
-        t = (times[d][fsn["node"].to_numpy()[idx]] + fsn["access_s"].to_numpy()[idx] + acc) / 60
-        for i, m in zip(idx, t):
-            if not np.isfinite(m) or m > limit:
-                continue
-            r = fac.iloc[i]
-            rows.append(
-                {
-                    "service": s,
-                    "service_ja": st.loc[s, "label_ja"],
-                    "facility_id": r["facility_id"],
-                    "name": r["name"],
-                    "minutes": round(float(m), 1),
-                    "within": True,
-                    "basis": "possible" if possible.get(i) else coverage.BASIS[int(compat[i])],
-                    "accepts": None if r["accepts"] is None else ";".join(r["accepts"]),
-                    "age_min": lo[i],
-                    "age_max": hi[i],
-                    "capacity": r.get("capacity"),
-                    "has_power": r.get("has_power"),
-                    "node_id": int(fsn["node_id"].iloc[i]),
-                }
-            )
+            possible = need == directory.POSSIBLE
+        limit = float(minutes if minutes is not None else st.loc[s, "threshold_min"])
+        cand.append((s, idx, possible, limit, str(st.loc[s, "direction"])))
+    # one search per direction, bounded by the largest limit of its services with a candidate
+    reach_s = {}
+    for _, idx, _, limit, d in cand:
+        if len(idx):
+            reach_s[d] = max(reach_s.get(d, 0.0), limit * 60.0)
+    times = {
+        d: np.asarray(
+            travel.from_node(ctx.net, node, direction=d, limit_s=max(lim - acc, 0.0)),
+            dtype=float,
+        )
+        for d, lim in reach_s.items()
+    }
+    rows = []
+    for s, idx, possible, limit, d in cand:
+        if not len(idx):
+            continue
+        t = (times[d][f["node"][idx]] + f["access_s"][idx] + acc) / 60
+        keep = np.isfinite(t) & (t <= limit)
+        possible = possible[keep] if possible is not None else None
+        rows.extend(_rows(f, s, st.loc[s, "label_ja"], idx[keep], t[keep], compat, possible))
     out = pd.DataFrame(rows, columns=COLUMNS)
     out = out.sort_values(["service", "minutes"], kind="stable").reset_index(drop=True)
     ex = exposure.point_exposure(pt, ctx.hazards)
     out.attrs["exposure"] = ex.iloc[0].to_dict()
     out.attrs["snap_m"] = float(sn["snap_m"])
+    return out
+
+
+def _facility_arrays(ctx):
+    """The facility columns :func:`nearby` reads, as arrays, cached on the context.
+
+    The cache entry keeps the facilities frame it was made from and is rebuilt when
+    ``ctx.facilities`` is another frame.
+    """
+    fac = ctx.facilities
+    hit = ctx._cache.get("nearby_facilities")
+    if hit is not None and hit[0] is fac:
+        return hit[1]
+    fsn = ctx.snaps["facilities"]
+    lo, hi = _age_range(fac)
+    n = len(fac)
+    f = {
+        "service": fac["service"].to_numpy(dtype=object),
+        "node": fsn["node"].to_numpy(),
+        "access_s": fsn["access_s"].to_numpy(dtype=float),
+        "node_id": fsn["node_id"].to_numpy(),
+        "age_min": lo,
+        "age_max": hi,
+        "accepts_list": fac["accepts"].tolist(),
+        # the values a row of fac.iloc gives (numpy / pandas scalars of each column)
+        "facility_id": fac["facility_id"].array,
+        "name": fac["name"].array,
+        "accepts": fac["accepts"].array,
+        "capacity": fac["capacity"].array if "capacity" in fac else [None] * n,
+        "has_power": fac["has_power"].array if "has_power" in fac else [None] * n,
+        "compat": {},
+    }
+    ctx._cache["nearby_facilities"] = (fac, f)
+    return f
+
+
+def _age_range(fac):
+    """The facilities' age ranges (:func:`analysis.coverage.facility_age_range`).
+
+    Computed once per distinct (service, age_min, age_max) of the facilities (a handful), not
+    once per facility.
+    """
+    cols = [c for c in ("service", "age_min", "age_max") if c in fac]
+    first = {}
+    inv = np.array(
+        [first.setdefault(k, len(first)) for k in zip(*(fac[c].tolist() for c in cols))],
+        dtype=np.int64,
+    )
+    _, rows = np.unique(inv, return_index=True)  # the first facility of each distinct key
+    lo, hi = coverage.facility_age_range(fac.iloc[rows])
+    return lo[inv], hi[inv]
+
+
+def _compatibility(ctx, f, care, age):
+    """Compatibility of one child (care, age) with every facility, cached per (care, age)."""
+    key = (tuple(sorted(set(care or []))), repr(age))
+    hit = f["compat"].get(key)
+    if hit is None:
+        hit = coverage.compatibility(
+            [care or []],
+            [np.nan if age is None else age],
+            f["accepts_list"],
+            f["age_min"],
+            f["age_max"],
+        )[0]
+        if len(f["compat"]) >= 256:
+            f["compat"].clear()
+        f["compat"][key] = hit
+    return hit
+
+
+def _rows(f, service, service_ja, idx, minutes, compat, possible):
+    """Output rows (dicts of :data:`COLUMNS`) of one service's facilities ``idx``."""
+    basis = coverage.BASIS
+    out = []
+    for k, (i, m) in enumerate(zip(idx.tolist(), minutes.tolist())):
+        acc = f["accepts"][i]
+        out.append(
+            {
+                "service": service,
+                "service_ja": service_ja,
+                "facility_id": f["facility_id"][i],
+                "name": f["name"][i],
+                "minutes": round(m, 1),
+                "within": True,
+                "basis": "possible"
+                if possible is not None and possible[k]
+                else basis[int(compat[i])],
+                "accepts": None if acc is None else ";".join(acc),
+                "age_min": f["age_min"][i],
+                "age_max": f["age_max"][i],
+                "capacity": f["capacity"][i],
+                "has_power": f["has_power"][i],
+                "node_id": int(f["node_id"][i]),
+            }
+        )
     return out
 
 

@@ -26,13 +26,15 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-from scipy import sparse
-from scipy.sparse import csgraph
 
 from . import settings
 from .errors import IkemapError
 
 logger = logging.getLogger(__name__)
+
+#: At most this many points are snapped by scanning the core nodes when the KD-tree is not
+#: built yet (see :meth:`Network.nearest_core`).
+SCAN_MAX = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,8 +113,72 @@ class Network:
         """``(scipy.spatial.cKDTree, positions)`` over the metric coordinates of core nodes."""
         from scipy.spatial import cKDTree
 
+        core, cx, cy = self._core_xy
+        return cKDTree(np.column_stack([cx, cy])), core
+
+    @cached_property
+    def _core_xy(self):
+        """Positions and metric coordinates of the core nodes."""
         core = np.flatnonzero(self.core)
-        return cKDTree(np.column_stack([self.x[core], self.y[core]])), core
+        return core, np.asarray(self.x)[core], np.asarray(self.y)[core]
+
+    def nearest_core(self, x, y):
+        """Return ``(distance_m, node)`` of the nearest core node of each metric point.
+
+        The KD-tree (:attr:`kdtree`) answers. A few points (at most :data:`SCAN_MAX`) on a
+        network whose tree is not built yet are answered by scanning the core nodes instead:
+        building the tree of a prefecture's million nodes takes longer than scanning them for one
+        address. The scan gives the tree's answer (the same squared distances; when two nodes are
+        (nearly) as near, e.g. two nodes at one place, the tree decides). Larger point sets on a
+        prepared network are cached in its folder (:func:`geo.prepared.cached_nearest`), so that a
+        workspace's children and facilities are snapped once, not in every process.
+
+        Examples
+        --------
+        >>> net = network_from_arrays(
+        ...     node_ids=[7, 8], lon=[139.0, 139.01], lat=[35.0, 35.0],
+        ...     u=[0, 1], v=[1, 0], travel_time=[60.0, 60.0])
+        >>> d, node = net.nearest_core(net.x[[1]] + 3.0, net.y[[1]] + 4.0)
+        >>> d.tolist(), node.tolist()
+        ([5.0], [1])
+        """
+        x = np.ascontiguousarray(x, dtype=np.float64).ravel()
+        y = np.ascontiguousarray(y, dtype=np.float64).ravel()
+        if len(x) <= SCAN_MAX and "kdtree" not in self.__dict__:
+            hit = self._scan(x, y)
+            if hit is not None:
+                return hit
+        if len(x) > SCAN_MAX and self.__dict__.get("_prepared_dir"):
+            from . import prepared
+
+            return prepared.cached_nearest(self, x, y, self._tree_nearest)
+        return self._tree_nearest(x, y)
+
+    def _tree_nearest(self, x, y):
+        tree, core = self.kdtree
+        dist, i = tree.query(np.column_stack([x, y]), k=1)
+        return np.asarray(dist, dtype=np.float64), core[i].astype(np.int64)
+
+    def _scan(self, x, y):
+        """Nearest core nodes by a full scan; ``None`` when a near tie needs the tree."""
+        core, cx, cy = self._core_xy
+        dist = np.empty(len(x), dtype=np.float64)
+        node = np.empty(len(x), dtype=np.int64)
+        d2 = np.empty(len(cx), dtype=np.float64)
+        dy = np.empty(len(cy), dtype=np.float64)
+        for k, (px, py) in enumerate(zip(x, y)):
+            np.subtract(cx, px, out=d2)
+            np.multiply(d2, d2, out=d2)
+            np.subtract(cy, py, out=dy)
+            np.multiply(dy, dy, out=dy)
+            np.add(d2, dy, out=d2)  # the tree's squared distance: dx * dx + dy * dy
+            j = int(np.argmin(d2))
+            best = d2[j]
+            if np.count_nonzero(d2 <= best * (1.0 + 1e-9) + 1e-12) != 1:
+                return None
+            dist[k] = np.sqrt(best)
+            node[k] = core[j]
+        return dist, node
 
     def adjacency(self, direction):
         """Return the CSR to search from facilities for a service direction.
@@ -241,6 +307,9 @@ def _csr(n, a, b, w):
 
 def largest_scc(n, u, v):
     """Return a bool mask of the nodes in the largest strongly connected component."""
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
     if n == 0:
         return np.zeros(0, dtype=bool)
     m = sparse.csr_matrix(

@@ -44,7 +44,14 @@ from .errors import WorkspaceError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["closures", "fingerprint", "load_network", "read_road_arrays", "sidecar"]
+__all__ = [
+    "cached_nearest",
+    "closures",
+    "fingerprint",
+    "load_network",
+    "read_road_arrays",
+    "sidecar",
+]
 
 #: Bump when the saved arrays change meaning; older folders are rebuilt.
 VERSION = 1
@@ -52,6 +59,9 @@ VERSION = 1
 _ROAD_LAYERS = ("roads_nodes", "roads_edges")
 _ARRAYS = ("node_ids", "x", "y", "lon", "lat", "u", "v", "travel_time", "length", "core", "key")
 _CSR = ("indptr", "indices", "weights")
+
+#: Snapped point sets kept in a prepared folder (the newest; older ones are removed).
+SNAP_CACHE_FILES = 32
 
 
 def sidecar(path):
@@ -407,3 +417,61 @@ def _closed_in_chunks(net, path, hazards, min_level, hazard_types, chunk=200_000
         if len(df) < chunk:
             break
     return out
+
+
+def cached_nearest(net, x, y, compute):
+    """Nearest core node of metric points, cached in the prepared folder of ``net``.
+
+    A workspace's point layers (children, facilities, shelters) are snapped in every process
+    that loads it; on a prefecture's million road nodes the KD-tree alone takes longer than the
+    rest of a one-address lookup. The answer of ``compute(x, y)`` (``(distance_m, node)``) is
+    saved in ``W.gpkg.net/snaps/`` under a hash of the coordinates, and read back when the same
+    points are snapped again. The folder is replaced when the roads change, so a saved answer
+    always belongs to these roads. A folder that cannot be written only costs the cache.
+
+    Parameters
+    ----------
+    net : geo.network.Network
+        A network loaded from a prepared folder (``net.__dict__["_prepared_dir"]``).
+    x, y : numpy.ndarray of float64
+        Metric coordinates (``net.crs``).
+    compute : callable
+        ``compute(x, y) -> (distance_m, node)`` when the points are not cached.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``distance_m`` (float64) and ``node`` (int64 positions), one per point.
+    """
+    folder = Path(net.__dict__["_prepared_dir"]) / "snaps"
+    h = hashlib.blake2b(digest_size=16)
+    for a in (x, y):
+        a = np.ascontiguousarray(a, dtype=np.float64)
+        h.update(str(len(a)).encode())
+        h.update(a.tobytes())
+    file = folder / f"{h.hexdigest()}.npz"
+    try:
+        with np.load(file, allow_pickle=False) as z:
+            dist, node = z["dist"], z["node"]
+        if len(dist) == len(x) and len(node) == len(x):
+            return dist.astype(np.float64), node.astype(np.int64)
+    except (OSError, ValueError, KeyError):
+        pass
+    dist, node = compute(x, y)
+    tmp = None
+    try:
+        folder.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".snap-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, dist=dist, node=node)
+        os.replace(tmp, file)
+        tmp = None
+        saved = sorted(folder.glob("[!.]*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in saved[SNAP_CACHE_FILES:]:
+            stale.unlink(missing_ok=True)
+    except OSError as exc:
+        logger.debug("Could not cache snapped points in %s: %s", folder, exc)
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return dist, node

@@ -108,10 +108,7 @@ def snap(net, points, *, max_m=None, access_speed_kph=None):
         raise ValueError(msg)
     tr = pyproj.Transformer.from_crs(4326, net.crs, always_xy=True)
     x, y = tr.transform(lon, lat)
-    tree, core = net.kdtree
-    dist, i = tree.query(np.column_stack([x, y]), k=1)
-    node = core[i].astype(np.int64)
-    snap_m = np.asarray(dist, dtype=float)
+    snap_m, node = net.nearest_core(x, y)
     return pd.DataFrame(
         {
             "node": node,

@@ -10,7 +10,9 @@ optional per-source offsets (their access legs, seconds). A search runs from the
 
 One call is one pass over the graph for a whole group of compatible facilities, never one search
 per child. Unreachable gives ``inf`` times and ``-1`` sources, never a wrong number. The hot loops
-are compiled with numba (:mod:`geo._kernels`).
+are compiled with numba (:mod:`geo._kernels`, imported on first use); the single-point search of
+:func:`from_node` runs scipy's Dijkstra, so that a one-address lookup in a fresh process does not
+load numba (the times are the same: both settle each node at the minimum of its relaxations).
 
 Examples
 --------
@@ -32,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _kernels, settings
+from . import settings
 
 __all__ = [
     "DIRECTIONS",
@@ -160,6 +162,8 @@ def nearest(net, sources, *, direction, offsets_s=None, limit_s=math.inf, target
     --------
     See the module docstring.
     """
+    from . import _kernels
+
     adj = net.adjacency(direction)
     src, off = _sources(net, sources, offsets_s)
     limit = _limit(limit_s)
@@ -211,6 +215,8 @@ def k_nearest(net, sources, *, k, direction, targets=None, offsets_s=None, limit
     >>> t.tolist(), s.tolist()
     ([[5.0, 6.0]], [[1, 2]])
     """
+    from . import _kernels
+
     k = _k(k)
     adj = net.adjacency(direction)
     src, off = _sources(net, sources, offsets_s)
@@ -277,6 +283,8 @@ def within(net, sources, *, limit_s, direction, targets, offsets_s=None, k_max=N
     >>> w.target_pos.tolist(), w.source_pos.tolist(), w.time_s.tolist(), w.n_capped
     ([0, 1], [1, 0], [5.0, 0.0], 0)
     """
+    from . import _kernels
+
     k_max = _k_max(k_max)
     limit = _limit(limit_s)
     adj = net.adjacency(direction)
@@ -368,6 +376,8 @@ def k_nearest_within(net, sources, *, k, limit_s, direction, targets, offsets_s=
     >>> t.tolist(), w.source_pos.tolist(), w.time_s.tolist()
     ([[5.0]], [1, 0], [5.0, 10.0])
     """
+    from . import _kernels
+
     k = _k(k)
     k_max = _k_max(k_max)
     limit = _limit(limit_s)
@@ -432,14 +442,39 @@ def from_node(net, node, *, direction, limit_s=math.inf):
     if direction not in DIRECTIONS:
         msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
         raise ValueError(msg)
+    from scipy.sparse.csgraph import dijkstra
+
     # the address is the single "source"; searching away from home = the opposite adjacency
     flipped = "to_home" if direction == "to_facility" else "to_facility"
-    adj = net.adjacency(flipped)
-    src, off = _sources(net, [int(node)], None)
+    src, _ = _sources(net, [int(node)], None)
     limit = _limit(limit_s)
-    no_t = np.zeros(net.n_nodes, dtype=np.bool_)
-    dist, _ = _kernels.nearest_kernel(*adj, src, off, limit, no_t, 0)
-    return dist
+    return dijkstra(_csgraph(net, flipped), directed=True, indices=int(src[0]), limit=limit)
+
+
+def _csgraph(net, direction):
+    """The adjacency searched for ``direction`` as a scipy CSR matrix (cached on the network).
+
+    Built once from :meth:`geo.network.Network.adjacency` (parallel edges already reduced to the
+    smallest weight; a zero weight stays an edge), with 32-bit indices so that scipy's Dijkstra
+    does not convert them on every call.
+    """
+    key = f"_csgraph_{direction}"
+    graph = net.__dict__.get(key)
+    if graph is None:
+        from scipy.sparse import csr_matrix
+
+        indptr, indices, weights = net.adjacency(direction)
+        idx = np.int32 if len(indices) < np.iinfo(np.int32).max else np.int64
+        graph = csr_matrix(
+            (
+                np.asarray(weights, dtype=np.float64),
+                np.asarray(indices, dtype=idx),
+                np.asarray(indptr, dtype=idx),
+            ),
+            shape=(net.n_nodes, net.n_nodes),
+        )
+        net.__dict__[key] = graph
+    return graph
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,6 +561,8 @@ def matrix(
     from concurrent.futures import ThreadPoolExecutor
 
     from scipy import sparse
+
+    from . import _kernels
 
     limit = _limit(limit_s)
     adj = net.adjacency(direction)

@@ -54,3 +54,33 @@ def test_who_covers(ctx):
     w = nearby.who_covers(ctx, lat=lat, lon=lon)
     assert w["level"].tolist() == ["municipality", "圏域", "prefecture"]
     assert w["name"].tolist() == ["西町", "西圏域", "テスト県"]
+
+
+def test_repeated_answers_and_a_whatif_context(ctx):
+    """The per-context arrays (facility columns, compatibility) give the same answer again; a
+    what-if context with an added facility answers with it."""
+    lon, lat = node_xy(2)
+    first = nearby.nearby(ctx, lat=lat, lon=lon, care=["ventilator"], age=3, minutes=12)
+    again = nearby.nearby(ctx, lat=lat, lon=lon, care=["ventilator"], age=3, minutes=12)
+    assert first.equals(again) and repr(first.attrs) == repr(again.attrs)  # NaN depths
+    other = nearby.nearby(ctx, lat=lat, lon=lon, care=["suction"], age=20, minutes=12)
+    assert nearby.nearby(ctx, lat=lat, lon=lon, care=["suction"], age=20, minutes=12).equals(other)
+    extra = ctx.facilities[ctx.facilities["facility_id"] == "F1"].copy()
+    extra["facility_id"] = "new-1"
+    whatif = ctx.with_facilities(extra)
+    r = nearby.nearby(whatif, lat=lat, lon=lon, care=["ventilator"], age=3, minutes=12)
+    assert r.facility_id.tolist() == ["F1", "new-1", "F2", "V1"]
+    assert nearby.nearby(ctx, lat=lat, lon=lon, care=["ventilator"], age=3, minutes=12).equals(
+        first
+    )
+
+
+def test_age_range_per_distinct_facility_key(ctx):
+    import numpy as np
+
+    from analysis import coverage
+
+    fac = ctx.facilities
+    fac = fac.iloc[list(range(len(fac))) * 3]  # repeated rows: the same keys again
+    for got, ref in zip(nearby._age_range(fac), coverage.facility_age_range(fac), strict=True):
+        assert np.array_equal(got, ref, equal_nan=True)

@@ -105,3 +105,49 @@ def test_tachikawa_network_from_graph_and_layers_agree(shared_data, tmp_path):
 
     ratio = shapely.length(a.edge_geometry) / a.length
     assert np.median(ratio) == pytest.approx(1.0, abs=0.01)
+
+
+def _scattered(seed=0, n=400, *, twin=True):
+    rng = np.random.default_rng(seed)
+    lon = 139.0 + rng.random(n) * 0.05
+    lat = 35.0 + rng.random(n) * 0.05
+    if twin:
+        lon[7], lat[7] = lon[3], lat[3]  # two nodes at one place
+    ring = np.arange(n)
+    return network.network_from_arrays(
+        node_ids=ring + 1,
+        lon=lon,
+        lat=lat,
+        u=np.concatenate([ring, (ring + 1) % n]),
+        v=np.concatenate([(ring + 1) % n, ring]),
+        travel_time=np.ones(2 * n),
+    )
+
+
+def test_nearest_core_scan_gives_the_tree_answer():
+    net = _scattered(twin=False)
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.uniform(net.x.min(), net.x.max(), 50), net.x[[5, 9]]])
+    y = np.concatenate([rng.uniform(net.y.min(), net.y.max(), 50), net.y[[5, 9]]])
+    scanned = [net.nearest_core(x[i : i + 1], y[i : i + 1]) for i in range(len(x))]
+    assert "kdtree" not in net.__dict__  # a few points: no tree built
+    tree_d, tree_n = net._tree_nearest(x, y)
+    assert np.array_equal(np.concatenate([d for d, _ in scanned]), tree_d)  # same floats
+    assert np.array_equal(np.concatenate([n for _, n in scanned]), tree_n)
+    assert np.concatenate([d for d, _ in scanned])[-2:].tolist() == [0.0, 0.0]
+
+
+def test_nearest_core_tie_is_left_to_the_tree():
+    net = _scattered()
+    assert net._scan(net.x[[3]], net.y[[3]]) is None  # nodes 3 and 7 share a place
+    d, node = net.nearest_core(net.x[[3]], net.y[[3]])
+    assert d.tolist() == [0.0] and node[0] in (3, 7)
+    assert node.tolist() == net._tree_nearest(net.x[[3]], net.y[[3]])[1].tolist()
+
+
+def test_nearest_core_many_points_use_the_tree():
+    net = _scattered()
+    x, y = net.x[:20] + 1.0, net.y[:20]
+    d, node = net.nearest_core(x, y)
+    assert "kdtree" in net.__dict__
+    assert node.tolist() == net._tree_nearest(x, y)[1].tolist()

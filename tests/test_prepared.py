@@ -146,3 +146,52 @@ def test_scenario_reuses_the_saved_cch_order_and_answers_exactly(ws):
         )
         assert np.isinf(ref).any()  # the flood cuts some nodes off
         np.testing.assert_array_equal(got, ref)
+
+
+def test_snapped_points_cached_in_the_folder(ws):
+    net = prepared.load_network(ws)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(net.x.min(), net.x.max(), 30)
+    y = rng.uniform(net.y.min(), net.y.max(), 30)
+    calls = []
+
+    def compute(a, b):
+        calls.append(len(a))
+        return net._tree_nearest(a, b)
+
+    d1, n1 = prepared.cached_nearest(net, x, y, compute)
+    d2, n2 = prepared.cached_nearest(net, x, y, compute)
+    assert calls == [30]  # the second answer is read from W.gpkg.net/snaps/
+    assert np.array_equal(d1, d2) and np.array_equal(n1, n2)
+    assert len(list((prepared.sidecar(ws) / "snaps").glob("*.npz"))) == 1
+    prepared.cached_nearest(net, x[:-1], y[:-1], compute)  # other points, other entry
+    assert calls == [30, 29]
+    # a fresh process snaps the context's points from the cache, with the tree's answer
+    again = prepared.load_network(ws)
+    d3, n3 = again.nearest_core(x, y)
+    assert "kdtree" not in again.__dict__
+    assert np.array_equal(d3, d1) and np.array_equal(n3, n1)
+
+
+def test_context_reads_layers_on_first_use(ws):
+    plain = context.load(ws, prepared=False)
+    ctx = context.load(ws)
+    assert not any(dict.__contains__(ctx.layers, n) for n in ("children", "facilities"))
+    assert "children" in ctx.layers and "facilities" in ctx.snaps
+    assert not dict.__contains__(ctx.snaps, "facilities")
+    assert ctx.snaps["facilities"].equals(plain.snaps["facilities"])
+    assert dict.__contains__(ctx.layers, "facilities")
+    assert not dict.__contains__(ctx.layers, "children")  # still not read
+    for name in ("children", "shelters", "hazards", "areas", "municipalities", "area_members"):
+        assert ctx.layers[name].equals(plain.layers[name]), name
+    assert ctx.snaps["children"].equals(plain.snaps["children"])
+    assert ctx.layers.get("no_such_layer") is None
+    # a what-if context keeps reading lazily (and shares what was read)
+    lazy = context.load(ws)
+    extra = plain.facilities.iloc[:1].copy()
+    extra["facility_id"] = "new-1"
+    whatif = lazy.with_facilities(extra)
+    assert len(whatif.facilities) == len(plain.facilities) + 1
+    assert len(whatif.snaps["facilities"]) == len(whatif.facilities)
+    assert not dict.__contains__(whatif.layers, "children")
+    assert whatif.snaps["children"].equals(plain.snaps["children"])

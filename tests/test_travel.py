@@ -474,3 +474,38 @@ def test_cch_distances_repeated_targets_and_unreachable(net):
     # home -> facility 0: from 2 only via 2->3->0 (40 s); 5->0 is 4 s
     d = cch.distances(net, [0], [2, 5], direction="to_facility")
     assert d.tolist() == [[40.0, 4.0]]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_from_node_equals_the_kernel_search(seed):
+    """from_node (scipy's Dijkstra) gives the compiled kernel's times, bit for bit, with
+    zero-weight and parallel edges, self loops and every limit."""
+    from geo import _kernels
+
+    rng = np.random.default_rng(seed)
+    n, m = 60, 240
+    u = rng.integers(0, n, m)
+    v = rng.integers(0, n, m)
+    tt = rng.choice([0.0, 0.1, 0.3, 1.7, 2.0, 30.5], m) + rng.random(m) * (rng.random(m) < 0.5)
+    net = network.network_from_arrays(
+        node_ids=np.arange(n) + 100,
+        lon=139.0 + rng.random(n) * 0.01,
+        lat=35.0 + rng.random(n) * 0.01,
+        u=u,
+        v=v,
+        travel_time=tt,
+    )
+    for node in range(0, n, 7):
+        for direction in travel.DIRECTIONS:
+            flipped = "to_home" if direction == "to_facility" else "to_facility"
+            for limit in (0.0, 2.0, 5.0, 31.0, math.inf):
+                ref, _ = _kernels.nearest_kernel(
+                    *net.adjacency(flipped),
+                    np.array([node], dtype=np.int32),
+                    np.zeros(1),
+                    limit,
+                    np.zeros(n, dtype=np.bool_),
+                    0,
+                )
+                got = travel.from_node(net, node, direction=direction, limit_s=limit)
+                assert np.array_equal(got, ref), (node, direction, limit)
