@@ -7,8 +7,11 @@ here, and render. Nothing here computes an analysis; loaders only read the works
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -41,18 +44,26 @@ def _stamp(path: Path) -> float:
     return path.stat().st_mtime if path.exists() else 0.0
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _layers(path: str, stamp: float) -> dict:
+    # one copy per process, shared by every session; handed out as shallow copies
+    # (:func:`_copy_out`: copy-on-write keeps a page's changes to itself)
     return workspace.read_all(path, names=MAP_LAYERS)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _main_roads(path: str, stamp: float):
+    """The main roads merged per class (:func:`ui.maps.merge_roads`), once per workspace version.
+
+    Shared by every session and page (nothing modifies it): merging a prefecture's main roads
+    per rerun took seconds.
+    """
     if "roads_edges" not in workspace.layers(path):
         return None
     classes = [*maps.MAIN_ROADS, *(f"{c}_link" for c in maps.MAIN_ROADS)]
     where = "highway IN ({})".format(", ".join(f"'{c}'" for c in classes))
-    return pyogrio.read_dataframe(path, layer="roads_edges", columns=["highway"], where=where)
+    edges = pyogrio.read_dataframe(path, layer="roads_edges", columns=["highway"], where=where)
+    return maps.merge_roads(edges)
 
 
 def layers() -> dict:
@@ -61,10 +72,10 @@ def layers() -> dict:
     if not path.exists():
         st.error(labels.t("workspace_missing", lang(), path=path))
         halt()
-    out = dict(_layers(str(path), _stamp(path)))
+    out = _copy_out(_layers(str(path), _stamp(path)))
     roads = _main_roads(str(path), _stamp(path))
     if roads is not None:
-        out["roads_edges"] = roads
+        out["roads_edges"] = _copy_out(roads)
     return out
 
 
@@ -135,18 +146,107 @@ def basemap() -> bool:
     return bool(st.session_state.get("basemap", False))
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _publication(kind, path, stamp, role, scope, key, _ctx, _options):
-    from gate import publish
+class _Results:
+    """Results of the pages' analyses for one workspace version, shared by every session.
 
-    who = role if scope is None else _scoped(role, scope)
-    return getattr(publish, kind)(_ctx, who=who, **_options)
+    A small LRU (``max_entries``) keyed by the page's name for the result and its parameters.
+    One lock per key: a second session asking for a result being computed waits for it instead
+    of computing it again (two cores, several sessions).
+    """
+
+    def __init__(self, max_entries=64):
+        self.max_entries = max_entries
+        self.items = OrderedDict()
+        self.lock = threading.Lock()
+        self.key_locks = {}
+
+    def get(self, key):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return True, self.items[key]
+        return False, None
+
+    def put(self, key, value):
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.max_entries:
+                old, _ = self.items.popitem(last=False)
+                self.key_locks.pop(old, None)
+
+    def key_lock(self, key):
+        with self.lock:
+            return self.key_locks.setdefault(key, threading.Lock())
 
 
-def _scoped(role, scope):
-    from gate import Audience
+#: pandas >= 3 always copies on write (a shallow copy's changes never reach the original).
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
 
-    return Audience(name="?", role=role, scope=scope)
+
+def _copy_out(value):
+    """A copy of a stored result for one page run.
+
+    Frames are copied shallowly where pandas copies on write (always from pandas 3): a change a
+    page makes to its copy stays away from the stored frame, at no cost for the data; deeply
+    on an older pandas. Containers are copied, anything else deeply.
+    """
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=not _COPY_ON_WRITE)
+    if isinstance(value, dict):
+        return {k: _copy_out(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_copy_out(v) for v in value)
+    return copy.deepcopy(value)
+
+
+def _result_key(name, params):
+    return (name, repr(sorted(params.items())))
+
+
+def _store(ctx):
+    """The results computed from ``ctx``: kept with it (a new workspace version, a new store)."""
+    store = ctx._cache.get("ui.results")
+    if store is None:
+        store = ctx._cache.setdefault("ui.results", _Results())
+    return store
+
+
+def is_cached(ctx, name, **params) -> bool:
+    """Whether :func:`cached` holds ``name`` for ``ctx`` and these parameters."""
+    return _store(ctx).get(_result_key(name, params))[0]
+
+
+def cached(ctx, name, compute, *, copy_out=True, **params):
+    """``compute()`` once per analysis context and parameters, for every session.
+
+    The pages' analyses (gap tables, breakdowns, publications) depend on the context (the
+    workspace version, :func:`context`, shared by every session) and the parameters only; a
+    rerun (any click) or another session gets the stored result.
+    ``copy_out``: hand out a copy (:func:`_copy_out`: a page may modify its tables); False
+    for results nothing modifies (a publication). Streamlit calls inside ``compute`` (a status with
+    progress) run in the calling session.
+    """
+    store = _store(ctx)
+    key = _result_key(name, params)
+    hit, value = store.get(key)
+    if not hit:
+        with store.key_lock(key):
+            hit, value = store.get(key)
+            if not hit:
+                value = compute()
+                store.put(key, value)
+    return _copy_out(value) if copy_out else value
+
+
+def _publication_params(kind, options):
+    who = audience()
+    return {"kind": kind, "role": who.role, "scope": who.scope, **options}
+
+
+def publication_cached(ctx, kind, **options) -> bool:
+    """Whether :func:`publication` for these options is built already (no LP audit to run)."""
+    return is_cached(ctx, "publication", **_publication_params(kind, options))
 
 
 def publication(kind, ctx=None, **options):
@@ -160,9 +260,20 @@ def publication(kind, ctx=None, **options):
     if ctx is None:
         return None
     who = audience()
-    path = workspace_path()
-    key = repr(sorted(options.items()))
-    return _publication(kind, str(path), _stamp(path), who.role, who.scope, key, ctx, options)
+
+    def build():
+        from gate import publish
+
+        target = who.role if who.scope is None else _scoped(who.role, who.scope)
+        return getattr(publish, kind)(ctx, who=target, **options)
+
+    return cached(ctx, "publication", build, copy_out=False, **_publication_params(kind, options))
+
+
+def _scoped(role, scope):
+    from gate import Audience
+
+    return Audience(name="?", role=role, scope=scope)
 
 
 def for_role(frame, *, what, count_columns=None, action="view", linked=None, **options):
@@ -221,11 +332,13 @@ def show_metric(col, label, value, *, what, known=False, help=None):
 # maps
 
 
-def show_map(m, *, key, height=560, click=False):
+def show_map(m, *, key, height=560, click=False, render=True):
     """Render a folium map; returns the last click (lat, lon) when ``click`` is True.
 
     ``returned_objects`` is limited to the click (or nothing), so panning and zooming never
-    rerun the page or its analyses.
+    rerun the page or its analyses. ``render=False`` skips streamlit-folium's first of its two
+    renders of the whole figure (the second gives the same script for the boundaries,
+    choropleth, roads and points of the planner's map; half the time of a map).
     """
     from streamlit_folium import st_folium
 
@@ -235,6 +348,7 @@ def show_map(m, *, key, height=560, click=False):
         height=height,
         use_container_width=True,
         returned_objects=["last_clicked"] if click else [],
+        render=render,
     )
     if click and out and out.get("last_clicked"):
         c = out["last_clicked"]
@@ -300,20 +414,34 @@ def _record_download(who, what, kind, rows, individual):
         st.error(f"監査ログに記録できませんでした / audit log not written: {exc}")
 
 
-def downloads(frame, name: str, *, key: str, what=None, count_columns=None, linked=None, **options):
+def downloads(
+    frame,
+    name: str,
+    *,
+    key: str,
+    what=None,
+    count_columns=None,
+    linked=None,
+    cache=None,
+    **options,
+):
     """Three download buttons (CSV with BOM, Excel, GeoPackage) under a results table.
 
     The bytes are built now, while the page renders, with this session's audience (the gate
     decides scope, identity and suppression); a refusal or a failure is shown on the page
     instead of a button that does nothing. Child-level downloads are audited when clicked.
+
+    ``cache``: ``(ctx, params)`` when ``frame`` (and ``linked``) is a stored result of ``ctx``
+    (:func:`cached`) decided by ``params``; the files are then built once per audience and
+    language, not per rerun.
     """
     import gate
     from gate import AccessDenied, is_individual
 
     who = audience()
     what = what or name
-    individual = is_individual(frame)
-    try:
+
+    def build():
         shown = gate.table(
             frame,
             who,
@@ -323,15 +451,40 @@ def downloads(frame, name: str, *, key: str, what=None, count_columns=None, link
             workspace=None,
             **options,
         )
+        files = {}
+        for kind, _, _ in EXPORTS:
+            try:
+                files[kind] = export_bytes(shown, kind, what=what, who=who)
+            except Exception as exc:  # noqa: BLE001 - a failed export is said on the page
+                files[kind] = exc
+        return len(shown), is_individual(frame), files
+
+    try:
+        if cache is None:
+            rows, individual, files = build()
+        else:
+            rows, individual, files = cached(
+                cache[0],
+                "downloads",
+                build,
+                copy_out=False,  # bytes and counts: nothing modifies them
+                file=name,
+                what=what,
+                count_columns=count_columns,
+                role=who.role,
+                scope=who.scope,
+                lang=lang(),
+                options=options,
+                **cache[1],
+            )
     except AccessDenied as exc:
         st.error(str(exc))
         return
     cols = st.columns(len(EXPORTS))
     for col, (kind, label, mime) in zip(cols, EXPORTS, strict=True):
-        try:
-            data = export_bytes(shown, kind, what=what, who=who)
-        except Exception as exc:  # noqa: BLE001 - a failed export is said on the page
-            col.error(f"{t(label)}: {exc}")
+        data = files[kind]
+        if isinstance(data, Exception):
+            col.error(f"{t(label)}: {data}")
             continue
         col.download_button(
             t(label),
@@ -340,7 +493,7 @@ def downloads(frame, name: str, *, key: str, what=None, count_columns=None, link
             mime=mime,
             key=f"{key}_{kind}",
             on_click=_record_download,
-            args=(who, what, kind, len(shown), individual),
+            args=(who, what, kind, rows, individual),
         )
 
 

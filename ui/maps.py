@@ -34,6 +34,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from folium.template import Template
 
 import gate
@@ -428,24 +429,54 @@ def add_boundaries(m, municipalities=None, areas=None, *, lang="ja", area_kind=N
     return m
 
 
+def merge_roads(edges, *, classes=MAIN_ROADS):
+    """The main roads as one simplified geometry per class (``highway``), to draw many times.
+
+    Simplifying and merging a prefecture's main roads takes seconds; pages cache this once per
+    workspace (:func:`ui.common.layers`) and :func:`add_roads` draws it as it is.
+    """
+    import geopandas as gpd
+
+    if edges is None or not len(edges) or "highway" not in edges.columns:
+        return edges
+    if edges.attrs.get("merged_roads"):
+        return edges
+    hw = edges["highway"].astype(str).str.replace("_link", "", regex=False)
+    sel = edges[hw.isin(classes)]
+    rows, geoms = [], []
+    for cls, part in sel.groupby(hw[sel.index]):
+        rows.append(cls)
+        merged = part.geometry.simplify(0.0002).union_all()
+        # 5 decimals (~1 m) are plenty at this tolerance and halve the map's GeoJSON
+        geoms.append(shapely.transform(merged, lambda xy: xy.round(5)))
+    out = gpd.GeoDataFrame({"highway": rows}, geometry=geoms, crs=edges.crs)
+    # the GeoJSON geometry too: converting a prefecture's roads takes a while on every map
+    out["geojson"] = [g.__geo_interface__ for g in geoms]
+    out.attrs["merged_roads"] = True
+    return out
+
+
 def add_roads(m, edges, *, lang="ja", classes=MAIN_ROADS):
-    """Draw the main roads (``highway`` in ``classes``) from the workspace road layer."""
+    """Draw the main roads (``highway`` in ``classes``) from the workspace road layer.
+
+    ``edges`` is the road layer or its :func:`merge_roads` (drawn without merging again).
+    """
     if edges is None or not len(edges) or "highway" not in edges.columns:
         return m
-    hw = edges["highway"].astype(str).str.replace("_link", "", regex=False)
-    sel = edges[hw.isin(classes)].copy()
-    if not len(sel):
+    merged = merge_roads(edges, classes=classes)
+    if not len(merged):
         return m
-    sel["cls"] = hw[sel.index]
     g = _group(m, labels.t("layer_roads", lang))
-    for cls, part in sel.groupby("cls"):
+    shapes = merged["geojson"]  # converted once per workspace (merge_roads)
+    for cls, shape in zip(merged["highway"], shapes, strict=True):
+        if cls not in classes:
+            continue
         colour, weight = _ROAD_STYLE.get(cls, ("#9e9e9e", 1.5))
-        merged = part.geometry.simplify(0.0002).union_all()
         folium.GeoJson(
             {
                 "type": "Feature",
                 "properties": {"highway": cls},
-                "geometry": merged.__geo_interface__,
+                "geometry": shape,
             },
             style_function=lambda f, c=colour, w=weight: {"color": c, "weight": w, "opacity": 0.8},
             interactive=False,

@@ -50,16 +50,84 @@ ctx = common.context()
 thr = {service: float(threshold)} if threshold else None
 who = common.audience()
 raw = gated = pub = None
+
+#: N of the gap flags (%): the capacity section's default, so both share one table.
+N_DEFAULT = gaps.outside_limit()
+
+#: The steps of the status, with their counts (ja, en).
+_STEPS = {
+    "times": (
+        "到達時間: {done:,} / {total:,} 事業所地点を探索",
+        "Travel times: {done:,} / {total:,} facility locations searched",
+    ),
+    "times_done": (
+        "到達時間: 児 {children:,}人 × 事業所 {facilities:,}か所",
+        "Travel times: {children:,} children x {facilities:,} facilities",
+    ),
+    "areas": ("圏域ごとの集計: {areas:,}圏域", "Per-area tables: {areas:,} areas"),
+    "publish": (
+        "秘匿処理: 2種類の圏域と内訳を一括で",
+        "Suppression: both area kinds and breakdowns together",
+    ),
+}
+
+
+def _step(key, **fmt):
+    ja, en = _STEPS[key]
+    return (en if lang == "en" else ja).format(**fmt)
+
+
+def _area_gaps(status):
+    """The page's gap table, with the travel-time search shown as it goes (counts)."""
+    from analysis import coverage
+
+    status.update(label=common.t("step_times"))
+    bar = status.progress(0.0, text=_step("times", done=0, total=0))
+
+    def progress(done, total):
+        bar.progress(done / total if total else 1.0, text=_step("times", done=done, total=total))
+
+    # the service's pass searches the travel matrix of its direction (once per process); the
+    # gap table below finds it in the context's cache
+    thr_s = coverage.thresholds_s([service], thr)[service]
+    sp = coverage.service_pass(ctx, service, threshold_s=thr_s, progress=progress)
+    done = _step("times_done", children=len(sp.children), facilities=len(sp.facilities))
+    bar.progress(1.0, text=done)
+    status.update(label=common.t("step_publish"))
+    out = gaps.area_gaps(
+        ctx,
+        area_kind=kind,
+        services=[service],
+        thresholds=thr,
+        max_outside_pct=N_DEFAULT,
+        role="admin",
+    )
+    status.write(_step("areas", areas=len(out)))
+    return out
+
+
 if ctx is not None:
-    with st.status(common.t("computing"), expanded=False) as status:
-        status.update(label=common.t("step_times"))
-        raw = gaps.area_gaps(ctx, area_kind=kind, services=[service], thresholds=thr, role="admin")
+    # the same key as the capacity section's table with its default options (one computation)
+    params = {"kind": kind, "service": service, "thresholds": thr, "max_outside_pct": N_DEFAULT}
+    todo = not common.is_cached(ctx, "area_gaps", **params) or not common.publication_cached(
+        ctx, "gaps", services=[service], thresholds=thr
+    )
+    # computed once per workspace and parameters (every session shares it): the status opens
+    # with the steps and counts when there is something to compute
+    with st.status(
+        common.t("computing") if todo else common.t("done"),
+        expanded=todo,
+        state="running" if todo else "complete",
+    ) as status:
+        raw = common.cached(ctx, "area_gaps", lambda: _area_gaps(status), **params)
         raw = raw[raw["service"] == service] if "service" in raw.columns else raw
-        status.update(label=common.t("step_publish"))
-        pub = publish.gaps(ctx, services=[service], thresholds=thr, who=who)
+        if todo:
+            status.update(label=common.t("step_publish"))
+            status.write(_step("publish"))
+        pub = common.publication("gaps", ctx, services=[service], thresholds=thr)
         counts = [c for c in gaps.COUNT_COLUMNS if c in raw.columns]
         gated = common.for_role(raw, what=f"area gaps {service}", count_columns=counts, linked=pub)
-        status.update(label=common.t("done"), state="complete")
+        status.update(label=common.t("done"), state="complete", expanded=False)
 
 #: What a planner sees per area: counts that the publication protects, and measures.
 TABLE_COLUMNS = [
@@ -114,6 +182,7 @@ if gated is not None:
             what=f"area gaps {service}",
             count_columns=[c for c in gaps.COUNT_COLUMNS if c in TABLE_COLUMNS],
             linked=pub,
+            cache=(ctx, {"table": "gaps", **params}),  # the files of these parameters, built once
         )
     if value:
         vals = pd.to_numeric(shown[value], errors="coerce")
@@ -130,7 +199,7 @@ if gated is not None:
 maps.add_roads(m, lay.get("roads_edges"), lang=lang)
 maps.add_facilities(m, lay["facilities"], lang=lang, services=[service])
 with left:
-    common.show_map(maps.finish(m), key="planner_map", height=520)
+    common.show_map(maps.finish(m), key="planner_map", height=520, render=False)
 
 # every flagged 圏域 with its reasons (flags and reasons are never hidden: they are not counts)
 flagged = None
@@ -157,6 +226,7 @@ if raw is not None:
             f"flags_{service}",
             key="dl_flags",
             what=f"flags {service}",
+            cache=(ctx, {"table": "flags", **params}),
         )
 
 # the age limits of the facilities: how much coverage the youngest (or any band) lose
@@ -169,9 +239,13 @@ if ctx is not None:
     )
     lo, hi = next((b[1], b[2]) for b in gaps.AGE_BANDS if b[0] == band)
     with st.spinner(common.t("computing")):
-        loss = gaps.age_filter_loss(
-            ctx, service=service, age_min=lo, age_max=min(hi, 120), area_kind=kind,
-            role="admin", threshold_min=threshold,
+        loss = common.cached(
+            ctx, "planner_age_loss",
+            lambda: gaps.age_filter_loss(
+                ctx, service=service, age_min=lo, age_max=min(hi, 120), area_kind=kind,
+                role="admin", threshold_min=threshold,
+            ),
+            service=service, band=band, kind=kind, threshold=threshold,
         )  # fmt: skip
     loss_counts = [c for c in ("children", "covered_all_ages", "covered", "loss") if c in loss]
     loss = loss.drop(columns=[c for c in loss.columns if c.endswith("_suppressed")])
@@ -207,9 +281,13 @@ if ctx is not None:
     tabs = st.tabs([common.t("by_age"), common.t("by_care")])
     for tab, by in zip(tabs, ("age", "care"), strict=True):
         with tab:
-            parts = gaps.breakdown(
-                ctx, by=by, service=service, area_kind=kind, role="admin", thresholds=thr
-            )
+            parts = common.cached(
+                ctx, "planner_breakdown",
+                lambda by=by: gaps.breakdown(
+                    ctx, by=by, service=service, area_kind=kind, role="admin", thresholds=thr
+                ),
+                by=by, service=service, kind=kind, thresholds=thr,
+            )  # fmt: skip
             for part_name, bd in parts.items():
                 b = publish.breakdown(
                     pub, bd, who, by=by, measure=part_name, kind=kind, service=service

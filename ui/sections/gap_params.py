@@ -16,6 +16,14 @@ from ui import common, labels
 
 AGE_BANDS = ["all", "0-5", "6-11", "12-17", "18+"]
 
+#: Defaults of :func:`analysis.gaps.area_gaps` (and of the publication) for the section's options.
+_OPTION_DEFAULTS = {
+    "age_band": None,
+    "care": None,
+    "order": "travel_time",
+    "children_per_place": 1.0,
+}
+
 _T = {
     "head": ("受入枠を考慮した不足（条件を指定）", "Gaps with capacity (set the conditions)"),
     "minutes": ("到達時間のしきい値（分）", "Threshold (minutes)"),
@@ -146,22 +154,45 @@ def render(ctx, *, kind, service, threshold=None):
         )
         cpp = d3.number_input(_t("cpp", lang), min_value=0.5, max_value=20.0, step=0.5, value=1.0)
         st.form_submit_button(_t("run", lang))
+    # the options that differ from the defaults: with the defaults the section shares the gap
+    # table's computations and publication (same keys)
+    options = {
+        k: v
+        for k, v in {
+            "age_band": None if band == "all" else band,
+            "care": list(care) or None,
+            "order": order,
+            "children_per_place": float(cpp),
+        }.items()
+        if v != _OPTION_DEFAULTS[k]
+    }
+    thresholds = {service: float(minutes)}
     with st.spinner(common.t("computing")):
-        g = gaps.area_gaps(
+        g = common.cached(
             ctx,
-            area_kind=kind,
-            role="admin",  # raw counts: the gate below suppresses for this session's audience
-            services=[service],
-            thresholds={service: float(minutes)},
+            "area_gaps",  # the planner page's key: its table is this one with the defaults
+            lambda: gaps.area_gaps(
+                ctx,
+                area_kind=kind,
+                role="admin",  # raw counts: the gate below suppresses for this audience
+                services=[service],
+                thresholds=thresholds,
+                max_outside_pct=float(max_out),
+                **options,
+            ),
+            kind=kind,
+            service=service,
+            thresholds=thresholds,
             max_outside_pct=float(max_out),
-            age_band=band,
-            care=care or None,
-            order=order,
-            children_per_place=float(cpp),
+            **options,
         )
-        load = capacity.facility_load(
-            ctx, service=service, threshold_min=float(minutes), order=order,
-            children_per_place=float(cpp),
+        load = common.cached(
+            ctx, "gap_params_load",
+            lambda: capacity.facility_load(
+                ctx, service=service, threshold_min=float(minutes), order=order,
+                children_per_place=float(cpp),
+            ),
+            service=service, minutes=float(minutes), order=order, cpp=float(cpp),
         )  # fmt: skip
     params = {**g.attrs.get("parameters", {}), "threshold_min": float(minutes)}
     st.caption(parameter_text(params, lang))
@@ -178,21 +209,12 @@ def render(ctx, *, kind, service, threshold=None):
     counts = [c for c in gaps.COUNT_COLUMNS + ["children", "covered", "uncovered"] if c in frame]
     st.markdown(f"**{_t('areas', lang)}**")
     import gate
-    from gate import AccessDenied, publish
+    from gate import AccessDenied
 
     # the same linked publication as the planner's gap table (both area kinds, breakdowns), built
     # for these parameters: a count hidden there is hidden here too, so no table differences it
     with st.spinner(common.t("computing")):
-        pub = publish.gaps(
-            ctx,
-            services=[service],
-            thresholds={service: float(minutes)},
-            who=common.audience(),
-            age_band=band,
-            care=care or None,
-            order=order,
-            children_per_place=float(cpp),
-        )
+        pub = common.publication("gaps", ctx, services=[service], thresholds=thresholds, **options)
     try:
         shown = gate.table(
             frame,
@@ -223,6 +245,17 @@ def render(ctx, *, kind, service, threshold=None):
         key=f"h5_dl_{service}",
         count_columns=counts,
         linked=pub,
+        cache=(  # the table and publication of these parameters: files built once
+            ctx,
+            {
+                "table": "gap_params",
+                "kind": kind,
+                "service": service,
+                "thresholds": thresholds,
+                "max_outside_pct": float(max_out),
+                **options,
+            },
+        ),
     )
     st.markdown(f"**{_t('facilities', lang)}**")
     fac_cols = ["facility_id", "name", "capacity", "places", "full", "capacity_known"]
