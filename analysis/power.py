@@ -162,10 +162,39 @@ def nearest_power(ctx, *, hazard_level=None, hazard_type=None, kinds=None, child
         th = np.asarray(th, dtype=float)[c_node] + c_acc
         best_h = np.asarray(ph)[c_node]
         t_hb = np.where(np.isfinite(th), th, np.nan)
+        # the hazard-network time to the normal network's nearest source, one search per source
+        # over the hazard network; on a CCH network the exact CCH times first say which of its
+        # children it reaches and how far, so that the search stops there (the times are the
+        # search's own, as before)
+        on_cch = travel.matrix_engine(hnet) == "cch"
+        if on_cch and hnet is not ctx.net:
+            from geo import cch
+
+            cch.share_topology(hnet, ctx.net)
         for s in np.unique(best[best >= 0]):
             rows = best == s
-            t_to = travel.from_node(hnet, int(s_node[s]), direction="to_home")
-            tt = np.asarray(t_to, dtype=float)[c_node[rows]] + c_acc[rows] + s_acc[s]
+            if on_cch:
+                from geo import cch
+
+                nodes = c_node[rows]
+                bound = cch.distances(
+                    hnet, [int(s_node[s])], nodes, direction="to_facility", threads=1
+                )[0]
+                road = np.full(nodes.size, np.inf)
+                reach = np.isfinite(bound)
+                if reach.any():
+                    t_to, _ = travel.nearest(
+                        hnet,
+                        [int(s_node[s])],
+                        direction="to_facility",
+                        targets=nodes[reach],
+                        limit_s=float(bound[reach].max()) * (1 + 1e-9) + 1e-3,
+                    )
+                    road[reach] = np.asarray(t_to, dtype=float)[nodes[reach]]
+            else:
+                t_to = travel.from_node(hnet, int(s_node[s]), direction="to_home")
+                road = np.asarray(t_to, dtype=float)[c_node[rows]]
+            tt = road + c_acc[rows] + s_acc[s]
             t_h[rows] = np.where(np.isfinite(tt), tt, np.nan)
     ex = ctx.exposure("children")
     pr = (

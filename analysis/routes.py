@@ -53,16 +53,26 @@ _STATUS_JA = {
 
 
 def _closed(ctx, level, hazard_type):
+    """The edges the hazard network closes (those :meth:`Context.scenario` drops).
+
+    On a prepared network they are the closures cached beside the workspace
+    (:func:`geo.prepared.closures`, the ones the scenario was built from), not computed again
+    from the edge shapes.
+    """
     key = ("route_closed", level, hazard_type)
     if key not in ctx._cache:
         hz = ctx.hazards
-        ctx._cache[key] = (
-            geo_scenario.closed_edges(
-                ctx.net, hz, min_level=level, hazard_types=[hazard_type] if hazard_type else None
-            )
-            if len(hz)
-            else np.zeros(ctx.net.n_edges, dtype=bool)
-        )
+        types = [hazard_type] if hazard_type else None
+        if not len(hz):
+            closed = np.zeros(ctx.net.n_edges, dtype=bool)
+        elif ctx.net.edge_geometry_loader is not None and ctx.path is not None:
+            from geo import prepared
+
+            sub = hz[hz["hazard_type"].isin(types)] if types else hz
+            closed = prepared.closures(ctx.net, ctx.path, sub, min_level=level, hazard_types=types)
+        else:
+            closed = geo_scenario.closed_edges(ctx.net, hz, min_level=level, hazard_types=types)
+        ctx._cache[key] = closed
     return ctx._cache[key]
 
 
