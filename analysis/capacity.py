@@ -84,12 +84,24 @@ def _walk_py(walk, pc, pf, pt, left, facility, time_s):
         unplaced -= 1
 
 
-try:  # the walk is a plain loop: compiled when numba is there (it is a dependency)
-    from numba import njit
+#: Walks of up to this many pairs run in plain Python: importing numba and loading the compiled
+#: walk costs about a second, more than a short walk in Python (a site suggestion on a
+#: prefecture walks a few thousand pairs); longer walks run compiled. Same placements.
+WALK_PY_MAX_PAIRS = 100_000
 
-    _walk = njit(cache=True, nogil=True)(_walk_py)
-except ImportError:  # pragma: no cover
-    _walk = _walk_py
+_compiled = {}
+
+
+def _walk(walk, pc, pf, pt, left, facility, time_s):
+    """:func:`_walk_py`, compiled with numba (a dependency) above :data:`WALK_PY_MAX_PAIRS`."""
+    if len(walk) <= WALK_PY_MAX_PAIRS:
+        _walk_py(walk, pc, pf, pt, left, facility, time_s)
+        return
+    if "walk" not in _compiled:
+        from numba import njit  # imported only for long walks (see WALK_PY_MAX_PAIRS)
+
+        _compiled["walk"] = njit(cache=True, nogil=True)(_walk_py)
+    _compiled["walk"](walk, pc, pf, pt, left, facility, time_s)
 
 
 class Assignment:

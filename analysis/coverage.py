@@ -362,7 +362,11 @@ def service_pass(
                 or travel.matrix_engine(ctx.net) == "cch"
             )
             limit = None if complete else _direction_limit(ctx, d, threshold_s)
-            m = matrix.travel_matrix(ctx, direction=d, limit_s=limit, progress=progress)
+            # the service's own columns: other services' columns are searched when asked for
+            # (a whole-direction batch first, see child_access) and shared through the store
+            m = matrix.travel_matrix(
+                ctx, direction=d, limit_s=limit, facilities=fa, progress=progress
+            )
             full = matrix.dense(m[ch][:, fa])
             full[compat == 0] = np.inf
             kk = min(k, full.shape[1])

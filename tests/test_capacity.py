@@ -225,3 +225,22 @@ def test_assignment_invariants_on_random_worlds():
                     assert (~known[reach]).any() and r.full[reach[known[reach]]].all()
                 elif r.status[i] == "out_of_reach":
                     assert len(reach) == 0
+
+
+def test_compiled_walk_places_exactly_like_the_python_walk(monkeypatch):
+    # long walks run compiled (numba), short ones in Python: the same placements either way
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        n_c, n_f = int(rng.integers(1, 40)), int(rng.integers(1, 6))
+        pc, pf = np.nonzero(rng.uniform(size=(n_c, n_f)) < 0.5)
+        pt = rng.integers(0, 5, len(pc)).astype(float) * 60
+        cap = rng.integers(0, 4, n_f).astype(float)
+        w = rng.choice([1.0, 1.5, 3.0], n_c)
+        out = []
+        for limit in (10**9, 0):  # everything in Python, then everything compiled
+            monkeypatch.setattr(capacity, "WALK_PY_MAX_PAIRS", limit)
+            r = capacity.assign(pc, pf, pt, n_children=n_c, capacity=cap, order="need", weights=w)
+            out.append(
+                (r.facility.tolist(), np.nan_to_num(r.time_s, nan=-1).tolist(), r.status.tolist())
+            )
+        assert out[0] == out[1]

@@ -46,6 +46,24 @@ def test_clusters_by_hand():
     assert lab.tolist() == [0, 0, 0, 1, 1]
 
 
+def test_clusters_follow_dbscan_numbering_and_border_rule():
+    # eps 10 inclusive, min_samples counts the point itself. x: 0 10 20 | 40 | 55 65 75 | 500
+    # with min_samples 3: cores 10 (0, 20 within) and 65; 40 is 20 from 20 and 15 from 55:
+    # noise; clusters are numbered by their first core point
+    x = [0, 10, 20, 40, 55, 65, 75, 500]
+    lab = sites.clusters(x, [0] * len(x), eps_m=10, min_samples=3)
+    assert lab.tolist() == [0, 0, 0, -1, 1, 1, 1, -1]
+    # min_samples 4: x=25 has only 15 and 35 within 10 (3 points): a border point of both
+    # clusters; it joins the lower-numbered one, the cluster whose first core comes first
+    x = [25, 35, 40, 45, 50, 0, 5, 10, 15]
+    assert sites.clusters(x, [0] * 9, eps_m=10, min_samples=4).tolist() == [0] * 5 + [1] * 4
+    x = [25, 0, 5, 10, 15, 35, 40, 45, 50]
+    assert sites.clusters(x, [0] * 9, eps_m=10, min_samples=4).tolist() == [0] * 5 + [1] * 4
+    assert sites.clusters([], [], eps_m=10).tolist() == []
+    # a 3-4-5 triangle: distance 5 is within eps 5 (inclusive)
+    assert sites.clusters([0, 3, 4], [0, 4, 0], eps_m=5, min_samples=3).tolist() == [0, 0, 0]
+
+
 def test_suggest_by_hand(ctx):
     # at 4 minutes nobody is covered; the ventilator child (weight 3) and the suction child
     # (weight 2) beat tube feeding (1.5) and no care (1)
