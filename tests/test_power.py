@@ -88,3 +88,18 @@ def test_slow_restoration_list_and_it_closes_no_road(ctx):
     slow = ctx.hazards[ctx.hazards["hazard_type"] == "power_restoration"]
     assert not scenario.closed_edges(ctx.net, slow, min_level=1).any()
     assert not ctx.exposure("children")["exposed"].iloc[2]  # c3 is in no zone to flee
+
+
+def test_hazard_minutes_on_the_cch_path_equal_the_dijkstra_ones(monkeypatch):
+    # prefecture networks take the CCH-bounded search per source: same rows as the plain one
+    from geo import cch, travel
+
+    hazards = world()["hazards"]
+    plain = power.nearest_power(context.from_layers(_layers()), hazard_level=2)
+    ctx2 = context.from_layers(_layers())
+    if not cch.usable(ctx2.net) or not len(hazards):
+        pytest.skip("pyroutingkit not installed or travel times not whole milliseconds")
+    monkeypatch.setattr(travel, "matrix_engine", lambda net: "cch")
+    fast = power.nearest_power(ctx2, hazard_level=2)
+    pd.testing.assert_frame_equal(fast, plain)
+    assert plain["power_minutes_hazard"].notna().any()
