@@ -115,3 +115,20 @@ def test_zip_without_a_layer_names_what_it_holds(tokyo):
     assert rep.failed and len(rep.errors) == 1, rep.errors
     assert "区域.zip" in rep.errors[0] and "no Shapefile" in rep.errors[0]
     assert "data.csv" in rep.errors[0] and "readme.txt" in rep.errors[0]
+
+
+def test_import_of_a_zip_without_a_layer_names_it_and_leaves_the_workspace(tokyo, tmp_path):
+    """ikemap import: was GDAL's '/vsizip/... not recognized as being in a supported file
+    format; It might help to specify the correct driver ...'."""
+    from ikemap import cli
+
+    bad = tmp_path / "区域.zip"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("readme.txt", "hello")
+        z.writestr("data.csv", "a,b\n1,2\n")
+    before = _digest(tokyo)
+    code = cli.main(["import", "-w", str(tokyo), "--hazards", str(bad), "--role", "admin"])
+    assert code == 2 and _digest(tokyo) == before
+    result = region.read_region(hazard_paths=[bad])
+    text = " ".join(result.reports[0].errors)
+    assert "no Shapefile" in text and "readme.txt, data.csv" in text and "vsizip" not in text

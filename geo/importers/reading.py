@@ -235,9 +235,17 @@ def read_features(path, report, *, polygons=False):
         return None
     if path.suffix.lower() == ".zip":
         try:
-            safe_io.check_zip(path)
+            members = safe_io.check_zip(path)
         except ValidationError as exc:
             _file_errors(report, exc)
+            return None
+        layers = [m for m in members if Path(m).suffix.lower() in (".shp", ".geojson", ".gpkg")]
+        if not layers:
+            report.error(
+                f"{path.name}: the zip holds no Shapefile (.shp with its .shx and .dbf), GeoJSON "
+                f"or GeoPackage (it holds {', '.join(members) or 'nothing'}); zip the files of "
+                "one layer, or give the GeoJSON itself."
+            )
             return None
     enc = _shapefile_encoding(path)
     try:
