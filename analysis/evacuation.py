@@ -513,8 +513,19 @@ def evacuation(
 
         if travel.matrix_engine(hnet) == "cch":
             cch.share_topology(hnet, net)  # the flooded roads: same CCH, closed arcs at inf
-    times_n = _shelter_times(ctx, net, cand, c_node, c_acc)
-    times_h = times_n if hnet is net else _shelter_times(ctx, hnet, cand, c_node, c_acc)
+
+    def _times(network, scenario_key):
+        # kept on the context: the disaster page asks again for another triage table
+        key = ("evacuation_times", scenario_key, cand.tobytes())
+        cache = getattr(ctx, "_cache", None)
+        if cache is None:
+            return _shelter_times(ctx, network, cand, c_node, c_acc)
+        if key not in cache:
+            cache[key] = _shelter_times(ctx, network, cand, c_node, c_acc)
+        return cache[key]
+
+    times_n = _times(net, None)
+    times_h = times_n if hnet is net else _times(hnet, (level, hazard_type))
 
     def _empty():
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)

@@ -305,3 +305,14 @@ def test_nearest_shelter_ties_go_to_the_first_shelter():
     assert got_t.tolist() == [3.0, np.inf] and got_p.tolist() == [4, -1]
     got_t, got_p = evacuation._nearest_in(t, np.array([], dtype=int), cand)
     assert np.isinf(got_t).all() and got_p.tolist() == [-1, -1]
+
+
+def test_a_second_call_reuses_the_shelter_matrices(ctx, ev):
+    # another triage table (the disaster page) reads the matrices kept on the context
+    keys = [k for k in ctx._cache if k[0] == "evacuation_times"]
+    assert keys
+    again = evacuation.evacuation(ctx, hazard_level=2, disaster="earthquake_power_outage")
+    assert [k for k in ctx._cache if k[0] == "evacuation_times"] == keys
+    again = again.set_index("child_id").loc[ev.index]
+    for col in ("shelter_id", "minutes_normal", "minutes_hazard", "cut_off"):
+        pd.testing.assert_series_equal(again[col], ev[col])
