@@ -199,14 +199,12 @@ def _facility_arrays(ctx):
         "age_min": lo,
         "age_max": hi,
         "accepts_list": fac["accepts"].tolist(),
-        # the values a row of fac.iloc gives (numpy / pandas scalars of each column)
-        "facility_id": fac["facility_id"].array,
-        "name": fac["name"].array,
-        "accepts": fac["accepts"].array,
-        "capacity": fac["capacity"].array if "capacity" in fac else [None] * n,
-        "has_power": fac["has_power"].array if "has_power" in fac else [None] * n,
         "compat": {},
     }
+    for col in ("facility_id", "name", "accepts", "capacity", "has_power"):
+        # the values a row of fac.iloc gives (the numpy / pandas scalars of each column)
+        arr = fac[col].array if col in fac else None
+        f[col] = [None] * n if arr is None else [arr[i] for i in range(n)]
     ctx._cache["nearby_facilities"] = (fac, f)
     return f
 
