@@ -82,13 +82,14 @@ def descendants(pid):
 
 
 def browser_cpu_s(exclude):
-    """CPU seconds of this process's other descendants (the browser: chromium, playwright)."""
+    """CPU seconds of the Chromium processes below this one (not playwright's driver)."""
     total = 0.0
     for p in descendants(os.getpid()):
         if p in exclude:
             continue
         with contextlib.suppress(OSError):
-            total += cpu_s(p)
+            if "chrom" in Path(f"/proc/{p}/comm").read_text():
+                total += cpu_s(p)
     return total
 
 
@@ -159,14 +160,24 @@ def running(page):
     return state in ("running", "rerunRequested", "initial")
 
 
-def wait_done(page, started, timeout_s):
-    """Wait until the run is over; (seconds to a fresh gap table, seconds to the end)."""
+#: The status of a run that computes: its steps and counts (shot once per step while shown).
+PROGRESS = '[data-testid="stMain"] [data-testid="stExpander"]:has-text("事業所地点")'
+
+
+def wait_done(page, started, timeout_s, shot=None):
+    """Wait until the run is over; (seconds to a fresh gap table, seconds to the end).
+
+    ``shot``: a path for a screenshot of the status while it shows the search's counts.
+    """
     deadline = time.monotonic() + timeout_s
     table = page.locator(FRESH_TABLE)
     first_table = None
     quiet_since = None
     while time.monotonic() < deadline:
         now = time.monotonic()
+        if shot is not None and page.locator(PROGRESS).count() > 0:
+            page.screenshot(path=str(shot))
+            shot = None
         if first_table is None and table.count() > 0:
             first_table = now - started
         if not running(page) and first_table is not None:
@@ -176,11 +187,11 @@ def wait_done(page, started, timeout_s):
                 return first_table, quiet_since - started
         else:
             quiet_since = None
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(250)  # each look costs the browser a little: not too often
     raise SystemExit(f"the planner page did not finish within {timeout_s} s")
 
 
-def click_and_wait(page, button, timeout_s):
+def click_and_wait(page, button, timeout_s, shot=None):
     t0 = time.monotonic()
     button.click()
     # the click starts a rerun: wait until it shows (a very short run may be over already)
@@ -188,7 +199,7 @@ def click_and_wait(page, button, timeout_s):
         if running(page):
             break
         page.wait_for_timeout(50)
-    return wait_done(page, t0, timeout_s)
+    return wait_done(page, t0, timeout_s, shot)
 
 
 def pick_role(page, timeout_s, role_text="計画担当"):
@@ -240,6 +251,8 @@ def run(args):
             f"{ratio}; CPU: server {results[-1][2]:.1f} s, browser {browser_step:.1f} s; "
             f"server RSS {rss:.0f} MB (peak {hwm:.0f} MB), load {loadavg():.2f}")  # fmt: skip
         page.screenshot(path=str(shots / f"{len(results)}_{step}.png"), full_page=True)
+        # the screenshot is not the next step's work
+        cpu_before[:] = [cpu_s(server), browser_cpu_s(not_browser)]
 
     try:
         with sync_playwright() as p:
@@ -250,7 +263,8 @@ def run(args):
             page.goto(f"{url}/planner", wait_until="domcontentloaded")
             page.wait_for_selector('[data-testid="stSidebar"]', timeout=args.timeout * 1000)
             pick_role(page, args.timeout)
-            note("first_load", wait_done(page, t0, args.timeout), page)
+            shot = shots / "progress_first.png"
+            note("first_load", wait_done(page, t0, args.timeout, shot), page)
             form = page.locator('[data-testid="stForm"]').first
             run_button = form.get_by_role("button", name="集計する")
             note("run_same", click_and_wait(page, run_button, args.timeout), page)
@@ -261,7 +275,8 @@ def run(args):
             box = form.locator('[data-testid="stSelectbox"]').nth(1)
             box.click()
             page.get_by_role("option").nth(1).click()
-            note("run_service", click_and_wait(page, run_button, args.timeout), page)
+            shot = shots / "progress_service.png"
+            note("run_service", click_and_wait(page, run_button, args.timeout, shot), page)
             page2 = bctx.new_page()
             t0 = time.monotonic()
             page2.goto(f"{url}/planner", wait_until="domcontentloaded")
