@@ -8,7 +8,11 @@ Preprocessing has two parts:
   (about a minute per million nodes), depends only on the road layout, and is saved in the
   workspace's prepared folder (:mod:`geo.prepared`) as ``cch_forward/`` and ``cch_reverse/``
   (the same order with every arc reversed, for ``to_facility`` trips);
-- the **customisation** for a weight vector (seconds): done once per process and network.
+- the **customisation** for a weight vector (seconds): done once per process and network, one
+  metric per query thread (customised at once, one thread each).
+
+A hazard scenario (the same nodes, the closed arcs dropped) linked with :func:`share_topology`
+is answered on the whole network's topology, the closed arcs weighted ``INF_WEIGHT``.
 
 Weights are integer milliseconds. The engine is used only when every travel time is a whole
 number of milliseconds (the importers and the demo round to 1 ms), so its sums are exact; other
