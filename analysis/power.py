@@ -109,11 +109,27 @@ def nearest_power(ctx, *, hazard_level=None, hazard_type=None, kinds=None, child
     --------
     >>> nearest_power(ctx, children=["c1"])  # doctest: +SKIP
     """
-    from geo import travel
-
     from .evacuation import DEFAULT_HAZARD_LEVEL
 
     level = DEFAULT_HAZARD_LEVEL if hazard_level is None else int(hazard_level)
+    if children is not None or getattr(ctx, "_cache", None) is None:
+        return _nearest_power(
+            ctx, level=level, hazard_type=hazard_type, kinds=kinds, children=children
+        )
+    # every child: kept on the context (the disaster page lists it twice: nearest power and the
+    # slow restoration list); callers get a copy
+    key = ("nearest_power", level, hazard_type, tuple(kinds) if kinds is not None else None)
+    if key not in ctx._cache:
+        ctx._cache[key] = _nearest_power(
+            ctx, level=level, hazard_type=hazard_type, kinds=kinds, children=None
+        )
+    return ctx._cache[key].copy()
+
+
+def _nearest_power(ctx, *, level, hazard_type, kinds, children):
+    """:func:`nearest_power` for a resolved hazard level."""
+    from geo import travel
+
     kids = ctx.children
     sel = np.ones(len(kids), dtype=bool)
     if children is not None:

@@ -103,3 +103,13 @@ def test_hazard_minutes_on_the_cch_path_equal_the_dijkstra_ones(monkeypatch):
     fast = power.nearest_power(ctx2, hazard_level=2)
     pd.testing.assert_frame_equal(fast, plain)
     assert plain["power_minutes_hazard"].notna().any()
+
+
+def test_every_child_answer_is_kept_and_callers_get_a_copy(ctx):
+    first = power.nearest_power(ctx, hazard_level=2)
+    first.insert(1, "municipality_code", "x")  # the disaster page adds a column
+    again = power.nearest_power(ctx, hazard_level=2)
+    assert "municipality_code" not in again.columns
+    pd.testing.assert_frame_equal(again, first.drop(columns="municipality_code"))
+    one = power.nearest_power(ctx, hazard_level=2, children=[again["child_id"].iloc[0]])
+    pd.testing.assert_frame_equal(one, again.iloc[:1])
