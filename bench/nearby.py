@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -141,21 +141,26 @@ def _former_cold(workspace, lat, lon):
 
 
 def _child(cmd):
-    """Run ``cmd``; return (wall_s, cpu_s, stdout). CPU is this child's user + sys."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
+    """Run ``cmd``; return (wall_s, cpu_s, peak_mb, stdout) of that child (user + sys CPU)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, out
+    t = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env)
+        out = proc.stdout.read().decode()
+        proc.stdout.close()
+        _, status, ru = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            msg = f"{' '.join(cmd)} failed: {err.read().decode()[-2000:]}"
+            raise RuntimeError(msg)
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, out
 
 
 def cold(workspace, points):
     """Cold command line vs the former cold path, per address."""
     print(f"\n## cold: one address per fresh process (load {_load_avg():.1f})")
-    print("address | now wall / CPU s | former wall / CPU s | CPU ratio | same rows")
+    print("address | now wall s / CPU s / MB | former wall s / CPU s / MB | CPU ratio | same rows")
     ratios = []
     for lat, lon in points:
         now = _child(
@@ -179,14 +184,14 @@ def cold(workspace, points):
             [sys.executable, "-m", "bench.nearby", "--former-cold", str(workspace), str(lat),
              str(lon)]
         )  # fmt: skip
-        same = now[2].split("# hazard")[0] == former[2]
+        same = now[3].split("# hazard")[0] == former[3]
         ratios.append(former[1] / now[1])
         print(
-            f"{lat},{lon} | {now[0]:.2f} / {now[1]:.2f} | {former[0]:.2f} / {former[1]:.2f} | "
+            f"{lat},{lon} | {now[0]:.2f} / {now[1]:.2f} / {now[2]:.0f} | "
+            f"{former[0]:.2f} / {former[1]:.2f} / {former[2]:.0f} | "
             f"{former[1] / now[1]:.2f}x | {same}"
         )
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"median CPU ratio {np.median(ratios):.2f}x; peak RSS of the children {peak:.0f} MB")
+    print(f"median CPU ratio {np.median(ratios):.2f}x")
 
 
 def loaded(workspace, points, repeat):
