@@ -264,6 +264,44 @@ def _direction_limit(ctx, d, threshold_s):
     return max([float(threshold_s), *thr.values()])
 
 
+def _matrix_limit(ctx, d, threshold_s):
+    """``(complete, limit_s)`` of the shared travel matrix of direction ``d``.
+
+    Complete (no limit) when cheap: a small network, or the CCH engine (its rows are complete
+    anyway); else bounded by the largest threshold the direction serves.
+    """
+    n_dir = matrix.facilities_of_direction(ctx, d).size
+    complete = n_dir * ctx.net.n_nodes <= MATRIX_MAX_CELLS or travel.matrix_engine(ctx.net) == "cch"
+    return complete, (None if complete else _direction_limit(ctx, d, threshold_s))
+
+
+def search_services(ctx, services, thresholds_s_, *, progress=None):
+    """Search the travel-matrix columns of every facility of ``services``, one batch per direction.
+
+    :func:`service_pass` then finds its columns searched; one batch keeps both cores busy where
+    one small batch per service would leave one idle at the end of each.
+
+    Parameters
+    ----------
+    services : list of str
+    thresholds_s_ : dict of str to float
+        Threshold in seconds per service (:func:`thresholds_s`).
+    progress : callable, optional
+        ``progress(done, total)`` while searching.
+    """
+    fac = ctx.facilities
+    if len(ctx.children) == 0 or len(fac) == 0:
+        return
+    svc = fac["service"].to_numpy()
+    for d in sorted({direction(s) for s in services}):
+        mine = [s for s in services if direction(s) == d]
+        fa = np.flatnonzero(np.isin(svc, mine))
+        if fa.size == 0:
+            continue
+        _, limit = _matrix_limit(ctx, d, max(thresholds_s_[s] for s in mine))
+        matrix.search(ctx, direction=d, limit_s=limit, facilities=fa, progress=progress)
+
+
 def service_pass(
     ctx,
     service,
@@ -355,15 +393,9 @@ def service_pass(
         )
     elif method in ("auto", "matrix"):
         if n and len(fa):
-            n_dir = matrix.facilities_of_direction(ctx, d).size
-            # complete when cheap: a small network, or the CCH engine (rows are complete anyway)
-            complete = (
-                n_dir * ctx.net.n_nodes <= MATRIX_MAX_CELLS
-                or travel.matrix_engine(ctx.net) == "cch"
-            )
-            limit = None if complete else _direction_limit(ctx, d, threshold_s)
+            complete, limit = _matrix_limit(ctx, d, threshold_s)
             # the service's own columns: other services' columns are searched when asked for
-            # (a whole-direction batch first, see child_access) and shared through the store
+            # (by search_services first where several services follow) and shared
             m = matrix.travel_matrix(
                 ctx, direction=d, limit_s=limit, facilities=fa, progress=progress
             )
@@ -521,7 +553,8 @@ def child_access(ctx, *, k=3, services=None, thresholds=None, progress=None):
     progress : callable, optional
         ``progress(step, total_steps, done, total)``: service ``step`` of ``total_steps``, with
         ``done`` of ``total`` facility locations searched (the app shows it in ``st.status``;
-        the command line logs the counts to stderr anyway).
+        the command line logs the counts to stderr anyway). The facilities of every service
+        are searched in step 1, one batch per direction.
 
     Returns
     -------
@@ -556,6 +589,9 @@ def child_access(ctx, *, k=3, services=None, thresholds=None, progress=None):
                 progress(step, len(services), done, total)
 
             cb(0, 0)
+        if step == 1:
+            # every service's facilities in one batch per direction (both cores busy to the end)
+            search_services(ctx, services, thr, progress=cb)
         sp = service_pass(ctx, s, k=k, threshold_s=thr[s], progress=cb)
         summ = summary(sp)
         n = len(sp.children)

@@ -33,7 +33,7 @@ from geo import codes, travel
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["dense", "facilities_of_direction", "travel_matrix"]
+__all__ = ["dense", "facilities_of_direction", "search", "travel_matrix"]
 
 dense = travel.dense
 
@@ -91,6 +91,88 @@ def _scenario_key(scenario):
     return (int(scenario["min_level"]), tuple(sorted(types)) if types else None)
 
 
+def _plan(ctx, direction, limit_s, scenario, facilities):
+    """Checked arguments of :func:`search` / :func:`travel_matrix`."""
+    if direction not in travel.DIRECTIONS:
+        msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
+        raise ValueError(msg)
+    limit = math.inf if limit_s is None else float(limit_s)
+    if math.isnan(limit) or limit < 0:
+        msg = f"limit_s is {limit_s!r}; expected seconds >= 0 (or None for no limit)."
+        raise ValueError(msg)
+    skey = _scenario_key(scenario)
+    fac_pos = (
+        facilities_of_direction(ctx, direction)
+        if facilities is None
+        else np.unique(np.asarray(facilities, dtype=np.int64))
+    )
+    return limit, skey, fac_pos
+
+
+def _search(ctx, direction, limit, skey, fac_pos, progress, threads):
+    """Road columns (children rows, seconds) of the nodes of ``fac_pos``, searched if missing."""
+    fsnap = ctx.snaps["facilities"]
+    f_node = fsnap["node"].to_numpy(dtype=np.int64)[fac_pos]
+    f_acc = fsnap["access_s"].to_numpy(dtype=float)[fac_pos]
+    # road times node -> children per facility node, shared by every context on these children
+    store = ctx.matrix_store(skey, direction)
+    need_nodes = np.unique(f_node)
+    have = store.get("limit", -1.0)
+    cols = store.setdefault("cols", {})
+    road_limit = limit - float(f_acc.min())
+    if have < road_limit:
+        cols.clear()
+        store["limit"] = road_limit
+    missing = np.array([n for n in need_nodes.tolist() if n not in cols], dtype=np.int64)
+    if missing.size:
+        net = ctx.net if skey is None else ctx.scenario(min_level=skey[0], hazard_types=skey[1])
+        csnap = ctx.snaps["children"]
+        logger.info(
+            "Travel matrix %s%s: searching from %d facility node(s), limit %s s",
+            direction,
+            f" scenario {skey}" if skey else "",
+            missing.size,
+            "none" if math.isinf(store["limit"]) else f"{store['limit']:.0f}",
+        )
+        m = travel.matrix(
+            net,
+            missing,
+            csnap["node"].to_numpy(dtype=np.int64),
+            direction=direction,
+            limit_s=store["limit"],
+            target_offsets_s=csnap["access_s"].to_numpy(dtype=float),
+            threads=threads,
+            progress=_Progress(f"Travel matrix {direction}", progress),
+        )
+        mc = m.tocsc()
+        del m
+        for j, node in enumerate(missing.tolist()):
+            a, b = mc.indptr[j], mc.indptr[j + 1]
+            cols[node] = (mc.indices[a:b].astype(np.int32), mc.data[a:b].copy())
+        del mc
+    return cols, f_node, f_acc
+
+
+def search(
+    ctx, *, direction, limit_s=None, scenario=None, facilities=None, progress=None, threads=None
+):
+    """Search the road columns of ``facilities`` into the context's store, in one batch.
+
+    :func:`travel_matrix` then assembles any subset of them without searching again. Callers
+    that will ask for several services' matrices (coverage, gaps) search the union first: one
+    batch keeps both cores busy to the end, where one small batch per service would not.
+    Arguments as :func:`travel_matrix`; returns nothing.
+
+    Examples
+    --------
+    >>> search(ctx, direction="to_facility", facilities=[0, 3, 7])  # doctest: +SKIP
+    """
+    limit, skey, fac_pos = _plan(ctx, direction, limit_s, scenario, facilities)
+    if len(ctx.children) == 0 or fac_pos.size == 0:
+        return
+    _search(ctx, direction, limit, skey, fac_pos, progress, threads)
+
+
 def travel_matrix(
     ctx, *, direction, limit_s=None, scenario=None, facilities=None, progress=None, threads=None
 ):
@@ -134,81 +216,31 @@ def travel_matrix(
     >>> m = travel_matrix(ctx, direction="to_facility", limit_s=30 * 60)  # doctest: +SKIP
     >>> d = dense(m)  # inf where no pair within 30 minutes  # doctest: +SKIP
     """
-    if direction not in travel.DIRECTIONS:
-        msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
-        raise ValueError(msg)
-    limit = math.inf if limit_s is None else float(limit_s)
-    if math.isnan(limit) or limit < 0:
-        msg = f"limit_s is {limit_s!r}; expected seconds >= 0 (or None for no limit)."
-        raise ValueError(msg)
-    skey = _scenario_key(scenario)
-    fac_pos = (
-        facilities_of_direction(ctx, direction)
-        if facilities is None
-        else np.unique(np.asarray(facilities, dtype=np.int64))
-    )
+    limit, skey, fac_pos = _plan(ctx, direction, limit_s, scenario, facilities)
     n_c, n_f = len(ctx.children), len(ctx.facilities)
     if n_c == 0 or fac_pos.size == 0:
         return sparse.csr_array((n_c, n_f), dtype=np.float64)
-    net = ctx.net if skey is None else ctx.scenario(min_level=skey[0], hazard_types=skey[1])
-    csnap = ctx.snaps["children"]
-    fsnap = ctx.snaps["facilities"]
-    c_node = csnap["node"].to_numpy(dtype=np.int64)
-    c_acc = csnap["access_s"].to_numpy(dtype=float)
-    f_node = fsnap["node"].to_numpy(dtype=np.int64)[fac_pos]
-    f_acc = fsnap["access_s"].to_numpy(dtype=float)[fac_pos]
     done_key = ("travel_matrix", skey, direction, limit, fac_pos.tobytes(), id(ctx.facilities))
     if done_key in ctx._cache:
         return ctx._cache[done_key]
-    # road times node -> children per facility node, shared by every context on these children
-    store = ctx.matrix_store(skey, direction)
-    need_nodes = np.unique(f_node)
-    have = store.get("limit", -1.0)
-    cols = store.setdefault("cols", {})
-    road_limit = limit - float(f_acc.min())
-    if have < road_limit:
-        cols.clear()
-        store["limit"] = road_limit
-    missing = np.array([n for n in need_nodes.tolist() if n not in cols], dtype=np.int64)
-    if missing.size:
-        logger.info(
-            "Travel matrix %s%s: searching from %d facility node(s), limit %s s",
-            direction,
-            f" scenario {skey}" if skey else "",
-            missing.size,
-            "none" if math.isinf(store["limit"]) else f"{store['limit']:.0f}",
-        )
-        m = travel.matrix(
-            net,
-            missing,
-            c_node,
-            direction=direction,
-            limit_s=store["limit"],
-            target_offsets_s=c_acc,
-            threads=threads,
-            progress=_Progress(f"Travel matrix {direction}", progress),
-        )
-        mc = m.tocsc()
-        del m
-        for j, node in enumerate(missing.tolist()):
-            a, b = mc.indptr[j], mc.indptr[j + 1]
-            cols[node] = (mc.indices[a:b].astype(np.int32), mc.data[a:b].copy())
-        del mc
-    # assemble the (children x facilities) door-to-door matrix
-    rows, cc, tt = [], [], []
+    cols, f_node, f_acc = _search(ctx, direction, limit, skey, fac_pos, progress, threads)
+    # assemble column by column (CSC), then convert: the conversion walks the columns in
+    # order, so every row's columns come out ascending (no sort of all the pairs)
+    counts = np.zeros(n_f, dtype=np.int64)
+    rows, tt = [], []
     for j, node, acc in zip(fac_pos.tolist(), f_node.tolist(), f_acc.tolist(), strict=True):
         r, t = cols[node]
         t = t + acc
         ok = t <= limit
-        rows.append(r[ok])
-        cc.append(np.full(int(ok.sum()), j, dtype=np.int32))
-        tt.append(t[ok])
-    rows = np.concatenate(rows)
-    cc = np.concatenate(cc)
-    tt = np.concatenate(tt)
-    order = np.lexsort((cc, rows))
-    indptr = np.zeros(n_c + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_c), out=indptr[1:])
-    out = sparse.csr_array((tt[order], cc[order], indptr), shape=(n_c, n_f))
+        if not ok.all():
+            r, t = r[ok], t[ok]
+        rows.append(r)
+        tt.append(t)
+        counts[j] = r.size
+    indptr = np.zeros(n_f + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    out = sparse.csc_array(
+        (np.concatenate(tt), np.concatenate(rows), indptr), shape=(n_c, n_f)
+    ).tocsr()
     ctx._cache[done_key] = out  # callers must not modify it
     return out

@@ -189,6 +189,7 @@ def test_progress_reports_services_and_searches():
         progress=lambda step, steps, done, total: seen.append((step, steps, done, total)),
     )
     assert seen[0] == (1, 2, 0, 0)
-    assert (2, 2, 0, 0) in seen
-    # three short-stay sites on three nodes, then the one visiting-nurse station
-    assert (1, 2, 3, 3) in seen and seen[-1] == (2, 2, 1, 1)
+    # step 1 searches every service's facilities, one batch per direction: the three
+    # short-stay sites (to the facility) and the one visiting-nurse station (to the home)
+    assert (1, 2, 3, 3) in seen and (1, 2, 1, 1) in seen
+    assert seen[-1] == (2, 2, 0, 0)
