@@ -40,11 +40,6 @@ def planner_env(tmp_path, monkeypatch):
     return ws
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/pages/planner.py (H5) shows flags/reasons from raw, not the gated table: "
-    "rates of hidden-count 圏域 leak in the priority list",
-)
 def test_priority_list_masks_rates_of_hidden_areas(planner_env):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     at.text_input[0].input("p")

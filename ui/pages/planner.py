@@ -201,15 +201,16 @@ maps.add_facilities(m, lay["facilities"], lang=lang, services=[service])
 with left:
     common.show_map(maps.finish(m), key="planner_map", height=520, render=False)
 
-# every flagged 圏域 with its reasons (flags and reasons are never hidden: they are not counts)
+# every flagged 圏域 with its reasons, from the gated table: the flags are never hidden (they
+# are not counts), but the numbers inside a reason are, where the gate hides that 圏域's counts
 flagged = None
-if raw is not None:
+if gated is not None:
     st.subheader(common.t("flags"))
-    has = raw["flags"].fillna("").astype(str).str.len() > 0 if "flags" in raw else None
+    has = gated["flags"].fillna("").astype(str).str.len() > 0 if "flags" in gated else None
     if has is None or not has.any():
         st.info(common.t("flags_none"))
     else:
-        flagged = raw[has.to_numpy()].sort_values("rank")
+        flagged = gated[has.to_numpy()].sort_values("rank")
         flagged = flagged[["rank", "area_name", "severity", "flags", "reasons"]].copy()
         flagged["flags"] = [labels.flags_text(v, lang) for v in flagged["flags"]]
         flagged["reasons"] = [str(v).replace(" / ", "\n") for v in flagged["reasons"]]
