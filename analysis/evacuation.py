@@ -344,6 +344,38 @@ def _nearest_in(times, cols, cand):
     return t, np.where(np.isfinite(t), cand[cols[j]], -1).astype(np.int64)
 
 
+def _reachable_only(ctx, groups, tiers, row_of, c_node, c_acc, outputs):
+    """For the children without matrix rows: 0 where a suitable shelter is reachable, else inf.
+
+    One reachability sweep per (network, suitable set) from the shelters over the reversed
+    roads: what the matrix's finiteness would say, without times.
+    """
+    from geo import _kernels
+
+    sn = ctx.snaps["shelters"]
+    s_node = sn["node"].to_numpy().astype(np.int64)
+    s_ok = np.isfinite(sn["access_s"].to_numpy(dtype=float))
+    seen = {}
+    for key, rows in groups.items():
+        rows = np.asarray(rows, dtype=np.int64)
+        rows = rows[row_of[rows] < 0]
+        if not rows.size:
+            continue
+        fit = tiers[key]["fit"] & s_ok if len(s_ok) else np.zeros(0, dtype=bool)
+        for network, t_out in outputs:
+            mark = (id(network), fit.tobytes())
+            if mark not in seen:
+                seen[mark] = (
+                    _kernels.reach_kernel(
+                        *network.adjacency("to_facility")[:2], np.unique(s_node[fit])
+                    )
+                    if fit.any()
+                    else np.zeros(network.n_nodes, dtype=bool)
+                )
+            ok = seen[mark][c_node[rows]] & np.isfinite(c_acc[rows])
+            t_out[rows] = np.where(ok, 0.0, np.inf)
+
+
 def _child_hazard(exp, types, hazard_type):
     if hazard_type is not None:
         return [hazard_type] * len(exp)
@@ -514,18 +546,36 @@ def evacuation(
         if travel.matrix_engine(hnet) == "cch":
             cch.share_topology(hnet, net)  # the flooded roads: same CCH, closed arcs at inf
 
-    def _times(network, scenario_key):
-        # kept on the context: the disaster page asks again for another triage table
-        key = ("evacuation_times", scenario_key, cand.tobytes())
-        cache = getattr(ctx, "_cache", None)
+    focus = (
+        kids["child_id"].isin(list(child_ids)).to_numpy(dtype=bool)
+        if child_ids is not None
+        else np.ones(n, dtype=bool)
+    )
+    # children x candidate shelters, kept on the context (the disaster page asks again for
+    # another triage table); a few children (a plan sheet) get their own rows only, the others
+    # only whether a suitable shelter is reachable at all (their cut-off kind sets the rank)
+    cache = getattr(ctx, "_cache", None)
+    keys = {  # the normal network's key wins when there is no hazard network
+        id(hnet): ("evacuation_times", (level, hazard_type), cand.tobytes()),
+        id(net): ("evacuation_times", None, cand.tobytes()),
+    }
+    every = child_ids is None or (cache is not None and all(k in cache for k in keys.values()))
+    have = np.arange(n) if every else np.flatnonzero(focus)
+
+    def _times(network):
+        if not every:
+            return _shelter_times(ctx, network, cand, c_node[have], c_acc[have])
         if cache is None:
             return _shelter_times(ctx, network, cand, c_node, c_acc)
+        key = keys[id(network)]
         if key not in cache:
             cache[key] = _shelter_times(ctx, network, cand, c_node, c_acc)
         return cache[key]
 
-    times_n = _times(net, None)
-    times_h = times_n if hnet is net else _times(hnet, (level, hazard_type))
+    times_n = _times(net)
+    times_h = times_n if hnet is net else _times(hnet)
+    row_of = np.full(n, -1, dtype=np.int64)
+    row_of[have] = np.arange(len(have))
 
     def _empty():
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
@@ -539,8 +589,9 @@ def evacuation(
     t_any, _ = _empty()
     for key, rows in groups.items():
         rows = np.asarray(rows, dtype=np.int64)
+        rows = rows[row_of[rows] >= 0]
         m = tiers[key]
-        sub_n, sub_h = times_n[rows], times_h[rows]
+        sub_n, sub_h = times_n[row_of[rows]], times_h[row_of[rows]]
         for (t_out, p_out), times, name in (
             ((tw_h, pw_h), sub_h, "welf"),
             ((tf_h, pf_h), sub_h, "fit"),
@@ -555,6 +606,8 @@ def evacuation(
                 t_out[rows] = t
             if p_out is not None:
                 p_out[rows] = p
+    if len(have) < n:
+        _reachable_only(ctx, groups, tiers, row_of, c_node, c_acc, ((net, tf_n), (hnet, tf_h)))
 
     lim_w = welfare_max_minutes * 60
     extra_w = welfare_extra_minutes * 60
@@ -579,19 +632,13 @@ def evacuation(
     unpowered = (t_any <= nearby_minutes * 60) & (t_pow > nearby_minutes * 60)
     no_within = ~(tf_n <= suitable_max_minutes * 60)
 
-    focus = (
-        kids["child_id"].isin(list(child_ids)).to_numpy(dtype=bool)
-        if child_ids is not None
-        else np.ones(n, dtype=bool)
-    )
-
     def _minutes(positions, times):
         # minutes to the shelter each row names, read from the children x shelters matrix
         outs = []
         for pos in positions:
             out = np.full(n, np.nan)
             sel = np.flatnonzero((pos >= 0) & focus)
-            t = times[sel, col[pos[sel]]]
+            t = times[row_of[sel], col[pos[sel]]]
             out[sel] = np.where(np.isfinite(t), t / 60, np.nan)
             outs.append(out)
         return outs

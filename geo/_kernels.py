@@ -333,3 +333,27 @@ def subsequence_mask(pu, pv, pw, su, sv, sw):
             keep[i] = True
             j += 1
     return keep, j == m
+
+
+@njit(cache=True, nogil=True)
+def reach_kernel(indptr, indices, src_node):
+    """Nodes reached from any of ``src_node`` over the CSR graph (a bool per node)."""
+    n = len(indptr) - 1
+    seen = np.zeros(n, np.bool_)
+    stack = np.empty(n, np.int64)
+    top = 0
+    for s in src_node:
+        if not seen[s]:
+            seen[s] = True
+            stack[top] = s
+            top += 1
+    while top > 0:
+        top -= 1
+        node = stack[top]
+        for e in range(indptr[node], indptr[node + 1]):
+            w = indices[e]
+            if not seen[w]:
+                seen[w] = True
+                stack[top] = w
+                top += 1
+    return seen

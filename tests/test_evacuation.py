@@ -316,3 +316,16 @@ def test_a_second_call_reuses_the_shelter_matrices(ctx, ev):
     again = again.set_index("child_id").loc[ev.index]
     for col in ("shelter_id", "minutes_normal", "minutes_hazard", "cut_off"):
         pd.testing.assert_series_equal(again[col], ev[col])
+
+
+@pytest.mark.parametrize("ids", [["c4", "c2"], ["c1"], ["c3", "c1", "c2", "c4"]])
+def test_child_ids_on_a_fresh_context_give_the_same_rows(ev, ids):
+    # no matrices kept yet: the children asked for get matrix rows, the others reachability
+    fresh = context.from_layers(world())
+    one = evacuation.evacuation(fresh, hazard_level=2, child_ids=ids).set_index("child_id")
+    assert not [k for k in fresh._cache if k[0] == "evacuation_times"]
+    cols = [c for c in ev.columns if c != "geometry"]
+    # same values (a bool column may stay object: the other children carry no shelter here)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(one.loc[ids, cols]), pd.DataFrame(ev.loc[ids, cols]), check_dtype=False
+    )
