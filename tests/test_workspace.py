@@ -129,6 +129,46 @@ def test_every_input_layer_round_trips(tmp_path):
         pd.testing.assert_frame_equal(back, workspace.normalize(name, frame))
 
 
+def test_arrow_and_row_by_row_writes_make_the_same_tables(tmp_path, monkeypatch):
+    # big layers are written through Arrow; the GeoPackage must not tell which writer made it
+    import sqlite3
+
+    frames = _layers()
+    frames["roads_edges"]["name"] = pd.Series(["国道1号", None], dtype=object)
+    frames["roads_edges"]["oneway"] = [True, False]
+    assert workspace._arrow_ok(workspace._encode("roads_edges", frames["roads_edges"]))
+    arrow, plain = tmp_path / "arrow.gpkg", tmp_path / "plain.gpkg"
+    workspace.write_layers(arrow, frames)
+    monkeypatch.setattr(workspace, "_arrow_ok", lambda frame: False)
+    workspace.write_layers(plain, frames)
+
+    def tables(path):
+        with sqlite3.connect(path) as con:
+            sql = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+            geoms = sorted(con.execute("SELECT * FROM gpkg_geometry_columns"))
+        return sql, geoms
+
+    assert tables(arrow) == tables(plain)
+    for name in frames:
+        pd.testing.assert_frame_equal(workspace.read(arrow, name), workspace.read(plain, name))
+
+
+def test_text_columns_screened_per_distinct_value_find_every_bad_row():
+    kids = _children(
+        child_id=["c1", "c2", "c3"],
+        mobility=["flying", "flying", None],
+        municipality_code=[99101, "9910", "99101"],
+        last_verified=["2025-02-30", None, "2025-02-30"],
+    )
+    found = [(p.row, p.column, p.value) for p in workspace.validate("children", kids)]
+    assert ("c1", "mobility", "flying") in found and ("c2", "mobility", "flying") in found
+    assert ("c1", "municipality_code", 99101) in found
+    assert ("c2", "municipality_code", "9910") in found
+    assert ("c1", "last_verified", "2025-02-30") in found
+    assert ("c3", "last_verified", "2025-02-30") in found
+    assert not [f for f in found if f[0] == "c3" and f[1] in ("mobility", "municipality_code")]
+
+
 def test_list_columns_keep_unknown_apart_from_empty(tmp_path):
     path = tmp_path / "w.gpkg"
     workspace.write(path, "facilities", _facilities())
