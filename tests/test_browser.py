@@ -223,7 +223,8 @@ def test_coordinator_finds_an_address_and_takes_the_list_away(page, server, shot
     page.get_by_role("button", name="検索する", exact=True).click()
     _idle(page)
     page.get_by_text("候補から選んでください", exact=False).first.wait_for(timeout=60_000)
-    assert page.get_by_text("デモ県デモ市北区", exact=False).count() > 0  # a candidate to pick
+    # a candidate to pick (the radio streams in after the warning: wait for it)
+    page.get_by_text("デモ県デモ市北区", exact=False).first.wait_for(timeout=60_000)
     box.fill("デモ県デモ市中央区中央1-1")
     page.get_by_role("button", name="検索する", exact=True).click()
     _idle(page)
