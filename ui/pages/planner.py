@@ -82,10 +82,13 @@ def _area_gaps(status):
     from analysis import coverage
 
     status.update(label=common.t("step_times"))
-    bar = status.progress(0.0, text=_step("times", done=0, total=0))
+    bar = status.progress(0.0, text=common.t("step_times"))
 
     def progress(done, total):
-        bar.progress(done / total if total else 1.0, text=_step("times", done=done, total=total))
+        # the counts go in the label too: it shows even when the status is collapsed
+        text = _step("times", done=done, total=total)
+        status.update(label=text)
+        bar.progress(done / total if total else 1.0, text=text)
 
     # the service's pass searches the travel matrix of its direction (once per process); the
     # gap table below finds it in the context's cache
@@ -93,7 +96,7 @@ def _area_gaps(status):
     sp = coverage.service_pass(ctx, service, threshold_s=thr_s, progress=progress)
     done = _step("times_done", children=len(sp.children), facilities=len(sp.facilities))
     bar.progress(1.0, text=done)
-    status.update(label=common.t("step_publish"))
+    status.update(label=f"{common.t('step_publish')}: {done}")
     out = gaps.area_gaps(
         ctx,
         area_kind=kind,
@@ -122,7 +125,7 @@ if ctx is not None:
         raw = common.cached(ctx, "area_gaps", lambda: _area_gaps(status), **params)
         raw = raw[raw["service"] == service] if "service" in raw.columns else raw
         if todo:
-            status.update(label=common.t("step_publish"))
+            status.update(label=_step("publish"))
             status.write(_step("publish"))
         pub = common.publication("gaps", ctx, services=[service], thresholds=thr)
         counts = [c for c in gaps.COUNT_COLUMNS if c in raw.columns]
