@@ -257,6 +257,7 @@ def child_table(
     area_f = ctx.area_of("facilities", kind=area_kind).to_numpy() if len(fac) else np.array([])
     cap_all = capacity_filled(fac) if len(fac) else np.zeros(0)
     method = "matrix" if exact else "auto"
+    coverage.search_services(ctx, services, thr)  # every service's columns, one batch each way
     frames = []
     for s in services:
         sp = coverage.service_pass(ctx, s, threshold_s=thr[s], method=method)
