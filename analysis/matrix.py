@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import time
 
 import numpy as np
@@ -61,21 +62,55 @@ def facilities_of_direction(ctx, direction):
 
 
 class _Progress:
-    """Reports searches done: to a callback, and to the log every few seconds (CLI stderr)."""
+    """Reports searches done: to a callback, and on the CLI's stderr.
 
-    def __init__(self, label, callback, every_s=5.0):
+    On a terminal one line is redrawn in place (a bar with counts, per cent, elapsed time and
+    the time left); otherwise (a log file, CI) a log line every ``every_s`` seconds with the
+    same counts. Nothing is shown when the log level hides INFO (``ikemap --quiet``).
+    """
+
+    def __init__(self, label, callback, every_s=5.0, stream=None, width=24):
         self.label = label
         self.callback = callback
         self.every_s = every_s
-        self.last = time.monotonic()
+        self.stream = sys.stderr if stream is None else stream
+        self.width = width
+        self.start = time.monotonic()
+        self.last = self.start
+        self.last_bar = 0.0
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def text(self, done, total, now=None):
+        """One line of progress: ``label [####......] 12/40 facility locations (30 %) ...``."""
+        now = time.monotonic() if now is None else now
+        frac = done / total if total else 1.0
+        fill = int(frac * self.width)
+        bar = "#" * fill + "." * (self.width - fill)
+        elapsed = now - self.start
+        line = (
+            f"{self.label} [{bar}] {done:,}/{total:,} facility locations "
+            f"({frac * 100:.0f} %), {elapsed:.0f} s"
+        )
+        if 0 < done < total:
+            line += f", about {elapsed / done * (total - done):.0f} s left"
+        return line
 
     def __call__(self, done, total):
         if self.callback is not None:
             self.callback(done, total)
+        if not logger.isEnabledFor(logging.INFO):
+            return
         now = time.monotonic()
+        if self.tty:
+            if done == total or now - self.last_bar >= 0.2:
+                self.last_bar = now
+                end = "\n" if done == total else ""
+                self.stream.write("\r" + self.text(done, total, now) + end)
+                self.stream.flush()
+            return
         if done == total or now - self.last >= self.every_s:
             self.last = now
-            logger.info("%s: %d/%d facility locations searched", self.label, done, total)
+            logger.info("%s", self.text(done, total, now))
 
 
 def _scenario_key(scenario):
@@ -128,11 +163,13 @@ def _search(ctx, direction, limit, skey, fac_pos, progress, threads):
         net = ctx.net if skey is None else ctx.scenario(min_level=skey[0], hazard_types=skey[1])
         csnap = ctx.snaps["children"]
         logger.info(
-            "Travel matrix %s%s: searching from %d facility node(s), limit %s s",
+            "Travel matrix %s%s: searching from %d facility node(s), %s",
             direction,
             f" scenario {skey}" if skey else "",
             missing.size,
-            "none" if math.isinf(store["limit"]) else f"{store['limit']:.0f}",
+            "no time limit (complete rows)"
+            if math.isinf(store["limit"])
+            else f"up to {store['limit'] / 60:.0f} min by road",
         )
         m = travel.matrix(
             net,
