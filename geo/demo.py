@@ -594,6 +594,17 @@ def build(*, seed=42, size="small"):
     300
     """
     params = _params(size)
+    layers = _base_layers(seed, params)
+    _finish(layers, seed, params)
+    return layers
+
+
+#: The road layers: :func:`write` writes them in a child process while the rest is built.
+ROAD_LAYERS = ("roads_nodes", "roads_edges")
+
+
+def _base_layers(seed, params):
+    """The layers drawn from the geography, the road network and the seeded people."""
     geo = geography()
     net = roads(params)
     rng = np.random.default_rng(seed)
@@ -620,17 +631,29 @@ def build(*, seed=42, size="small"):
         "roads_edges": edges,
     }
     layers["address_points"] = demo_addresses.layer(seed, net, geo.municipalities, _lonlat)
+    return layers
+
+
+def _finish(layers, seed, params):
+    """Add the places, capacity, disaster and planner layers; return the routing network.
+
+    The network (``geo.network.Network`` of the road layers, without edge shapes) is built
+    once: the capacity situation searches it and :func:`write` saves it as the prepared folder.
+    """
+    from .network import network_from_layers
+
+    rnet = network_from_layers(layers["roads_nodes"], layers["roads_edges"], geometry=False)
     demo_places.add(layers, seed=seed)  # directory places, capabilities, coordinator coverage
-    demo_capacity.add(layers, seed=seed)  # full short stay, under-6 gap (own RNG stream)
+    demo_capacity.add(layers, seed=seed, net=rnet)  # full short stay, under-6 gap (own RNG)
     demo_disaster.add(layers, seed=seed)  # depth bands, durations, shelter tiers, power (own RNG)
     demo_planner.add(layers, seed=seed)  # consultation log, child source lists (own RNG stream)
     logger.info(
         "Built demo デモ県 (seed %d, size %s): %d children, %d facilities, %d shelters, "
         "%d hazard zones, %s road nodes",
-        seed, params.name, len(children), len(facilities), len(shelters), len(hazards),
-        f"{len(nodes):,}",
+        seed, params.name, len(layers["children"]), len(layers["facilities"]),
+        len(layers["shelters"]), len(layers["hazards"]), f"{len(layers['roads_nodes']):,}",
     )  # fmt: skip
-    return layers
+    return rnet
 
 
 def write(path, *, seed=42, size="small"):
@@ -664,14 +687,22 @@ def write(path, *, seed=42, size="small"):
             "workspace. Choose another --out path or delete the file yourself."
         )
         raise WorkspaceError(msg)
-    layers = build(seed=seed, size=params)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".gpkg", prefix=f".{path.stem}-demo-", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     tmp.unlink()
     try:
-        workspace.write_layers(tmp, layers)
+        layers = _base_layers(seed, params)
+        roads_ = {k: layers[k] for k in ROAD_LAYERS}
+        writer = _start_road_writer(tmp, roads_)
+        try:
+            rnet = _finish(layers, seed, params)
+        except BaseException:
+            _stop_road_writer(writer)
+            raise
+        _join_road_writer(writer, tmp, roads_)
+        workspace.write_layers(tmp, {k: v for k, v in layers.items() if k not in ROAD_LAYERS})
         workspace.write_metadata(
             tmp,
             {
@@ -689,28 +720,67 @@ def write(path, *, seed=42, size="small"):
         tmp.chmod(0o644)
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for p in (tmp, Path(f"{tmp}-journal")):
+            p.unlink(missing_ok=True)
     logger.info("Wrote demo workspace %s", path)
-    _save_prepared(path, layers["roads_nodes"], layers["roads_edges"])
+    _save_prepared(path, rnet)
     return path
 
 
-def _save_prepared(path, nodes, edges):
-    """Save the prepared network (``W.gpkg.net/``) of a written demo from its road frames.
+def _start_road_writer(tmp, frames):
+    """Start writing the road layers (the largest) into ``tmp`` in a forked child process.
 
-    The same folder :func:`geo.prepared.load_network` would build on first use by reading the
-    road layers back (same arrays, same content hash, keyed by the written file's
-    fingerprint), made here from the frames still in memory. The CCH node order is still
-    computed on first use. A folder that cannot be written is only logged: it is rebuilt later.
+    GDAL holds the GIL while it writes, so a thread would not overlap the rest of the build;
+    a forked child (it shares the frames copy-on-write) uses a second core. The parent writes
+    its own layers only after the child has finished (one writer at a time). Without the fork
+    start method (Windows) nothing is started: :func:`_join_road_writer` writes in-process.
     """
-    from . import network as geo_network
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    proc = multiprocessing.get_context("fork").Process(
+        target=workspace.write_layers, args=(tmp, frames), name="ikemap-demo-roads", daemon=True
+    )
+    proc.start()
+    return proc
+
+
+def _stop_road_writer(proc):
+    """Stop the road writer after the build failed (the caller drops the temporary file)."""
+    if proc is not None:
+        proc.terminate()
+        proc.join()
+
+
+def _join_road_writer(proc, tmp, frames):
+    """Wait for the road writer (or write the roads here); a failed child fails the demo."""
+    if proc is None:
+        workspace.write_layers(tmp, frames)
+        return
+    proc.join()
+    if proc.exitcode != 0:
+        msg = (
+            f"demo: writing the road layers into {tmp} failed in the writer process (exit "
+            f"code {proc.exitcode}; its error is printed above); no workspace was written."
+        )
+        raise WorkspaceError(msg)
+
+
+def _save_prepared(path, net):
+    """Save the prepared network (``W.gpkg.net/``) of a written demo.
+
+    ``net`` is the network :func:`_finish` built from the road frames: the same folder
+    :func:`geo.prepared.load_network` would build on first use by reading the road layers back
+    (same arrays, same content hash, keyed by the written file's fingerprint). The CCH node
+    order is still computed on first use. A folder that cannot be written is only logged: it is
+    rebuilt later.
+    """
     from . import prepared
 
     fp = prepared.fingerprint(path)
     if fp is None:
         return
-    net = geo_network.network_from_layers(nodes, edges, geometry=False)
     meta = {
         "version": prepared.VERSION,
         "fingerprint": fp,

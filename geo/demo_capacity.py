@@ -82,7 +82,7 @@ def under6_nodes(times, facility_id, *, near_min=NEAR_MIN, far_min=FAR_MIN):
     return np.flatnonzero(near & far)
 
 
-def add(layers, *, seed=42):
+def add(layers, *, seed=42, net=None):
     """Return ``layers`` with the children of ``under6_gap`` appended (own random stream).
 
     Parameters
@@ -91,6 +91,8 @@ def add(layers, *, seed=42):
         The demo layers built so far (EPSG:4326).
     seed : int
         The demo seed (the stream is ``[seed, STREAM]``).
+    net : geo.network.Network, optional
+        The network of the road layers when the caller has built it (else built here).
 
     Returns
     -------
@@ -107,7 +109,8 @@ def add(layers, *, seed=42):
     from geo.network import network_from_layers
 
     rng = np.random.default_rng([int(seed), STREAM])
-    net = network_from_layers(layers["roads_nodes"], layers["roads_edges"], geometry=False)
+    if net is None:
+        net = network_from_layers(layers["roads_nodes"], layers["roads_edges"], geometry=False)
     times = _short_stay_times(layers, net)
     fid = SITUATIONS["under6_gap"][1]
     others = np.min([v for k, v in times.items() if k != fid], axis=0)
