@@ -594,7 +594,8 @@ def build(*, seed=42, size="small"):
     300
     """
     params = _params(size)
-    layers = _base_layers(seed, params)
+    geo, net, road_frames = _roads(params)
+    layers = _base_layers(seed, params, geo, net, road_frames)
     _finish(layers, seed, params)
     return layers
 
@@ -603,10 +604,16 @@ def build(*, seed=42, size="small"):
 ROAD_LAYERS = ("roads_nodes", "roads_edges")
 
 
-def _base_layers(seed, params):
-    """The layers drawn from the geography, the road network and the seeded people."""
+def _roads(params):
+    """The geography, the demo road network and the road layers (they draw no random numbers)."""
     geo = geography()
     net = roads(params)
+    nodes, edges = _road_layers(net)
+    return geo, net, {"roads_nodes": nodes, "roads_edges": edges}
+
+
+def _base_layers(seed, params, geo, net, road_frames):
+    """The layers drawn from the geography, the road network and the seeded people."""
     rng = np.random.default_rng(seed)
     b = _builtin(geo, net)
     munis = _municipalities(geo)
@@ -618,7 +625,6 @@ def _base_layers(seed, params):
     facilities = _facilities(rng, geo, net, params, b["facilities"])
     cut = next(c for c in b["children"] if c[0] == SITUATIONS["cut_off_child"])
     shelters = _shelters(rng, geo, net, params, b["shelters"], slides_local, (cut[1], cut[2]))
-    nodes, edges = _road_layers(net)
     layers = {
         "municipalities": munis,
         "areas": areas,
@@ -627,8 +633,8 @@ def _base_layers(seed, params):
         "shelters": shelters,
         "hazards": hazards,
         "children": children,
-        "roads_nodes": nodes,
-        "roads_edges": edges,
+        "roads_nodes": road_frames["roads_nodes"],
+        "roads_edges": road_frames["roads_edges"],
     }
     layers["address_points"] = demo_addresses.layer(seed, net, geo.municipalities, _lonlat)
     return layers
@@ -693,10 +699,11 @@ def write(path, *, seed=42, size="small"):
     tmp = Path(tmp)
     tmp.unlink()
     try:
-        layers = _base_layers(seed, params)
-        roads_ = {k: layers[k] for k in ROAD_LAYERS}
+        geo, net, roads_ = _roads(params)
         writer = _start_road_writer(tmp, roads_)
         try:
+            layers = _base_layers(seed, params, geo, net, roads_)
+            del geo, net
             rnet = _finish(layers, seed, params)
         except BaseException:
             _stop_road_writer(writer)

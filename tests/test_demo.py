@@ -168,6 +168,33 @@ def test_write_refuses_to_overwrite_a_real_workspace(tmp_path, layers):
         demo.write(real, seed=1)
 
 
+@pytest.mark.parametrize("where", ["road writer", "build"])
+def test_a_failed_write_fails_the_demo_and_leaves_no_file(tmp_path, monkeypatch, where):
+    # the road layers are written by a forked child while the parent builds the rest: a failure
+    # on either side fails the demo and leaves nothing beside the requested path
+    out = tmp_path / "demo.gpkg"
+    if where == "road writer":
+        real = workspace.write_layers
+
+        def failing(path, frames, **kw):
+            if "roads_edges" in frames:
+                raise OSError("disk full (test)")
+            return real(path, frames, **kw)
+
+        monkeypatch.setattr(workspace, "write_layers", failing)
+        expected = (workspace.WorkspaceError, "writing the road layers")
+    else:
+
+        def failing(layers, **kw):
+            raise RuntimeError("planner failed (test)")
+
+        monkeypatch.setattr(demo.demo_planner, "add", failing)
+        expected = (RuntimeError, "planner failed")
+    with pytest.raises(expected[0], match=expected[1]):
+        demo.write(out, seed=1, size=demo.Params("coarse", 1.6, 0.8, 30, 400.0, 150, 0.5, 0.5))
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---------------------------------------------------------------------------------------------
 # geography and realism
 
