@@ -117,8 +117,6 @@ def nearby(
     ...        needs={"visiting_nurse": ["pediatric_experience"],
     ...               "short_stay_medical": ["accepts_age0"]})  # doctest: +SKIP
     """
-    from geo import travel
-
     pt, child = _point(ctx, lat, lon, child_id)
     if child is not None:
         care = list(child["care"] or []) if care is None else care
@@ -155,18 +153,15 @@ def nearby(
     for _, idx, _, limit, d in cand:
         if len(idx):
             reach_s[d] = max(reach_s.get(d, 0.0), limit * 60.0)
-    times = {
-        d: np.asarray(
-            travel.from_node(ctx.net, node, direction=d, limit_s=max(lim - acc, 0.0)),
-            dtype=float,
-        )
-        for d, lim in reach_s.items()
-    }
+    minutes_of = {}
+    for d, lim in reach_s.items():
+        mine = [(s, idx, limit) for s, idx, _, limit, dd in cand if dd == d and len(idx)]
+        minutes_of.update(_minutes(ctx.net, f, node, acc, d, max(lim - acc, 0.0), mine))
     rows = []
-    for s, idx, possible, limit, d in cand:
+    for s, idx, possible, limit, _ in cand:
         if not len(idx):
             continue
-        t = (times[d][f["node"][idx]] + f["access_s"][idx] + acc) / 60
+        t = minutes_of[s]
         keep = np.isfinite(t) & (t <= limit)
         possible = possible[keep] if possible is not None else None
         rows.extend(_rows(f, s, st.loc[s, "label_ja"], idx[keep], t[keep], compat, possible))
@@ -176,6 +171,74 @@ def nearby(
     out.attrs["exposure"] = ex.iloc[0].to_dict()
     out.attrs["snap_m"] = float(sn["snap_m"])
     return out
+
+
+def prepare(ctx, *, background=True):
+    """Make later lookups on ``ctx``'s network answer with the CCH (once per process and network).
+
+    Customises the CCH metrics of single-address lookups (:func:`geo.travel.prepare_node_times`:
+    seconds of CPU, a daemon thread by default), for a long-lived process such as the app; the
+    answers until then, and those of a network the CCH cannot answer exactly, use the bounded
+    Dijkstra. The command line does not call it (a cold lookup would pay the customisation).
+    """
+    import logging
+    import threading
+
+    from geo import travel
+
+    net = ctx.net
+    mine = object()
+    if net.__dict__.setdefault("_node_times_started", mine) is not mine:
+        return  # already started (setdefault is atomic)
+
+    def run():
+        try:
+            travel.prepare_node_times(net)
+        except Exception:  # the lookups keep the Dijkstra
+            logging.getLogger(__name__).exception("CCH for lookups not prepared")
+
+    if background:
+        threading.Thread(target=run, name="ikemap-lookup-cch", daemon=True).start()
+    else:
+        run()
+
+
+def _minutes(net, f, node, acc, direction, limit_s, services):
+    """Minutes (access legs included) to each facility ``idx`` of ``services`` [(s, idx, limit)].
+
+    One search for the direction, bounded by ``limit_s``: a CCH query to the facility nodes
+    when the process prepared the CCH for lookups (:func:`geo.travel.node_times_engine`), else
+    the bounded Dijkstra. The CCH's exact millisecond sums can differ from the Dijkstra's float
+    sums in the last bits; when a minute lies within a hair of a rounding half (0.05 min) or of
+    its service's limit, where that could change a row, the Dijkstra answers instead, so the
+    rows are the same whichever engine runs.
+    """
+    from geo import travel
+
+    every = np.concatenate([idx for _, idx, _ in services])
+    engine = travel.node_times_engine(net, direction)
+    while True:
+        # the CCH's times are complete: cut by the services' limits below, not at limit_s
+        # (a trip a hair over limit_s in one engine and under it in the other is a guarded tie)
+        bound = limit_s if engine == "dijkstra" else np.inf
+        road = travel.node_times(
+            net, node, f["node"][every], direction=direction, limit_s=bound, engine=engine
+        )
+        out, at = {}, 0
+        for s, idx, _ in services:
+            out[s] = (road[at : at + len(idx)] + f["access_s"][idx] + acc) / 60
+            at += len(idx)
+        if engine == "dijkstra" or not any(_ambiguous(out[s], limit) for s, _, limit in services):
+            return out
+        engine = "dijkstra"
+
+
+def _ambiguous(minutes, limit, eps=1e-7):
+    """True when a last-bits difference could change a row (a minute near a half or the limit)."""
+    m = minutes[np.isfinite(minutes)]
+    tenth = m * 10.0
+    half = np.abs(tenth - np.floor(tenth) - 0.5) < eps
+    return bool(half.any() or (np.abs(m - limit) < eps).any())
 
 
 def _facility_arrays(ctx):

@@ -15,6 +15,10 @@ ratios measured side by side are comparable):
   coordinator page does), per address, against the former answer (one bounded search per
   direction with the kernel, a ``DataFrame.iloc`` row per facility, the age ranges and the
   compatibility recomputed per answer). The two answers are compared (same rows, same order).
+  The CCH metrics of the lookups are customised first (``--no-cch``: not), as the app's
+  coordinator page does once per process (:func:`analysis.nearby.prepare`): the current answer
+  then queries the CCH, and the same answer with the bounded Dijkstra (the cold command line's
+  engine) is measured beside it.
 
 The addresses are children's homes picked with a fixed seed (``--points``), or ``--lat/--lon``.
 The 1-minute load average is printed with every block.
@@ -194,33 +198,80 @@ def cold(workspace, points):
     print(f"median CPU ratio {np.median(ratios):.2f}x")
 
 
-def loaded(workspace, points, repeat):
-    """Answers with the workspace loaded vs the former answer, per address."""
+def _dijkstra_nearby(ctx, **kw):
+    """:func:`analysis.nearby.nearby` with the bounded Dijkstra even when a CCH metric is held."""
+    from analysis import nearby
+    from geo import travel
+
+    real = travel.node_times_engine
+    travel.node_times_engine = lambda net, direction: "dijkstra"
+    try:
+        return nearby.nearby(ctx, **kw)
+    finally:
+        travel.node_times_engine = real
+
+
+def loaded(workspace, points, repeat, *, cch=True):
+    """Answers with the workspace loaded vs the former answer, per address.
+
+    With ``cch`` the lookups' CCH metrics are customised first (what the app's coordinator
+    page does, :func:`geo.travel.prepare_node_times`): ``now`` answers with one CCH query per
+    direction, ``dijkstra`` is the same code with the bounded Dijkstra (the
+    command line's engine), ``former`` the answer before the issue #13 work.
+    """
     from analysis import context, nearby
+    from geo import travel
 
     ctx = context.load(workspace)
-    nearby.nearby(ctx, lat=points[0][0], lon=points[0][1])  # first touch of the mapped arrays
-    former_nearby(ctx, lat=points[0][0], lon=points[0][1])
-    print(f"\n## loaded: answers in one process (load {_load_avg():.1f})")
-    print("address | rows | now CPU / wall ms | former CPU / wall ms | CPU ratio | same rows")
-    ratios = []
+    if cch:
+        c, t = time.process_time(), time.perf_counter()
+        warm = travel.prepare_node_times(ctx.net)
+        print(
+            f"\nCCH metrics customised for {warm or 'nothing'} in "
+            f"{time.process_time() - c:.1f} CPU s / {time.perf_counter() - t:.1f} s wall "
+            "(once per process: analysis.nearby.prepare, the app's coordinator page)"
+        )
+    kinds = [("now", nearby.nearby), ("dijkstra", _dijkstra_nearby), ("former", former_nearby)]
+    if not cch:
+        kinds = [kinds[0], kinds[2]]
+    for _, fn in kinds:  # first touch of the mapped arrays
+        fn(ctx, lat=points[0][0], lon=points[0][1])
+    engine = travel.node_times_engine(ctx.net, "to_facility")
+    print(f"\n## loaded: answers in one process, now = {engine} (load {_load_avg():.1f})")
+    print(
+        "address | rows | "
+        + " | ".join(f"{name} CPU / wall ms" for name, _ in kinds)
+        + " | CPU ratios to now | same rows"
+    )
+    ratios = {name: [] for name, _ in kinds[1:]}
+    cpu = {name: [] for name, _ in kinds}
     for lat, lon in points:
         best = {}
-        for name, fn in (("now", nearby.nearby), ("former", former_nearby)):
+        for name, fn in kinds:
             runs = []
             for _ in range(repeat):
                 c, t = time.process_time(), time.perf_counter()
                 r = fn(ctx, lat=lat, lon=lon)
                 runs.append((time.process_time() - c, time.perf_counter() - t))
             best[name] = (min(runs), r)
-        (nc, nw), a = best["now"]
-        (fc, fw), b = best["former"]
-        ratios.append(fc / nc)
+            cpu[name].append(best[name][0][0])
+        (nc, _), a = best["now"]
+        for name in ratios:
+            ratios[name].append(best[name][0][0] / nc)
+        same = all(a.equals(best[name][1]) for name, _ in kinds)
         print(
-            f"{lat},{lon} | {len(a)} | {nc * 1e3:.0f} / {nw * 1e3:.0f} | "
-            f"{fc * 1e3:.0f} / {fw * 1e3:.0f} | {fc / nc:.2f}x | {a.equals(b)}"
+            f"{lat},{lon} | {len(a)} | "
+            + " | ".join(f"{best[n][0][0] * 1e3:.0f} / {best[n][0][1] * 1e3:.0f}" for n, _ in kinds)
+            + " | "
+            + ", ".join(f"{n} {ratios[n][-1]:.2f}x" for n in ratios)
+            + f" | {same}"
         )
-    print(f"median CPU ratio {np.median(ratios):.2f}x (best of {repeat} per address)")
+    print(
+        f"median CPU ms (best of {repeat} per address): "
+        + ", ".join(f"{n} {np.median(v) * 1e3:.0f}" for n, v in cpu.items())
+        + "; median ratios to now: "
+        + ", ".join(f"{n} {np.median(v):.2f}x" for n, v in ratios.items())
+    )
 
 
 def main(argv=None):
@@ -232,6 +283,9 @@ def main(argv=None):
     p.add_argument("--lon", type=float, action="append")
     p.add_argument("--repeat", type=int, default=3, help="loaded answers per address")
     p.add_argument("--skip-cold", action="store_true")
+    p.add_argument(
+        "--no-cch", action="store_true", help="loaded answers without customising the CCH"
+    )
     p.add_argument("--former-cold", nargs=3, metavar=("WS", "LAT", "LON"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.former_cold:
@@ -248,7 +302,7 @@ def main(argv=None):
     print(f"workspace {args.workspace}, {len(points)} addresses")
     if not args.skip_cold:
         cold(args.workspace, points)
-    loaded(args.workspace, points, args.repeat)
+    loaded(args.workspace, points, args.repeat, cch=not args.no_cch)
     return 0
 
 

@@ -41,11 +41,14 @@ __all__ = [
     "Within",
     "from_node",
     "k_nearest",
+    "node_times",
+    "node_times_engine",
     "k_nearest_within",
     "matrix",
     "matrix_engine",
     "dense",
     "nearest",
+    "prepare_node_times",
     "within",
 ]
 
@@ -449,6 +452,136 @@ def from_node(net, node, *, direction, limit_s=math.inf):
     src, _ = _sources(net, [int(node)], None)
     limit = _limit(limit_s)
     return dijkstra(_csgraph(net, flipped), directed=True, indices=int(src[0]), limit=limit)
+
+
+def _cch_direction(direction):
+    """The :func:`geo.cch.distances` direction that searches away from the home node.
+
+    ``to_facility`` (home -> facility) is a forward search from home: the CCH's ``to_home``
+    query (facility -> home, forward graph) with the home node as its source; ``to_home`` is a
+    backward search from home: the CCH's ``to_facility`` query.
+    """
+    return "to_home" if direction == "to_facility" else "to_facility"
+
+
+def _lookup_net(net):
+    """The stand-in network holding the CCH metrics of single-address lookups, or ``None``.
+
+    A shallow copy of ``net`` (same arrays, same CCH topology) without the travel matrices'
+    metrics: a metric answers one query at a time, so the lookups (several app sessions at
+    once) have their own, behind a lock, and never query a metric a matrix is using.
+    """
+    return net.__dict__.get("_node_times_net")
+
+
+def node_times_engine(net, direction):
+    """The engine :func:`node_times` takes for ``direction``: ``"cch"`` or ``"dijkstra"``.
+
+    ``cch`` only when :func:`prepare_node_times` customised the lookup metric for that search
+    in this process: customising costs seconds, a bounded Dijkstra a fraction of one, so a
+    cold lookup (the command line) never customises.
+    """
+    look = _lookup_net(net)
+    if look is None:
+        return "dijkstra"  # (checked first: a cold lookup does not import the CCH library)
+    return "cch" if f"_cch_metric_{_cch_direction(direction)}_0" in look.__dict__ else "dijkstra"
+
+
+def prepare_node_times(net, directions=DIRECTIONS):
+    """Customise the CCH metrics :func:`node_times` uses (seconds; once per process and network).
+
+    For a process answering many single-address lookups (the app's coordinator page; a
+    background thread may run it). Returns the directions now answered by the CCH (none when
+    the network has no whole-millisecond times or the library is missing).
+    """
+    import copy
+    import threading
+
+    from . import cch
+
+    if not cch.usable(net):
+        return []
+    with net.__dict__.setdefault("_node_times_prepare", threading.Lock()):
+        look = _lookup_net(net)
+        if look is None:
+            look = copy.copy(net)
+            for key in [k for k in look.__dict__ if k.startswith(("_cch_metric_", "_node_"))]:
+                del look.__dict__[key]
+            look.__dict__["_node_times_lock"] = threading.Lock()
+        for d in directions:
+            with look.__dict__["_node_times_lock"]:
+                cch.distances(look, [0], [0], direction=_cch_direction(d), threads=1)
+        for key, topo in list(look.__dict__.items()):  # one topology for lookups and matrices
+            if key.startswith("_cch_topo_"):
+                net.__dict__.setdefault(key, topo)
+        net.__dict__["_node_times_net"] = look
+    return [d for d in directions if node_times_engine(net, d) == "cch"]
+
+
+def node_times(net, node, targets, *, direction, limit_s=math.inf, engine="auto"):
+    """Trip times between one home node and the ``targets`` nodes (one-to-many).
+
+    The same trips as :func:`from_node` read at ``targets``, without a search over the whole
+    neighbourhood once :func:`prepare_node_times` customised the CCH for single-address
+    lookups (:func:`node_times_engine`).
+
+    Parameters
+    ----------
+    net : geo.network.Network
+    node : int
+        Node position of the address (the home end of the trip).
+    targets : array-like of int
+        Node positions (facilities); repeats allowed.
+    direction : {"to_facility", "to_home"}
+    limit_s : float, default inf
+        Times above it are ``inf``.
+    engine : {"auto", "dijkstra", "cch"}
+        ``dijkstra``: :func:`from_node` bounded by ``limit_s``; ``cch``: one CCH query
+        (:func:`geo.cch.distances`; needs :func:`prepare_node_times`); ``auto``:
+        :func:`node_times_engine`.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_targets,)
+        Seconds. The CCH gives the exact sum of the millisecond weights divided by 1000 (as in
+        :func:`matrix`); the Dijkstra sums the float seconds edge by edge, which can differ in
+        the last bits (about 1e-11 s on a prefecture's trips).
+
+    Examples
+    --------
+    >>> from geo import network
+    >>> net = network.network_from_arrays(
+    ...     node_ids=[1, 2, 3], lon=[139.0, 139.001, 139.002], lat=[35.0, 35.0, 35.0],
+    ...     u=[0, 1, 2], v=[1, 2, 0], travel_time=[10.0, 20.0, 30.0])
+    >>> node_times(net, 0, [2, 1], direction="to_home", limit_s=40).tolist()
+    [30.0, inf]
+    """
+    if direction not in DIRECTIONS:
+        msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
+        raise ValueError(msg)
+    tg = np.asarray(targets, dtype=np.int64).ravel()
+    if engine == "auto":
+        engine = node_times_engine(net, direction)
+    if engine == "dijkstra":
+        return np.asarray(from_node(net, node, direction=direction, limit_s=limit_s))[tg]
+    if engine != "cch":
+        msg = f"engine is {engine!r}; expected 'auto', 'dijkstra' or 'cch'."
+        raise ValueError(msg)
+    from . import cch
+
+    _sources(net, [int(node)], None)  # the same checks of the node as from_node
+    if tg.size and (tg.min() < 0 or tg.max() >= net.n_nodes):
+        msg = f"targets must be node positions in 0..{net.n_nodes - 1}."
+        raise ValueError(msg)
+    look = _lookup_net(net)
+    if look is None:
+        msg = "no CCH metric for single-address lookups: call prepare_node_times(net) first."
+        raise ValueError(msg)
+    with look.__dict__["_node_times_lock"]:
+        d = _cch_direction(direction)
+        t = cch.distances(look, [int(node)], tg, direction=d, threads=1)[0]
+    t[~(t <= _limit(limit_s))] = np.inf
+    return t
 
 
 def _csgraph(net, direction):

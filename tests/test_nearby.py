@@ -84,3 +84,80 @@ def test_age_range_per_distinct_facility_key(ctx):
     fac = fac.iloc[list(range(len(fac))) * 3]  # repeated rows: the same keys again
     for got, ref in zip(nearby._age_range(fac), coverage.facility_age_range(fac), strict=True):
         assert np.array_equal(got, ref, equal_nan=True)
+
+
+def _warm_ctx():
+    """A fresh context of the world prepared for CCH lookups (as the app's coordinator page
+    does), or a skip when the CCH library is missing."""
+    from geo import cch, travel
+
+    if not cch.available():
+        pytest.skip("pyroutingkit is not installed")
+    warm = context.from_layers(world())
+    assert travel.node_times_engine(warm.net, "to_facility") == "dijkstra"  # cold: no metric
+    # a travel matrix's metrics are not the lookups' (one query at a time per metric)
+    travel.matrix(warm.net, [0], [1], direction="to_home", engine="cch")
+    assert travel.node_times_engine(warm.net, "to_home") == "dijkstra"
+    nearby.prepare(warm, background=False)
+    nearby.prepare(warm, background=False)  # once per network
+    assert travel.node_times_engine(warm.net, "to_home") == "cch"
+    assert travel.node_times_engine(warm.net, "to_facility") == "cch"
+    look = travel._lookup_net(warm.net)
+    for d in ("to_home", "to_facility"):  # one topology per direction for lookups and matrices
+        assert warm.net.__dict__[f"_cch_topo_{d}"] is look.__dict__[f"_cch_topo_{d}"]
+    return warm
+
+
+def test_node_times_engines_agree():
+    import numpy as np
+
+    from geo import travel
+
+    net = _warm_ctx().net
+    every = np.arange(net.n_nodes)
+    for node in range(net.n_nodes):
+        for d in ("to_facility", "to_home"):
+            ref = travel.from_node(net, node, direction=d, limit_s=700)[[4, 0, 4]]
+            for engine in ("dijkstra", "cch"):
+                got = travel.node_times(net, node, [4, 0, 4], direction=d, limit_s=700,
+                                        engine=engine)  # fmt: skip
+                assert got.tolist() == ref.tolist()
+            full = travel.node_times(net, node, every, direction=d, engine="cch")
+            assert full.tolist() == travel.from_node(net, node, direction=d).tolist()
+    with pytest.raises(ValueError, match="engine"):
+        travel.node_times(net, 0, [1], direction="to_home", engine="fast")
+
+
+def test_nearby_with_a_customised_cch_gives_the_same_rows(ctx, monkeypatch):
+    """With a customised metric the facility times come from one CCH query per direction; the
+    rows are those of the Dijkstra answer. A minute on a service's limit (a tie the last bits of
+    a float sum could break either way) is answered by the Dijkstra."""
+    from geo import travel
+
+    warm = _warm_ctx()
+    used = []
+    real = travel.node_times
+
+    def spy(*args, engine="auto", **kw):
+        used.append(travel.node_times_engine(args[0], kw["direction"]) if engine == "auto"
+                    else engine)  # fmt: skip
+        return real(*args, engine=engine, **kw)
+
+    monkeypatch.setattr(travel, "node_times", spy)
+    for osmid in range(1, 10):
+        lon, lat = node_xy(osmid)
+        for dx in (0.0, 0.0013):  # on a node, and off the road (an access leg)
+            for opts in (
+                {},
+                {"minutes": 10_000},
+                {"care": ["ventilator"], "age": 3, "minutes": 12},
+            ):
+                a = nearby.nearby(ctx, lat=lat + dx, lon=lon + dx, **opts)
+                b = nearby.nearby(warm, lat=lat + dx, lon=lon + dx, **opts)
+                assert a.equals(b) and repr(a.attrs) == repr(b.attrs)
+    assert "cch" in used
+    used.clear()
+    lon, lat = node_xy(2)  # F2 is 10.0 minutes away: on the limit
+    r = nearby.nearby(warm, lat=lat, lon=lon, service="short_stay_medical", minutes=10)
+    assert r.minutes.max() == 10.0 and used == ["cch", "dijkstra"]
+    assert r.equals(nearby.nearby(ctx, lat=lat, lon=lon, service="short_stay_medical", minutes=10))

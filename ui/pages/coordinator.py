@@ -179,6 +179,7 @@ if pending is not None:
 
 query = st.session_state.get("coord_query")
 ctx = common.context()
+nearby.prepare(ctx)  # CCH for the lookups, customised once per process in the background
 
 
 def _compute(q):
