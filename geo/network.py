@@ -229,7 +229,7 @@ class Network:
             core=None,
             key=self.key,
             edge_geometry_loader=(
-                (lambda: edge_geometries(self)) if self.edge_geometry_loader is not None else None
+                _SubsetLoader(self, None) if self.edge_geometry_loader is not None else None
             ),
         )
 
@@ -239,9 +239,7 @@ class Network:
         geom = self.edge_geometry[keep] if self.edge_geometry is not None else None
         loader = None
         if geom is None and self.edge_geometry_loader is not None:
-
-            def loader():
-                return edge_geometries(self)[keep]
+            loader = _SubsetLoader(self, keep)
 
         out = Network(
             node_ids=self.node_ids,
@@ -462,6 +460,44 @@ def edge_geometries(net):
         object.__setattr__(net, "edge_geometry", geoms)
         return geoms
     return _straight(net.x, net.y, net.u, net.v)
+
+
+def edge_geometries_at(net, edges):
+    """Return the shapes of edge positions ``edges`` only (same shapes as
+    ``edge_geometries(net)[edges]``).
+
+    A network whose shapes are not loaded yet reads just those rows from the workspace when its
+    loader can (a prepared network, :mod:`geo.prepared`), so drawing a few routes never reads
+    the millions of shapes of a prefecture.
+    """
+    edges = np.asarray(edges, dtype=np.int64)
+    if net.edge_geometry is not None:
+        return net.edge_geometry[edges]
+    loader = net.edge_geometry_loader
+    if loader is not None:
+        at = getattr(loader, "at", None)
+        if at is not None:
+            return at(edges)
+        return edge_geometries(net)[edges]
+    return _straight(net.x, net.y, np.asarray(net.u)[edges], np.asarray(net.v)[edges])
+
+
+class _SubsetLoader:
+    """Shapes of a network derived from ``parent`` (``keep``: its edges, None: all of them)."""
+
+    def __init__(self, parent, keep):
+        self.parent = parent
+        self.keep = keep
+
+    def __call__(self):
+        geoms = edge_geometries(self.parent)
+        return geoms if self.keep is None else geoms[self.keep]
+
+    def at(self, edges):
+        edges = np.asarray(edges, dtype=np.int64)
+        if self.keep is not None:
+            edges = np.flatnonzero(self.keep)[edges]
+        return edge_geometries_at(self.parent, edges)
 
 
 def network_from_layers(nodes, edges, *, geometry=True):

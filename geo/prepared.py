@@ -174,14 +174,32 @@ def _read_meta(folder):
 
 
 def _edge_loader(path, crs, n_edges):
-    """A callable that reads the workspace's edge shapes (stored order) into ``crs``."""
+    """A callable that reads the workspace's edge shapes (stored order) into ``crs``.
 
-    def load():
-        import pyogrio
+    Its ``at(positions)`` reads only the rows of those edge positions (see
+    :func:`geo.network.edge_geometries_at`).
+    """
+    return _EdgeLoader(path, crs, n_edges)
+
+
+class _EdgeLoader:
+    def __init__(self, path, crs, n_edges):
+        self.path = path
+        self.crs = crs
+        self.n_edges = n_edges
+
+    def _to_crs(self, geoms):
         import shapely
+
+        tr = pyproj.Transformer.from_crs(4326, self.crs, always_xy=True)
+        return shapely.transform(geoms, lambda c: np.column_stack(tr.transform(*c.T)))
+
+    def __call__(self):
+        import pyogrio
 
         from . import workspace
 
+        path, n_edges = self.path, self.n_edges
         t = time.perf_counter()
         with workspace.gdal_access(path):
             df = pyogrio.read_dataframe(path, layer="roads_edges", columns=[], use_arrow=True)
@@ -192,12 +210,61 @@ def _edge_loader(path, crs, n_edges):
                 f"network {n_edges}; reload the workspace."
             )
             raise WorkspaceError(msg)
-        tr = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
-        out = shapely.transform(geoms, lambda c: np.column_stack(tr.transform(*c.T)))
+        out = self._to_crs(geoms)
         logger.info("Read %s edge shapes in %.1f s", f"{n_edges:,}", time.perf_counter() - t)
         return out
 
-    return load
+    def _fids(self, positions):
+        """Feature ids of the edges at ``positions`` (the layer's rows in stored order)."""
+        from . import workspace
+
+        with workspace.native_sqlite(self.path, readonly=True) as con:
+            pk = [r[1] for r in con.execute('PRAGMA table_info("roads_edges")') if r[5] == 1]
+            if len(pk) != 1:
+                return None
+            col = pk[0].replace('"', '""')
+            lo, hi, n = con.execute(
+                f'SELECT min("{col}"), max("{col}"), count(*) FROM "roads_edges"'
+            ).fetchone()
+            if n != self.n_edges:
+                msg = (
+                    f"Workspace {self.path} layer roads_edges has {n} edges, the prepared "
+                    f"network {self.n_edges}; reload the workspace."
+                )
+                raise WorkspaceError(msg)
+            if n and hi - lo + 1 == n:  # no gaps: row k has fid lo + k
+                return lo + positions
+            fids = np.fromiter(
+                (r[0] for r in con.execute(f'SELECT "{col}" FROM "roads_edges" ORDER BY 1')),
+                dtype=np.int64,
+                count=n,
+            )
+            return fids[positions]
+
+    def at(self, positions):
+        """The shapes (in ``crs``) of the edges at ``positions`` only, in that order."""
+        import pyogrio
+
+        from . import workspace
+
+        positions = np.asarray(positions, dtype=np.int64)
+        if positions.size == 0:
+            return np.empty(0, dtype=object)
+        if positions.min() < 0 or positions.max() >= self.n_edges:
+            raise IndexError("edge position out of range")
+        fids = self._fids(positions)
+        if fids is None:
+            return self()[positions]
+        uniq = np.unique(fids)
+        with workspace.gdal_access(self.path):
+            df = pyogrio.read_dataframe(
+                self.path, layer="roads_edges", columns=[], fids=uniq, fid_as_index=True
+            )
+        geoms = np.asarray(df.geometry.values, dtype=object)
+        got = np.asarray(df.index, dtype=np.int64)
+        if len(got) != len(uniq) or (got != uniq).any():
+            return self()[positions]
+        return self._to_crs(geoms[np.searchsorted(uniq, fids)])
 
 
 def _from_folder(folder, meta, path):

@@ -22,7 +22,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from .network import edge_geometries
+from .network import edge_geometries_at
 
 
 @dataclass(frozen=True)
@@ -147,13 +147,14 @@ def geometry(net, path, *, start=None, end=None):
         The home and the destination (drawn as straight access legs).
     """
     to4326 = pyproj.Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
-    geoms = edge_geometries(net)
+    # only the path's edges: a prepared network reads just those rows of the workspace
+    geoms = edge_geometries_at(net, path.edges)
     coords = []
     if start is not None:
         coords.append((start.x, start.y))
     if len(path.edges):
-        for e in path.edges:
-            c = np.asarray(shapely.get_coordinates(geoms[e]))
+        for g in geoms:
+            c = np.asarray(shapely.get_coordinates(g))
             x, y = to4326.transform(c[:, 0], c[:, 1])
             coords.extend(zip(np.atleast_1d(x), np.atleast_1d(y), strict=True))
     else:

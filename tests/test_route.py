@@ -95,3 +95,35 @@ def test_no_route_and_gpkg_export(ctx, tmp_path):
     used = pyogrio.read_dataframe(out, layer="shelters_used")
     assert set(used["shelter_id"]) == set(good["shelter_id"])
     assert np.isclose(back.set_index("child_id").loc["c3", "minutes"], 20.0)
+
+
+def test_route_shapes_read_only_the_route_rows(tmp_path):
+    """A prepared network draws a route from just its edges' rows: same shapes as all rows."""
+    from analysis_world import world as _world
+
+    from geo import prepared, workspace
+
+    path = tmp_path / "w.gpkg"
+    workspace.write_layers(path, _world())
+    net = prepared.load_network(path)
+    closed = np.zeros(net.n_edges, dtype=bool)
+    closed[::3] = True
+    sub = net.subset_edges(~closed)
+    slow = net.with_travel_time(np.asarray(net.travel_time) * 2)
+    pos = np.array([4, 0, 4, net.n_edges - 1])
+    sub_pos = np.array([1, 0, sub.n_edges - 1])
+    before = net.edge_geometry_loader.n_edges
+    got = network.edge_geometries_at(net, pos)
+    got_sub = network.edge_geometries_at(sub, sub_pos)
+    got_slow = network.edge_geometries_at(slow, pos)
+    assert net.edge_geometry is None and sub.edge_geometry is None  # nothing loaded whole
+    full = network.edge_geometries(net)
+    assert before == len(full)
+    assert [g.wkb for g in got] == [g.wkb for g in full[pos]]
+    assert [g.wkb for g in got_slow] == [g.wkb for g in full[pos]]
+    assert [g.wkb for g in got_sub] == [g.wkb for g in full[~closed][sub_pos]]
+    # and the route line is the same either way
+    p = route.route_to(sub, target=int(sub.v[0]), sources=[int(sub.u[sub.n_edges - 1])])[0]
+    if p is not None:
+        fresh = prepared.load_network(path).subset_edges(~closed)
+        assert route.geometry(fresh, p).wkb == route.geometry(sub, p).wkb
