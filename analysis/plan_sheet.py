@@ -79,6 +79,26 @@ def _band(lo, hi):
     return f"{lo:g}m以上{hi:g}m未満"
 
 
+def _roads_in_view(ctx, net, x0, y0, x1, y1):
+    """Road shapes (in ``net.crs``) whose envelope meets the box.
+
+    A network prepared from a workspace (shapes not loaded) reads only those rows through the
+    layer's spatial index, in stored order; otherwise an STRtree over all shapes is queried.
+    """
+    loader = net.edge_geometry_loader if net.edge_geometry is None else None
+    in_box = getattr(loader, "in_box", None)
+    if in_box is not None:
+        got = in_box(x0, y0, x1, y1)
+        if got is not None:
+            return got[1]
+    eg = edge_geometries(net)
+    tree = ctx._cache.get("plan_sheet_tree")
+    if tree is None:
+        tree = shapely.STRtree(eg)
+        ctx._cache["plan_sheet_tree"] = tree
+    return eg[tree.query(shapely.box(x0, y0, x1, y1))]
+
+
 def route_svg(ctx, route_row, *, hazards=None, width=480, height=320, pad_m=400.0):
     """A static SVG map of one route: roads around it, hazard zones, the route, home and shelter.
 
@@ -138,16 +158,11 @@ def route_svg(ctx, route_row, *, hazards=None, width=480, height=320, pad_m=400.
                     f'<polygon points="{pts(ex[:, 0], ex[:, 1])}" fill="#7fb3e6" '
                     'fill-opacity="0.55" stroke="none"/>'
                 )
-    eg = edge_geometries(net)
-    tree = ctx._cache.get("plan_sheet_tree")
-    if tree is None:
-        tree = shapely.STRtree(eg)
-        ctx._cache["plan_sheet_tree"] = tree
     # every road in view as one <path>, simplified to a pixel and in whole pixels (a sheet
     # stays small enough to print a municipality's list)
     d = []
-    for e in tree.query(view):
-        g = shapely.simplify(eg[e], tol)
+    for g in _roads_in_view(ctx, net, x0, y0, x1, y1):
+        g = shapely.simplify(g, tol)
         ec = np.asarray(shapely.get_coordinates(g))
         px = np.rint((ec[:, 0] - x0) * scale).astype(int)
         py = np.rint(height - (ec[:, 1] - y0) * scale).astype(int)
@@ -375,7 +390,9 @@ def _sheet(ctx, plan, *, scenario_text):
             "designated_shelter",
             r["primary_minutes"],
             r["primary_minutes_hazard"],
-            "・電源あり" if r["primary_has_power"] else "・電源なし",
+            {True: "・電源あり", False: "・電源なし"}.get(  # None: unknown, not "no power"
+                r["primary_has_power"], "・電源不明（要確認）"
+            ),
         )
     )
     h.append(

@@ -241,6 +241,65 @@ class _EdgeLoader:
             )
             return fids[positions]
 
+    def in_box(self, xmin, ymin, xmax, ymax):
+        """``(positions, shapes in crs)`` of the edges whose ``crs`` envelope meets the box.
+
+        Read through the layer's spatial index (a lon/lat box around the metric one, with a
+        margin), then kept by their envelope in ``crs`` (what an STRtree query of the box
+        gives), in stored order. ``None`` when the layer has no usable feature ids.
+        """
+        import pyogrio
+        import shapely
+
+        from . import workspace
+
+        tr = pyproj.Transformer.from_crs(self.crs, 4326, always_xy=True)
+        lon0, lat0, lon1, lat1 = tr.transform_bounds(xmin, ymin, xmax, ymax, densify_pts=21)
+        m = 0.002  # degrees (~200 m): a shape's lon/lat envelope is its metric one turned a little
+        with workspace.gdal_access(self.path):
+            df = pyogrio.read_dataframe(
+                self.path,
+                layer="roads_edges",
+                columns=[],
+                bbox=(lon0 - m, lat0 - m, lon1 + m, lat1 + m),
+                fid_as_index=True,
+            )
+        fids = np.asarray(df.index, dtype=np.int64)
+        geoms = np.asarray(df.geometry.values, dtype=object)
+        ok = ~shapely.is_missing(geoms)
+        fids, geoms = fids[ok], self._to_crs(geoms[ok])
+        b = shapely.bounds(geoms)
+        hit = (b[:, 0] <= xmax) & (b[:, 2] >= xmin) & (b[:, 1] <= ymax) & (b[:, 3] >= ymin)
+        fids, geoms = fids[hit], geoms[hit]
+        pos = self._positions(fids)
+        if pos is None:
+            return None
+        order = np.argsort(pos, kind="stable")
+        return pos[order], geoms[order]
+
+    def _positions(self, fids):
+        """Edge positions of feature ids (inverse of :meth:`_fids`)."""
+        from . import workspace
+
+        with workspace.native_sqlite(self.path, readonly=True) as con:
+            pk = [r[1] for r in con.execute('PRAGMA table_info("roads_edges")') if r[5] == 1]
+            if len(pk) != 1:
+                return None
+            col = pk[0].replace('"', '""')
+            lo, hi, n = con.execute(
+                f'SELECT min("{col}"), max("{col}"), count(*) FROM "roads_edges"'
+            ).fetchone()
+            if n != self.n_edges:
+                return None
+            if n and hi - lo + 1 == n:
+                return np.asarray(fids, dtype=np.int64) - lo
+            all_fids = np.fromiter(
+                (r[0] for r in con.execute(f'SELECT "{col}" FROM "roads_edges" ORDER BY 1')),
+                dtype=np.int64,
+                count=n,
+            )
+            return np.searchsorted(all_fids, fids)
+
     def at(self, positions):
         """The shapes (in ``crs``) of the edges at ``positions`` only, in that order."""
         import pyogrio
