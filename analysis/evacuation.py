@@ -9,17 +9,21 @@ For every child:
 - **high need**: power-dependent, or bed-bound (``mobility == "bedridden"``);
 - **shelters by tier** (``data/shelter_kinds.csv``): a shelter is *suitable* when it is designated
   for the hazard (``hazards_ok``) and stands outside that hazard's zones (and, for a
-  power-dependent child, has backup power where the tier says so):
+  power-dependent child, is not known to lack backup power where the tier says so; a shelter
+  whose ``has_power`` is unknown, as every GSI 指定避難所 of a real import, stays unknown: it is
+  neither a powered shelter nor ruled out):
 
   - ``primary_*``: the nearest suitable 指定避難所 (``designated_shelter``), power or not: the
     first stage of the two-stage system, never a welfare tier;
-  - ``powered_*``: the nearest suitable shelter of any stay tier with backup power;
+  - ``powered_*``: the nearest suitable shelter of any stay tier known to have backup power;
   - ``welfare_*``: the nearest suitable welfare-tier shelter (福祉避難所, 指定福祉避難所 incl.
-    special-needs schools (``is_school``), 二次避難所), with power for a power-dependent child;
+    special-needs schools (``is_school``), 二次避難所), not known to lack power for a
+    power-dependent child;
   - ``shelter_*`` (the recommendation): for a high-need child the welfare candidate when it is
     reachable within ``welfare_max_minutes`` and at most ``welfare_extra_minutes`` longer than
     the nearest suitable shelter (direct routing, brief §4.7), otherwise the nearest
-    suitable shelter (with power for a power-dependent child); chosen on the **hazard network**
+    suitable shelter (not known to lack power for a power-dependent child); chosen on the
+    **hazard network**
     (roads in zones at or above ``hazard_level`` closed, :func:`geo.scenario.scenario`) when it
     reaches one, else on the normal network;
 
@@ -35,7 +39,10 @@ For every child:
   - ``no_shelter``: no suitable shelter is reachable even on the normal network;
 
   ``isolated`` (kept for compatibility) is ``cut_off`` in {``in_zone``, ``roads_cut``};
-- flags ``only_unpowered_nearby`` (the stay shelters within ``nearby_minutes`` all lack power),
+- ``*_has_power`` of the named shelters: True / False / None (unknown);
+- flags ``only_unpowered_nearby`` (the stay shelters within ``nearby_minutes`` are all known to
+  lack power; a power-dependent child whose nearby shelters have no known power but some
+  unknown gets 「近くの避難所の非常用電源は不明（要確認）」 in ``reason`` instead),
   ``no_suitable_within`` (no suitable shelter within ``suitable_max_minutes``) and
   ``powered_beats_welfare`` (power-dependent child: the nearest powered shelter is nearer than
   the welfare candidate);
@@ -269,7 +276,8 @@ def suitable(shelters, shelter_exposure, hazard_type, *, power=False, max_level=
         Hazard the shelter must be designated for and outside of (``None``: any designation,
         outside every zone above ``max_level``).
     power : bool
-        Require backup power (``has_power``).
+        Leave out shelters known to lack backup power (``has_power`` False); an unknown
+        ``has_power`` stays in (unknown is not "no power").
     max_level : int
         Highest level of the hazard zone the shelter may sit in (0: outside).
     kinds : sequence of str, optional
@@ -284,6 +292,8 @@ def suitable(shelters, shelter_exposure, hazard_type, *, power=False, max_level=
     >>> ex = pd.DataFrame({"flood_level": [0, 0, 0], "max_level": [0, 0, 0]})
     >>> suitable(sh, ex, "flood").tolist(), suitable(sh, ex, None, power=True).tolist()
     ([True, False, False], [False, True, False])
+    >>> suitable(sh.assign(has_power=None), ex, None, power=True).tolist()
+    [True, True, False]
     """
     kinds = STAY_KINDS if kinds is None else kinds
     ok = shelters["kind"].isin(list(kinds)).to_numpy().copy()
@@ -295,8 +305,7 @@ def suitable(shelters, shelter_exposure, hazard_type, *, power=False, max_level=
     elif "max_level" in shelter_exposure:
         ok &= shelter_exposure["max_level"].to_numpy(dtype=float) <= max_level
     if power:
-        hp = shelters["has_power"] if "has_power" in shelters else pd.Series(False, shelters.index)
-        ok &= hp.fillna(False).astype(bool).to_numpy()
+        ok &= _power_known(shelters)[1] != 0  # not known to lack power
     return ok
 
 
@@ -512,7 +521,7 @@ def evacuation(
     ns = len(shel)
     kinds_primary = _kinds_mask(shel, PRIMARY_KINDS) if ns else np.zeros(0, bool)
     kinds_welfare = _kinds_mask(shel, WELFARE_KINDS) if ns else np.zeros(0, bool)
-    spow = _power_mask(shel) if ns else np.zeros(0, bool)
+    spow, sknown = _power_known(shel) if ns else (np.zeros(0, bool), np.zeros(0, np.int8))
 
     # the shelter tiers of each (hazard type, power-dependent) group of children
     groups = {}
@@ -531,6 +540,7 @@ def evacuation(
             "welf": fit & kinds_welfare,
             "prim": any_ok & kinds_primary,
             "pow": any_ok & spow,
+            "maybe": any_ok & (sknown == 2),  # power unknown
             "any": any_ok,
         }
     used = np.zeros(ns, dtype=bool)
@@ -587,6 +597,7 @@ def evacuation(
     _, prim = _empty()
     t_pow, powd = _empty()
     t_any, _ = _empty()
+    t_maybe, _ = _empty()
     for key, rows in groups.items():
         rows = np.asarray(rows, dtype=np.int64)
         rows = rows[row_of[rows] >= 0]
@@ -600,6 +611,7 @@ def evacuation(
             ((None, prim), sub_n, "prim"),
             ((t_pow, powd), sub_n, "pow"),
             ((t_any, None), sub_n, "any"),
+            ((t_maybe, None), sub_n, "maybe"),
         ):
             t, p = _nearest_in(times, col[m[name]], cand)
             if t_out is not None:
@@ -629,7 +641,10 @@ def evacuation(
     cut[lost & np.isfinite(tf_n) & in_zone] = "in_zone"
     cut[lost & np.isfinite(tf_n) & ~in_zone] = "roads_cut"
     welf = pw_n
-    unpowered = (t_any <= nearby_minutes * 60) & (t_pow > nearby_minutes * 60)
+    near = nearby_minutes * 60
+    # every stay shelter nearby known to lack power / none known to have it but some unknown
+    unpowered = (t_any <= near) & (t_pow > near) & (t_maybe > near)
+    power_unknown = power & (t_pow > near) & (t_maybe <= near)
     no_within = ~(tf_n <= suitable_max_minutes * 60)
 
     def _minutes(positions, times):
@@ -705,7 +720,7 @@ def evacuation(
             "shelter_id": _pick("shelter_id", rec),
             "shelter_name": _pick("name", rec),
             "shelter_kind": _pick("kind", rec),
-            "shelter_has_power": [bool(spow[p]) if p >= 0 else None for p in rec],
+            "shelter_has_power": _has_power(spow, sknown, rec),
             "minutes_normal": m_rec,
             "minutes_hazard": m_rec_h,
             "hazard_reason": hz_reason,
@@ -714,7 +729,7 @@ def evacuation(
             "primary_name": _pick("name", prim),
             "primary_minutes": m_prim,
             "primary_minutes_hazard": m_prim_h,
-            "primary_has_power": [bool(spow[p]) if p >= 0 else None for p in prim],
+            "primary_has_power": _has_power(spow, sknown, prim),
             "powered_shelter_id": _pick("shelter_id", powd),
             "powered_name": _pick("name", powd),
             "powered_kind": _pick("kind", powd),
@@ -724,7 +739,7 @@ def evacuation(
             "welfare_name": _pick("name", welf),
             "welfare_kind": _pick("kind", welf),
             "welfare_is_school": [bool(school[p]) if p >= 0 else None for p in welf],
-            "welfare_has_power": [bool(spow[p]) if p >= 0 else None for p in welf],
+            "welfare_has_power": _has_power(spow, sknown, welf),
             "welfare_minutes": m_welf,
             "welfare_minutes_hazard": m_welf_h,
             "only_unpowered_nearby": unpowered,
@@ -737,7 +752,10 @@ def evacuation(
         index=kids.index,
     )
     hz_labels = codes.table("hazard_types")["label_ja"].to_dict()
-    out["reason"] = [_reason(r, hz_labels) for r in out.itertuples()]
+    out["reason"] = [
+        _reason(r, hz_labels, power_unknown=u)
+        for r, u in zip(out.itertuples(), power_unknown, strict=True)
+    ]
     for t in types:
         for suffix in ("level", "depth_min_m", "depth_max_m", "duration_h"):
             out[f"{t}_{suffix}"] = exp[f"{t}_{suffix}"].to_numpy()
@@ -803,13 +821,29 @@ def filter_rows(evac, *, depth_min=None, duration_min=None):
     return out
 
 
-def _power_mask(shelters):
+def _power_known(shelters):
+    """(known to have power: bool array, state: int8 array 1 = has, 0 = lacks, 2 = unknown).
+
+    ``has_power`` null, or no such column, is unknown (GSI open data has no power column).
+    """
+    n = len(shelters)
     if "has_power" not in shelters:
-        return np.zeros(len(shelters), dtype=bool)
-    return shelters["has_power"].fillna(False).astype(bool).to_numpy()
+        return np.zeros(n, dtype=bool), np.full(n, 2, dtype=np.int8)
+    hp = shelters["has_power"]
+    na = hp.isna().to_numpy(dtype=bool)
+    yes = hp.where(~na, False).astype(bool).to_numpy(dtype=bool) & ~na
+    state = np.where(na, 2, np.where(yes, 1, 0)).astype(np.int8)
+    return yes, state
 
 
-def _reason(r, hz_labels=None):
+def _has_power(spow, state, positions):
+    """``has_power`` of the shelter each row names: True / False / None (unknown or none)."""
+    return [
+        None if p < 0 or state[p] == 2 else bool(spow[p]) for p in np.asarray(positions, int)
+    ]
+
+
+def _reason(r, hz_labels=None, *, power_unknown=False):
     parts = []
     if r.care_priority == 1 or "ventilator" in str(r.care).split(";"):
         parts.append("人工呼吸器")
@@ -830,6 +864,8 @@ def _reason(r, hz_labels=None):
         parts.append("適した避難所なし")
     if r.only_unpowered_nearby:
         parts.append("近くの避難所に非常用電源なし")
+    elif power_unknown:
+        parts.append("近くの避難所の非常用電源は不明（要確認）")
     if r.no_suitable_within:
         parts.append("近くに適した避難所なし")
     if not _truthy(r.has_evac_plan):

@@ -458,6 +458,14 @@ _BOOL_COLUMNS = frozenset(
      "confirmed", "far", "no_plan", "in_zone"}
 )  # fmt: skip
 
+#: Backup-power columns: unknown (GSI shelters have no power column) reads 不明 on screen.
+_POWER_COLUMNS = frozenset({"has_power", "shelter_has_power"})
+
+
+def _unknown(value):
+    return value is None or (not isinstance(value, str) and _isna(value))
+
+
 _LIST_CODE_COLUMNS = {"care": "care", "accepts": "care", "hazards_ok": "hazard"}
 _CODE_COLUMNS = {
     "service": "service",
@@ -644,6 +652,8 @@ def frame(data, lang="ja", *, municipalities=None, hide=(), keep_codes=()):
     ['訪問看護', '受入未確認（要確認）', '不明（要確認）', 'はい']
     >>> list(frame(t_, "en").columns)
     ['Service', 'Acceptance', 'Care accepted', 'Backup power']
+    >>> frame(pd.DataFrame({"shelter_has_power": [True, False, None]}))["避難所の非常用電源"].tolist()
+    ['はい', 'いいえ', '不明']
     """
     import pandas as pd
 
@@ -663,6 +673,8 @@ def frame(data, lang="ja", *, municipalities=None, hide=(), keep_codes=()):
             out[c] = ["—" if v is None or _isna(v) else code_label(kind, v, lang) for v in col]
         elif c == "basis":
             out[c] = [basis_label(v, lang) for v in col]
+        elif c in _POWER_COLUMNS:  # unknown backup power is 不明, never いいえ
+            out[c] = [t("unknown", lang) if _unknown(v) else yes_no(v, lang) for v in col]
         elif c in _BOOL_COLUMNS:
             out[c] = [yes_no(v, lang) for v in col]
         elif c == "municipality_code" and municipalities is not None:
