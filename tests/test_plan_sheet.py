@@ -94,3 +94,19 @@ def test_cli_evacuation_filters_routes_and_ward_report(ws, tmp_path):
     assert rc == 0
     r = pyogrio.read_dataframe(gp).set_index("child_id")
     assert r.loc["c4", "status"] == "ok" and r.loc["c2", "status"] == "in_zone"
+
+
+def test_sheet_map_of_a_prepared_workspace_reads_only_the_roads_in_view(ctx, ws):
+    """Loaded from the workspace (shapes not in memory), the sheet draws the same roads."""
+    import re
+
+    pat = re.compile(r'<path d="([^"]*)" fill="none" stroke="#bbb"')
+    mem = plan_sheet.sheets_html(ctx, ["c2", "c4"], hazard_level=2)
+    disk_ctx = context.load(ws)
+    disk = plan_sheet.sheets_html(disk_ctx, ["c2", "c4"], hazard_level=2)
+    assert disk_ctx.net.edge_geometry is None  # no shape of the whole network was loaded
+    assert pat.sub("", mem) == pat.sub("", disk)
+    a, b = pat.findall(mem), pat.findall(disk)
+    assert len(a) == len(b) == 2
+    for x, y in zip(a, b, strict=True):
+        assert sorted(x.split("M")) == sorted(y.split("M"))
