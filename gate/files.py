@@ -73,6 +73,68 @@ def _flatten(value):
     return value
 
 
+#: :func:`pandas.api.types.infer_dtype` kinds whose cells :func:`_flatten` and
+#: :func:`neutralise` leave as they are (no text, no list).
+_PLAIN_KINDS = frozenset(
+    {"empty", "boolean", "integer", "floating", "mixed-integer-float", "decimal", "complex",
+     "datetime64", "datetime", "date", "timedelta64", "timedelta", "time", "period", "interval"}
+)  # fmt: skip
+
+
+#: The same first characters as a regular expression (one pass of pyarrow over a column).
+_FORMULA_START = "^[=+\\-@\t\r＝＋－＠]"
+
+
+def _formula_start(arr):
+    """Bool array: the cell (text or missing) starts with a :data:`FORMULA_PREFIXES` character."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow comes with pandas' string support
+        pa = None
+    if pa is not None:
+        try:
+            text = pa.array(arr, type=pa.string(), from_pandas=True)
+        except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: pandas below
+            pass
+        else:
+            hit = pc.fill_null(pc.match_substring_regex(text, _FORMULA_START), False)
+            return hit.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    hit = pd.Series(arr, dtype=object).str.startswith(FORMULA_PREFIXES, na=False)
+    return hit.to_numpy(dtype=bool)
+
+
+def _neutralise_column(s):
+    """``[neutralise(_flatten(v)) for v in s]`` as an object array, whole-column when it can.
+
+    A column of text (and missing values) gets its apostrophes from one vectorised
+    ``startswith``; a column with no text and no lists is returned as it is; anything else
+    (lists, text mixed with numbers ...) takes the cell-by-cell path. Same cells either way.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> _neutralise_column(pd.Series(["=1", None, "a", "－2"], dtype=object)).tolist()
+    ["'=1", None, 'a', "'－2"]
+    >>> _neutralise_column(pd.Series([["a", "b"], "@x", 3])).tolist()
+    ['a;b', "'@x", 3]
+    """
+    arr = s.to_numpy(dtype=object)
+    kind = pd.api.types.infer_dtype(arr, skipna=True)
+    if kind in _PLAIN_KINDS:  # numbers, booleans, dates, missing: nothing to neutralise
+        return arr.copy()
+    if kind != "string":  # lists, or text mixed with other values: cell by cell
+        out = np.empty(len(arr), dtype=object)
+        out[:] = [neutralise(_flatten(v)) for v in arr]
+        return out
+    # text and missing values only: the missing ones stay as they are
+    out = arr.copy()
+    hit = _formula_start(arr)
+    if hit.any():
+        out[hit] = "'" + out[hit]
+    return out
+
+
 def prepare(frame, *, include_identity=False, role=None, keep_geometry=False, numbers=False):
     """The table as it leaves ikemap: identity dropped, counts labelled, cells neutralised.
 
@@ -135,9 +197,7 @@ def prepare(frame, *, include_identity=False, role=None, keep_geometry=False, nu
         if isinstance(s.dtype, pd.DatetimeTZDtype):
             out[col] = s.dt.tz_convert("UTC").dt.tz_localize(None)
         elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            out[col] = pd.Series(
-                [neutralise(_flatten(v)) for v in s], index=out.index, dtype=object
-            )
+            out[col] = pd.Series(_neutralise_column(s), index=out.index, dtype=object)
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
 
