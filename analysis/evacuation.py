@@ -439,7 +439,8 @@ def evacuation(
         ... and no more than this much longer than the nearest suitable shelter (a ventilator
         user is not sent 50 minutes away past a powered shelter at the door).
     nearby_minutes : float
-        Radius of ``only_unpowered_nearby`` (stay shelters within it all lack power).
+        Radius of ``only_unpowered_nearby`` (stay shelters within it all known to lack power)
+        and of the unknown-power note of a power-dependent child.
     suitable_max_minutes : float
         ``no_suitable_within`` when no suitable shelter is this close (normal network).
     shelter_max_level : int

@@ -273,8 +273,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "level_meaning": {"ja": "この区域ランク以上: {text}", "en": "At or above: {text}"},
     "isolated_note": {
-        "ja": "「孤立」は、この災害で通れなくなる道路を除くと、適した避難所（この災害の指定あり・区域外・必要なら非常用電源あり）に車で行けない児です。所要時間が空欄の児は行ける避難所がありません。",
-        "en": "Isolated: with the roads this disaster closes removed, no suitable shelter (designated for it, outside the zone, with power where needed) can be reached by car. An empty time means no such shelter can be reached.",
+        "ja": "「孤立」は、この災害で通れなくなる道路を除くと、適した避難所（この災害の指定あり・区域外・必要なら非常用電源なしと分かっている避難所を除く）に車で行けない児です。所要時間が空欄の児は行ける避難所がありません。",
+        "en": "Isolated: with the roads this disaster closes removed, no suitable shelter (designated for it, outside the zone, not known to lack power where needed) can be reached by car. An empty time means no such shelter can be reached.",
     },
     "ward_report": {
         "ja": "市区町村別: 災害種別ごとの児の数と個別避難計画なし",
