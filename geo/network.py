@@ -463,8 +463,7 @@ def edge_geometries(net):
 
 
 def edge_geometries_at(net, edges):
-    """Return the shapes of edge positions ``edges`` only (same shapes as
-    ``edge_geometries(net)[edges]``).
+    """Return the shapes of edge positions ``edges`` only: ``edge_geometries(net)[edges]``.
 
     A network whose shapes are not loaded yet reads just those rows from the workspace when its
     loader can (a prepared network, :mod:`geo.prepared`), so drawing a few routes never reads

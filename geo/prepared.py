@@ -214,8 +214,15 @@ class _EdgeLoader:
         logger.info("Read %s edge shapes in %.1f s", f"{n_edges:,}", time.perf_counter() - t)
         return out
 
-    def _fids(self, positions):
-        """Feature ids of the edges at ``positions`` (the layer's rows in stored order)."""
+    def _layout(self):
+        """``(pk column, first fid, contiguous)`` of the road layer (computed once, tiny).
+
+        The row count comes from ``gpkg_ogr_contents`` when GDAL keeps it (a full count of a
+        prefecture's rows takes a second); ``min``/``max`` of the primary key are index look-ups.
+        """
+        hit = getattr(self, "_layout_cache", None)
+        if hit is not None:
+            return hit
         from . import workspace
 
         with workspace.native_sqlite(self.path, readonly=True) as con:
@@ -223,23 +230,60 @@ class _EdgeLoader:
             if len(pk) != 1:
                 return None
             col = pk[0].replace('"', '""')
-            lo, hi, n = con.execute(
-                f'SELECT min("{col}"), max("{col}"), count(*) FROM "roads_edges"'
-            ).fetchone()
-            if n != self.n_edges:
-                msg = (
-                    f"Workspace {self.path} layer roads_edges has {n} edges, the prepared "
-                    f"network {self.n_edges}; reload the workspace."
-                )
-                raise WorkspaceError(msg)
-            if n and hi - lo + 1 == n:  # no gaps: row k has fid lo + k
-                return lo + positions
-            fids = np.fromiter(
+            # one aggregate per query: SQLite answers a lone min()/max() from the index
+            lo = con.execute(f'SELECT min("{col}") FROM "roads_edges"').fetchone()[0]
+            hi = con.execute(f'SELECT max("{col}") FROM "roads_edges"').fetchone()[0]
+            try:
+                row = con.execute(
+                    "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'roads_edges'"
+                ).fetchone()
+                n = row[0] if row else None
+            except sqlite3.Error:
+                n = None
+            if n is None:
+                n = con.execute('SELECT count(*) FROM "roads_edges"').fetchone()[0]
+        if n != self.n_edges:
+            msg = (
+                f"Workspace {self.path} layer roads_edges has {n} edges, the prepared "
+                f"network {self.n_edges}; reload the workspace."
+            )
+            raise WorkspaceError(msg)
+        out = (col, lo, bool(n) and hi - lo + 1 == n)
+        self._layout_cache = out
+        return out
+
+    def _all_fids(self, col):
+        from . import workspace
+
+        with workspace.native_sqlite(self.path, readonly=True) as con:
+            return np.fromiter(
                 (r[0] for r in con.execute(f'SELECT "{col}" FROM "roads_edges" ORDER BY 1')),
                 dtype=np.int64,
-                count=n,
+                count=self.n_edges,
             )
-            return fids[positions]
+
+    def _fids(self, positions):
+        """Feature ids of the edges at ``positions`` (the layer's rows in stored order)."""
+        layout = self._layout()
+        if layout is None:
+            return None
+        col, lo, contiguous = layout
+        if contiguous:  # no gaps: row k has fid lo + k
+            return lo + positions
+        return self._all_fids(col)[positions]
+
+    def _positions(self, fids):
+        """Edge positions of feature ids (inverse of :meth:`_fids`)."""
+        try:
+            layout = self._layout()
+        except WorkspaceError:
+            return None
+        if layout is None:
+            return None
+        col, lo, contiguous = layout
+        if contiguous:
+            return np.asarray(fids, dtype=np.int64) - lo
+        return np.searchsorted(self._all_fids(col), fids)
 
     def in_box(self, xmin, ymin, xmax, ymax):
         """``(positions, shapes in crs)`` of the edges whose ``crs`` envelope meets the box.
@@ -276,29 +320,6 @@ class _EdgeLoader:
             return None
         order = np.argsort(pos, kind="stable")
         return pos[order], geoms[order]
-
-    def _positions(self, fids):
-        """Edge positions of feature ids (inverse of :meth:`_fids`)."""
-        from . import workspace
-
-        with workspace.native_sqlite(self.path, readonly=True) as con:
-            pk = [r[1] for r in con.execute('PRAGMA table_info("roads_edges")') if r[5] == 1]
-            if len(pk) != 1:
-                return None
-            col = pk[0].replace('"', '""')
-            lo, hi, n = con.execute(
-                f'SELECT min("{col}"), max("{col}"), count(*) FROM "roads_edges"'
-            ).fetchone()
-            if n != self.n_edges:
-                return None
-            if n and hi - lo + 1 == n:
-                return np.asarray(fids, dtype=np.int64) - lo
-            all_fids = np.fromiter(
-                (r[0] for r in con.execute(f'SELECT "{col}" FROM "roads_edges" ORDER BY 1')),
-                dtype=np.int64,
-                count=n,
-            )
-            return np.searchsorted(all_fids, fids)
 
     def at(self, positions):
         """The shapes (in ``crs``) of the edges at ``positions`` only, in that order."""

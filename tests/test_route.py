@@ -122,6 +122,11 @@ def test_route_shapes_read_only_the_route_rows(tmp_path):
     assert [g.wkb for g in got] == [g.wkb for g in full[pos]]
     assert [g.wkb for g in got_slow] == [g.wkb for g in full[pos]]
     assert [g.wkb for g in got_sub] == [g.wkb for g in full[~closed][sub_pos]]
+    # a layer with gaps in its feature ids maps positions through the stored fid column
+    gappy = prepared.load_network(path).edge_geometry_loader
+    col, lo, _ = gappy._layout()
+    gappy._layout_cache = (col, lo, False)
+    assert [g.wkb for g in gappy.at(pos)] == [g.wkb for g in full[pos]]
     # and the route line is the same either way
     p = route.route_to(sub, target=int(sub.v[0]), sources=[int(sub.u[sub.n_edges - 1])])[0]
     if p is not None:
