@@ -368,13 +368,66 @@ def _widen_bounds(system, hidden, small_label, threshold):
     return lo, hi
 
 
+def _components(matrix):
+    """Connected parts of a system: ``(cell_part, equation_part)`` labels.
+
+    Two cells are in one part when an equation links them (directly or through other cells);
+    a cell in no equation gets ``-1``. Every LP of the audit and the widening decomposes along
+    these parts (no equation crosses two), so each part is solved on its own, much smaller,
+    model: the same feasible intervals, a fraction of the time (a planner's gaps publication
+    links 9 services, each a separate part unless they count the same children).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    m, n = matrix.shape
+    inc = matrix.tocoo()
+    graph = coo_matrix((np.ones(inc.nnz), (inc.col, inc.row + n)), shape=(n + m, n + m))
+    _, label = connected_components(graph, directed=False)
+    cell = label[:n].copy()
+    in_equation = np.zeros(n, bool)
+    in_equation[inc.col] = True
+    cell[~in_equation] = -1
+    return cell, label[n:]
+
+
+class _Part:
+    """The cells of one connected part, as the ``system`` the bound helpers read."""
+
+    def __init__(self, system, cells):
+        self.values = np.asarray(system.values)[cells]
+        self.known = np.asarray(system.known, bool)[cells]
+        self.public = np.asarray(system.public, bool)[cells]
+
+
+def _parts(system, matrix, cells_of_interest):
+    """``(cells, sub_matrix, part)`` of every part holding one of ``cells_of_interest``."""
+    cell_part, eq_part = _components(matrix)
+    wanted = np.unique(cell_part[cells_of_interest])
+    wanted = wanted[wanted >= 0]
+    if wanted.size == 0:
+        return
+    order = np.argsort(cell_part, kind="stable")
+    bounds = np.searchsorted(cell_part[order], wanted, side="left")
+    ends = np.searchsorted(cell_part[order], wanted, side="right")
+    eq_order = np.argsort(eq_part, kind="stable")
+    eq_lo = np.searchsorted(eq_part[eq_order], wanted, side="left")
+    eq_hi = np.searchsorted(eq_part[eq_order], wanted, side="right")
+    csr = matrix.tocsr()
+    for a, b, ea, eb in zip(bounds, ends, eq_lo, eq_hi, strict=True):
+        cells = np.sort(order[a:b])
+        rows = np.sort(eq_order[ea:eb])
+        yield cells, csr[rows][:, cells], _Part(system, cells)
+
+
 def solve(system, *, threshold=None, protection=None):
     """Suppression pattern of a system: primary cells, then LP audit and widening.
 
     Every sensitive cell (true value 1..threshold-1, atoms included) gets an LP audit of its
     feasible interval given what is published; a cell narrower than ``protection`` is widened
     by hiding the cheapest published cells that let it move (hiding more only widens the other
-    intervals, so one pass suffices). The LPs are HiGHS models re-solved with warm starts.
+    intervals, so one pass suffices). The LPs are HiGHS models re-solved with warm starts, one
+    model per connected part of the system (:func:`_components`).
 
     Returns
     -------
@@ -399,6 +452,29 @@ def solve(system, *, threshold=None, protection=None):
 
     matrix = system.matrix()
     weights = privacy._weights(v.astype(float), np.asarray(system.margin, bool))
+    # a sensitive cell in no equation keeps its whole label interval (1..threshold-1) or
+    # [0, inf) for an atom: nothing to audit
+    for cells, sub, part in _parts(system, matrix, np.flatnonzero(sensitive)):
+        h = hidden[cells]
+        _solve_part(
+            sub,
+            part,
+            h,
+            small_label[cells],
+            sensitive[cells],
+            weights[cells],
+            thr,
+            prot,
+            lambda i, cells=cells: unprotected.append(int(cells[i])),
+        )
+        hidden[cells] = h
+    unprotected.sort()
+    return Solution(hidden, sensitive, unprotected)
+
+
+def _solve_part(matrix, system, hidden, small_label, sensitive, weights, thr, prot, report):
+    """:func:`solve` on one connected part; updates ``hidden`` in place."""
+    v = np.asarray(system.values, np.int64)
     lo, hi = _bounds(system, hidden, small_label, thr)
     model = _Audit(matrix, lo, hi)
     widen = None
@@ -427,13 +503,12 @@ def solve(system, *, threshold=None, protection=None):
                     best = (cells, price)
             cells = None if best is None else best[0][~hidden[best[0]]]
             if cells is None or cells.size == 0:
-                unprotected.append(int(t))
+                report(int(t))
                 logger.warning("A count of %d cannot be protected: published totals pin it", v[t])
                 break
             hidden[cells] = True
             lo, hi = _bounds(system, hidden, small_label, thr)
             model.update(lo, hi)
-    return Solution(hidden, sensitive, unprotected)
 
 
 def audit(system, solution, *, threshold=None, protection=None):
@@ -451,10 +526,16 @@ def audit(system, solution, *, threshold=None, protection=None):
     thr = settings.suppression_threshold if threshold is None else int(threshold)
     small_label = solution.sensitive & ~np.asarray(system.atom, bool)
     lo, hi = _bounds(system, solution.hidden, small_label, thr)
-    model = _Audit(system.matrix(), lo, hi) if system.equations else None
+    found = {}
+    sensitive = np.flatnonzero(solution.sensitive)
+    if system.equations and sensitive.size:
+        for cells, sub, _part in _parts(system, system.matrix(), sensitive):
+            model = _Audit(sub, lo[cells], hi[cells])
+            for i in np.flatnonzero(solution.sensitive[cells]):
+                found[int(cells[i])] = model.interval(int(i))
     out = []
-    for t in np.flatnonzero(solution.sensitive):
-        a, b = model.interval(int(t)) if model is not None else (float(lo[t]), float(hi[t]))
+    for t in sensitive:
+        a, b = found.get(int(t), (float(lo[t]), float(hi[t])))
         out.append((int(t), int(system.values[t]), a, b))
     return out
 

@@ -1,4 +1,4 @@
-"""CLI progress of the long searches (issue #13 item 7): a bar on a terminal, log lines in a file."""
+"""CLI progress of the long searches: a bar on a terminal, log lines in files."""
 
 from __future__ import annotations
 
