@@ -839,9 +839,7 @@ def _power_known(shelters):
 
 def _has_power(spow, state, positions):
     """``has_power`` of the shelter each row names: True / False / None (unknown or none)."""
-    return [
-        None if p < 0 or state[p] == 2 else bool(spow[p]) for p in np.asarray(positions, int)
-    ]
+    return [None if p < 0 or state[p] == 2 else bool(spow[p]) for p in np.asarray(positions, int)]
 
 
 def _reason(r, hz_labels=None, *, power_unknown=False):
