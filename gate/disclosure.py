@@ -833,8 +833,10 @@ def linked(
     group : list of str
         Columns splitting the publication into independent parts of the same cells (each
         part has its own tables and totals; e.g. one part per service).
-    sums : dict of str to list of str
-        Exact relations ``total == sum(parts)`` between columns, true in every atom.
+    sums : dict of str to list of str (or to a list of such lists)
+        Exact relations ``total == sum(parts)`` between columns, true in every atom; a list
+        of lists gives several decompositions of one total (``children`` = covered +
+        uncovered = the sum of the age bands).
     subsets : dict of str to list of str
         ``part <= total`` relations (each part counts a subset of the total's children).
     municipalities : bool
@@ -887,8 +889,11 @@ def linked(
         keys = list(zip(muni, *[part[c].astype(str) for c in area_cols], strict=True))
         by_group[gkey] = {col: dict(zip(keys, cs, strict=True)) for col, cs in atom_cells.items()}
         for total, parts in sums.items():
-            for r in range(len(part)):
-                system.equation([atom_cells[p][r] for p in parts], atom_cells[total][r])
+            # one decomposition (a list of columns) or several (a list of lists)
+            ways = parts if parts and isinstance(parts[0], list | tuple) else [parts]
+            for way in ways:
+                for r in range(len(part)):
+                    system.equation([atom_cells[p][r] for p in way], atom_cells[total][r])
         for total, parts in subsets.items():
             for p in parts:
                 for r in range(len(part)):

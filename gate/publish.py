@@ -223,8 +223,11 @@ def gaps(
         **{f"children_care:{c}": [f"uncovered_care:{c}"] for c in care_codes},
     }
     # ages partition the children only where every child has an age in a band
+    # (then the age breakdown of children adds up to the children of the gap table too: the
+    # attacker can sum the shown bands of a hidden total)
     if np.isfinite(age).all() and len(age):
         sums["uncovered"] = [f"uncovered_age:{b}" for b in bands]
+        sums["children"] = [sums["children"], [f"children_age:{b}" for b in bands]]
     frames.append(atoms)
     # services counting the same children (same age scope) share their children cells
     members = ct.groupby("service")["child"].apply(lambda x: tuple(sorted(x)))
