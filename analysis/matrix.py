@@ -49,9 +49,7 @@ def facilities_of_direction(ctx, direction):
     >>> facilities_of_direction(ctx, "to_home")  # doctest: +SKIP
     array([ 7,  8, 12])
     """
-    if direction not in travel.DIRECTIONS:
-        msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
-        raise ValueError(msg)
+    travel.check_direction(direction)
     fac = ctx.facilities
     if len(fac) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -128,9 +126,7 @@ def _scenario_key(scenario):
 
 def _plan(ctx, direction, limit_s, scenario, facilities):
     """Checked arguments of :func:`search` / :func:`travel_matrix`."""
-    if direction not in travel.DIRECTIONS:
-        msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
-        raise ValueError(msg)
+    travel.check_direction(direction)
     limit = math.inf if limit_s is None else float(limit_s)
     if math.isnan(limit) or limit < 0:
         msg = f"limit_s is {limit_s!r}; expected seconds >= 0 (or None for no limit)."

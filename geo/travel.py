@@ -55,6 +55,20 @@ __all__ = [
 DIRECTIONS = ("to_facility", "to_home")
 
 
+def check_direction(direction):
+    """Raise ``ValueError`` unless ``direction`` is one of :data:`DIRECTIONS`.
+
+    >>> check_direction("to_home")
+    >>> check_direction("home")
+    Traceback (most recent call last):
+    ...
+    ValueError: direction is 'home'; expected 'to_facility' or 'to_home'.
+    """
+    if direction not in DIRECTIONS:
+        msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
+        raise ValueError(msg)
+
+
 class Within(NamedTuple):
     """Sparse ``(target, source, time)`` triples of :func:`within`.
 
@@ -442,9 +456,7 @@ def from_node(net, node, *, direction, limit_s=math.inf):
     >>> from_node(net, 0, direction="to_home").tolist()
     [0.0, 50.0, 30.0]
     """
-    if direction not in DIRECTIONS:
-        msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
-        raise ValueError(msg)
+    check_direction(direction)
     from scipy.sparse.csgraph import dijkstra
 
     # the address is the single "source"; searching away from home = the opposite adjacency
@@ -556,9 +568,7 @@ def node_times(net, node, targets, *, direction, limit_s=math.inf, engine="auto"
     >>> node_times(net, 0, [2, 1], direction="to_home", limit_s=40).tolist()
     [30.0, inf]
     """
-    if direction not in DIRECTIONS:
-        msg = f"direction is {direction!r}; expected 'to_facility' or 'to_home'."
-        raise ValueError(msg)
+    check_direction(direction)
     tg = np.asarray(targets, dtype=np.int64).ravel()
     if engine == "auto":
         engine = node_times_engine(net, direction)
