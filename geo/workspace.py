@@ -731,15 +731,25 @@ def read(path, layer, *, validate_schema=False):
 
 #: SQLite messages that mean "another connection is writing right now" (an audit append, an
 #: import): the read is retried instead of failing the page.
-_TRANSIENT = ("database is locked", "readonly database", "disk i/o error", "database is busy")
+_TRANSIENT = (
+    "database is locked",
+    "readonly database",
+    "disk i/o error",
+    "database is busy",
+    # the layer was swapped between GDAL reading its definition and selecting its rows (a
+    # writer's in-place replace changed the columns): the next attempt reads the new layer
+    "no such column",
+)
 
 
 def _read_with_retry(path, layer, *, attempts=8, pause_s=0.05):
     """Read a layer, retrying briefly while another connection holds a write transaction.
 
     A GeoPackage is SQLite: while a writer commits, a read-only reader that meets its journal can
-    fail with 'attempt to write a readonly database' or 'database is locked'. Those are transient;
-    any other error is raised at once.
+    fail with 'attempt to write a readonly database' or 'database is locked'; a reader whose
+    layer was replaced (with other columns) between GDAL reading the definition and selecting
+    the rows fails with 'no such column'. Those are transient; any other error is raised at
+    once.
     """
     for attempt in range(attempts):
         try:
